@@ -1,0 +1,58 @@
+"""The interface every search space fills: list its archs, build a model, read ground truth."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from torch import nn
+
+
+class SpaceError(ValueError):
+    """Bad input about a space: unknown arch, missing ground truth, unreadable file."""
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """What ``ingest`` produces: rows for the archs and accuracies tables of one space."""
+
+    archs: pa.Table
+    accuracies: pa.Table
+
+
+class Space(ABC):
+    """A benchmark search space.
+
+    Subclasses set ``name`` and ``citation`` and implement the abstract methods.  ``build_model``
+    must create parameters in the reference code's order: the caller seeds torch right before
+    calling it, so the order decides the weights.  Models return ``(logits, features)`` as the
+    reference's networks do, with one output unit.
+    """
+
+    name: ClassVar[str]
+    citation: ClassVar[str]
+    # datasets a network of this space can be scored on (names as builder.datasets knows them)
+    score_datasets: ClassVar[tuple[str, ...]] = ("cifar10", "cifar100", "ImageNet16-120")
+
+    @abstractmethod
+    def arch_table(self, root: Path) -> pa.Table:
+        """The archs rows of this space (from the space itself or from the root's ingest)."""
+
+    @abstractmethod
+    def build_model(self, arch: Any) -> nn.Module:
+        """The network for ``arch`` (an arch id or the benchmark's own encoding)."""
+
+    @abstractmethod
+    def ingest(self, source: Path) -> GroundTruth:
+        """Read the benchmark's own ground-truth file(s) at ``source``."""
+
+    def reference_raises(self, arch: Any) -> bool:
+        """True when the reference procedure raises on this arch (NaN/0 in the paper)."""
+        return False
+
+    def model_config(self) -> dict[str, Any]:
+        """Settings that change the networks (recorded in runs and in the config id)."""
+        return {}

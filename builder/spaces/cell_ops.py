@@ -1,0 +1,176 @@
+"""Cell operations of NAS-Bench-201 / NATS-Bench (topology and size spaces).
+
+Modules are created in the reference's order (each Conv2d draws its initial weights from the
+torch RNG when constructed), so a network built right after ``torch.manual_seed(s)`` has the
+reference's weights.  ``ReLUConvBN`` mirrors the reference class of the same name, which the
+reference's ``'ReLU' in str(type(m))`` rule hooks in addition to its inner ``nn.ReLU``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+
+class ReLUConvBN(nn.Module):
+    """ReLU -> Conv (no bias) -> BatchNorm; hooked by the reference as a whole, too."""
+
+    counts_as_reference_relu = True
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int,
+                 dilation: int = 1) -> None:
+        super().__init__()
+        self.op = nn.Sequential(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, dilation=dilation,
+                      bias=False),
+            nn.BatchNorm2d(c_out),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op(x)
+
+
+class Pooling(nn.Module):
+    """3x3 pooling, preceded by a 1x1 ReLUConvBN when the channel count changes."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, mode: str) -> None:
+        super().__init__()
+        self.preprocess = None if c_in == c_out else ReLUConvBN(c_in, c_out, 1, 1, 0)
+        if mode == "avg":
+            self.op: nn.Module = nn.AvgPool2d(3, stride=stride, padding=1, count_include_pad=False)
+        else:
+            self.op = nn.MaxPool2d(3, stride=stride, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.op(self.preprocess(x) if self.preprocess is not None else x)
+
+
+class Identity(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+class Zero(nn.Module):
+    """The ``none`` op: multiplies by zero, which keeps the autograd graph (and liveness)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.c_in, self.c_out, self.stride = c_in, c_out, stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.c_in == self.c_out:
+            return x.mul(0.0) if self.stride == 1 else x[:, :, :: self.stride, :: self.stride].mul(0.0)
+        shape = list(x.shape)
+        shape[1] = self.c_out
+        return x.new_zeros(shape)
+
+
+class FactorizedReduce(nn.Module):
+    """Skip connection that changes shape: two offset 1x1 convs (stride 2) or one (stride 1).
+
+    Its ``relu`` exists in both cases (as in the reference) but runs only for stride 2.
+    """
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+        self.relu = nn.ReLU(inplace=False)
+        if stride == 2:
+            halves = [c_out // 2, c_out - c_out // 2]
+            self.convs = nn.ModuleList(
+                nn.Conv2d(c_in, half, 1, stride=2, padding=0, bias=False) for half in halves)
+            self.pad = nn.ConstantPad2d((0, 1, 0, 1), 0)
+        elif stride == 1:
+            self.conv = nn.Conv2d(c_in, c_out, 1, stride=1, padding=0, bias=False)
+        else:
+            raise ValueError(f"invalid stride {stride}")
+        self.bn = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride == 2:
+            x = self.relu(x)
+            shifted = self.pad(x)
+            out = torch.cat([self.convs[0](x), self.convs[1](shifted[:, :, 1:, 1:])], dim=1)
+        else:
+            out = self.conv(x)
+        return self.bn(out)
+
+
+OpFactory = Callable[[int, int, int], nn.Module]
+
+OPS: dict[str, OpFactory] = {
+    "none": lambda c_in, c_out, stride: Zero(c_in, c_out, stride),
+    "avg_pool_3x3": lambda c_in, c_out, stride: Pooling(c_in, c_out, stride, "avg"),
+    "max_pool_3x3": lambda c_in, c_out, stride: Pooling(c_in, c_out, stride, "max"),
+    "nor_conv_7x7": lambda c_in, c_out, stride: ReLUConvBN(c_in, c_out, 7, stride, 3),
+    "nor_conv_3x3": lambda c_in, c_out, stride: ReLUConvBN(c_in, c_out, 3, stride, 1),
+    "nor_conv_1x1": lambda c_in, c_out, stride: ReLUConvBN(c_in, c_out, 1, stride, 0),
+    "skip_connect": lambda c_in, c_out, stride: (
+        Identity() if stride == 1 and c_in == c_out else FactorizedReduce(c_in, c_out, stride)),
+}
+
+Genotype = list[list[tuple[str, int]]]
+
+
+def parse_arch_str(arch_str: str) -> Genotype:
+    """``|op~0|+|op~0|op~1|`` -> [[(op, 0)], [(op, 0), (op, 1)]], validating each op."""
+    nodes: Genotype = []
+    for node_str in arch_str.split("+"):
+        inputs = []
+        for edge in filter(None, node_str.split("|")):
+            op, sep, source = edge.partition("~")
+            if not sep or op not in OPS or not source.isdigit():
+                raise ValueError(f"invalid edge {edge!r} in arch string {arch_str!r}")
+            inputs.append((op, int(source)))
+        nodes.append(inputs)
+    return nodes
+
+
+class ResNetBasicBlock(nn.Module):
+    """Two ReLUConvBN 3x3 with a residual; stride 2 shortcut is AvgPool then 1x1 conv."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, stride, 1)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1, 1)
+        if stride == 2:
+            self.downsample: nn.Module | None = nn.Sequential(
+                nn.AvgPool2d(kernel_size=2, stride=2, padding=0),
+                nn.Conv2d(c_in, c_out, kernel_size=1, stride=1, padding=0, bias=False))
+        elif c_in != c_out:
+            self.downsample = ReLUConvBN(c_in, c_out, 1, 1, 0)
+        else:
+            self.downsample = None
+        self.out_dim = c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        block = self.conv_b(self.conv_a(x))
+        residual = self.downsample(x) if self.downsample is not None else x
+        return residual + block
+
+
+class InferCell(nn.Module):
+    """A fixed cell: node j = sum of op(node i) over its input edges; output = last node."""
+
+    def __init__(self, genotype: Genotype, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList()
+        self.node_inputs: list[list[tuple[int, int]]] = []
+        for node in genotype:
+            edges = []
+            for op_name, source in node:
+                layer = (OPS[op_name](c_in, c_out, stride) if source == 0
+                         else OPS[op_name](c_out, c_out, 1))
+                edges.append((len(self.layers), source))
+                self.layers.append(layer)
+            self.node_inputs.append(edges)
+        self.out_dim = c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for edges in self.node_inputs:
+            nodes.append(sum(self.layers[layer](nodes[source]) for layer, source in edges))
+        return nodes[-1]

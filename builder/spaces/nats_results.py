@@ -1,0 +1,156 @@
+"""Read NAS-Bench-201 / NATS-Bench result files into archs and accuracies rows.
+
+Three layouts hold the same per-arch ``ArchResults`` states: the NATS fast-mode directory
+(``meta.pickle.pbz2`` + ``NNNNNN.pickle.pbz2``), the NATS single-file pickle and the
+NAS-Bench-201 ``.pth``.  Each state is interpreted by nats_bench's own ``ArchResults`` class,
+so accuracies and times are exactly what the official API reports.
+"""
+
+from __future__ import annotations
+
+import bz2
+import pickle
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from nats_bench.api_utils import ArchResults
+
+from .base import GroundTruth, SpaceError
+
+# NAS-Bench-201 .pth files name their two budgets; NATS files use the epoch count.
+_PTH_BUDGETS = {"less": "12", "full": "200"}
+
+
+def _load_bz2_pickle(path: Path) -> Any:
+    try:
+        with bz2.open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
+        raise SpaceError(f"cannot read {path}: corrupt or not a NATS-Bench bz2 pickle ({exc})") from exc
+
+
+def _load_pth(path: Path) -> Any:
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many types for bad files
+        raise SpaceError(f"cannot read {path}: corrupt or not a NAS-Bench-201 .pth ({exc})") from exc
+
+
+def source_version(path: Path) -> str:
+    """File name plus the version tag it carries, e.g. ``NATS-tss-v1_0-3ffb9``."""
+    match = re.search(r"v\d+_\d+-[0-9a-f]+", path.name)
+    return f"{path.name} ({match.group(0)})" if match else path.name
+
+
+def iter_arch_states(source: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, dict]]]]:
+    """The meta arch list and an iterator of (arch index, {epochs: ArchResults state})."""
+    if not source.exists():
+        raise SpaceError(f"benchmark source {source} does not exist")
+    if source.is_dir():
+        meta_path = source / "meta.pickle.pbz2"
+        if not meta_path.exists():
+            raise SpaceError(f"{source} is not a NATS-Bench fast-mode directory (no meta.pickle.pbz2)")
+        meta = _load_bz2_pickle(meta_path)
+        files = sorted(p for p in source.glob("*.pickle.pbz2") if p.name[:6].isdigit())
+
+        def from_directory() -> Iterator[tuple[int, dict[str, dict]]]:
+            for path in files:
+                yield int(path.name[:6]), dict(_load_bz2_pickle(path))
+
+        return _meta_archs(meta, source), from_directory()
+    if source.suffix == ".pth":
+        data = _load_pth(source)
+        budgets = _PTH_BUDGETS
+    else:
+        data = _load_bz2_pickle(source)
+        budgets = {}
+    arch2infos = data.get("arch2infos") if isinstance(data, dict) else None
+    if not isinstance(arch2infos, dict):
+        raise SpaceError(f"{source} has no arch2infos table; is it a NAS-Bench-201/NATS file?")
+
+    def from_file() -> Iterator[tuple[int, dict[str, dict]]]:
+        for index in sorted(arch2infos):
+            yield int(index), {budgets.get(hp, hp): state for hp, state in arch2infos[index].items()}
+
+    return _meta_archs(data, source), from_file()
+
+
+def _meta_archs(meta: Any, source: Path) -> list[str]:
+    if not isinstance(meta, dict) or "meta_archs" not in meta:
+        raise SpaceError(f"{source} has no meta_archs list; is it a NAS-Bench-201/NATS file?")
+    return list(meta["meta_archs"])
+
+
+def _result_rows(index: int, epochs: int, results: ArchResults) -> Iterator[dict]:
+    """Per-seed rows for every dataset and split, then their means (seed NULL)."""
+    for dataset, seeds in results.get_dataset_seeds().items():
+        per_split: dict[str, list[tuple[float, float | None]]] = {}
+        for seed in seeds:
+            run = results.query(dataset, seed)
+            train = run.get_train()
+            train_time = train["all_time"]
+            splits = {"train": train["accuracy"]}
+            splits.update({name: run.get_eval(name)["accuracy"] for name in run.get_eval_set()})
+            for split, accuracy in splits.items():
+                per_split.setdefault(split, []).append((accuracy, train_time))
+                yield _row(index, dataset, split, epochs, int(seed), accuracy, train_time)
+        for split, values in per_split.items():
+            times = [t for _, t in values if t is not None]
+            yield _row(index, dataset, split, epochs, None,
+                       float(np.mean([a for a, _ in values])),
+                       float(np.mean(times)) if len(times) == len(values) else None)
+
+
+def _row(index: int, dataset: str, split: str, epochs: int, seed: int | None,
+         accuracy: float, train_time: float | None) -> dict:
+    return {"arch_id": index, "dataset": dataset, "split": split, "epochs": epochs,
+            "seed": seed, "accuracy": float(accuracy),
+            "train_time_s": None if train_time is None else float(train_time)}
+
+
+def _arch_cost(hp_results: dict[str, ArchResults]) -> tuple[float | None, float | None]:
+    """Params (millions) and FLOPs (millions) of the CIFAR-10 network, as the API reports."""
+    for epochs in sorted(hp_results, key=int, reverse=True):
+        results = hp_results[epochs]
+        seeds = results.get_dataset_seeds()
+        for dataset in ("cifar10-valid", "cifar10", *seeds):
+            if dataset in seeds:
+                run = results.query(dataset, seeds[dataset][0])
+                return float(run.params), float(run.flop)
+    return None, None
+
+
+def read_nats_results(space: str, source: Path) -> GroundTruth:
+    """archs and accuracies rows of every arch the source holds results for."""
+    meta_archs, states = iter_arch_states(source)
+    label = source_version(source)
+    arch_rows, accuracy_rows = [], []
+    for index, hp_states in states:
+        try:
+            hp_results = {epochs: ArchResults.create_from_state_dict(state)
+                          for epochs, state in hp_states.items()}
+            for epochs, results in hp_results.items():
+                accuracy_rows.extend(_result_rows(index, int(epochs), results))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SpaceError(f"{source}: malformed results for arch {index}: {exc!r}") from exc
+        params, flops = _arch_cost(hp_results)
+        arch_rows.append({"arch_id": index, "arch_str": meta_archs[index],
+                          "params": params, "flops": flops})
+    if not arch_rows:
+        raise SpaceError(f"{source} holds no per-architecture results")
+    archs = pa.Table.from_pylist(arch_rows)
+    archs = archs.append_column("encoding", pa.nulls(archs.num_rows, pa.string()))
+    archs = archs.append_column("source", pa.array([label] * archs.num_rows))
+    accuracies = pa.Table.from_pylist(accuracy_rows)
+    accuracies = accuracies.append_column("source", pa.array([label] * accuracies.num_rows))
+    return GroundTruth(archs=_with_space(archs, space), accuracies=_with_space(accuracies, space))
+
+
+def _with_space(table: pa.Table, space: str) -> pa.Table:
+    return table.append_column("space", pa.array([space] * table.num_rows))

@@ -1,0 +1,88 @@
+"""NAS-Bench-201 / NATS-Bench topology space: 15,625 cells, TinyNetwork C=16 N=5.
+
+Arch ids are the benchmark's indices: all 5^6 cells in ``CellStructure.gen_all`` order,
+shuffled with Python's ``random.seed(88)`` (checked against the official NATS meta file).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from torch import nn
+
+from .base import GroundTruth, Space, SpaceError
+from .cell_ops import parse_arch_str
+from .nats_results import read_nats_results
+from .nb201_models import TinyNetwork
+
+OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+NODES = 4
+ARCH_COUNT = len(OPERATIONS) ** (NODES * (NODES - 1) // 2)
+_SHUFFLE_SEED = 88
+
+
+@functools.cache
+def benchmark_arch_strs() -> tuple[str, ...]:
+    """Every cell's arch string, in benchmark index order."""
+    node_choices = [
+        ["|" + "|".join(f"{op}~{source}" for source, op in enumerate(ops)) + "|"
+         for ops in itertools.product(OPERATIONS, repeat=node)]
+        for node in range(1, NODES)
+    ]
+    strs = ["+".join(nodes) for nodes in itertools.product(*node_choices)]
+    random.Random(_SHUFFLE_SEED).shuffle(strs)
+    return tuple(strs)
+
+
+@functools.cache
+def _index_of() -> dict[str, int]:
+    return {arch: index for index, arch in enumerate(benchmark_arch_strs())}
+
+
+def resolve_arch(arch: Any) -> tuple[int, str]:
+    """(index, arch string) for an index or an arch string of the benchmark."""
+    strs = benchmark_arch_strs()
+    if isinstance(arch, str):
+        if arch not in _index_of():
+            raise SpaceError(f"{arch!r} is not an NB201 arch string")
+        return _index_of()[arch], arch
+    index = int(arch)
+    if not 0 <= index < len(strs):
+        raise SpaceError(f"NB201 arch id {index} out of range 0..{len(strs) - 1}")
+    return index, strs[index]
+
+
+class NB201Space(Space):
+    """NAS-Bench-201 (and NATS-Bench tss: the same cells and indices)."""
+
+    name = "nb201"
+    citation = ("Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021")
+
+    def arch_table(self, root: Path) -> pa.Table:
+        strs = benchmark_arch_strs()
+        count = len(strs)
+        return pa.table({
+            "space": [self.name] * count,
+            "arch_id": pa.array(range(count), pa.int64()),
+            "arch_str": list(strs),
+            "encoding": pa.nulls(count, pa.string()),
+            "params": pa.nulls(count, pa.float64()),
+            "flops": pa.nulls(count, pa.float64()),
+            "source": ["NAS-Bench-201 gen_all + random.seed(88)"] * count,
+        })
+
+    def build_model(self, arch: Any) -> nn.Module:
+        _, arch_str = resolve_arch(arch)
+        return TinyNetwork(parse_arch_str(arch_str), channels=16, cells_per_stage=5,
+                           num_classes=1)
+
+    def ingest(self, source: Path) -> GroundTruth:
+        return read_nats_results(self.name, source)
+
+    def model_config(self) -> dict[str, Any]:
+        return {"channels": 16, "cells_per_stage": 5, "num_classes": 1}

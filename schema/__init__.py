@@ -1,0 +1,20 @@
+"""Table definitions, storage layout and schema version of a naswot-db root."""
+
+from .storage import (
+    SchemaVersionError,
+    check_root,
+    default_root,
+    part_files,
+    prepare_root,
+    read_table,
+    replace_partition,
+    shipped_root,
+    write_part,
+)
+from .tables import ACCURACIES, ARCHS, RUNS, SCHEMA_VERSION, SCORES, TABLES, Column, Table
+
+__all__ = [
+    "ACCURACIES", "ARCHS", "RUNS", "SCHEMA_VERSION", "SCORES", "TABLES", "Column", "Table",
+    "SchemaVersionError", "check_root", "default_root", "part_files", "prepare_root",
+    "read_table", "replace_partition", "shipped_root", "write_part",
+]

@@ -1,0 +1,61 @@
+"""SQL forms of the tables: DuckDB view definitions and SQLAlchemy ``Table`` objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .tables import PARTITION_COLUMN, TABLES, Table
+
+_SQLALCHEMY_TYPES = {
+    "VARCHAR": sa.String,
+    "BIGINT": sa.BigInteger,
+    "INTEGER": sa.Integer,
+    "DOUBLE": sa.Float,
+    "BOOLEAN": sa.Boolean,
+    "TIMESTAMPTZ": lambda: sa.DateTime(timezone=True),
+}
+
+# scores joined with each architecture's description and every ground-truth value it has.
+SCORED_VIEW = """
+CREATE OR REPLACE VIEW scored AS
+SELECT s.*,
+       a.arch_str, a.params, a.flops,
+       g.dataset AS acc_dataset, g.split AS acc_split, g.epochs AS acc_epochs,
+       g.seed AS acc_seed, g.accuracy, g.train_time_s
+FROM scores AS s
+LEFT JOIN archs AS a USING (space, arch_id)
+LEFT JOIN accuracies AS g USING (space, arch_id)
+"""
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def view_sql(table: Table, files: list[Path]) -> str:
+    """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types."""
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    if not files:
+        typed_nulls = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
+        return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
+    file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
+    hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
+            if table.partitioned else ", hive_partitioning = false")
+    return (f"CREATE OR REPLACE VIEW {table.name} AS SELECT {columns} "
+            f"FROM read_parquet({file_list}{hive}, union_by_name = true)")
+
+
+def sqlalchemy_metadata() -> sa.MetaData:
+    """SQLAlchemy tables mirroring the views (for ``select()`` and ``pandas.read_sql``)."""
+    metadata = sa.MetaData()
+    for table in TABLES.values():
+        sa.Table(
+            table.name,
+            metadata,
+            *(sa.Column(c.name, _SQLALCHEMY_TYPES[c.sql_type](), nullable=c.nullable,
+                        comment=c.doc) for c in table.columns),
+            comment=table.doc,
+        )
+    return metadata
