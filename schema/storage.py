@@ -17,6 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from naswot_db.errors import NaswotDbError
+
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 
 MANIFEST_NAME = "naswot_db.json"
@@ -24,7 +26,7 @@ ROOT_ENV = "NASWOT_DB_ROOT"
 _TMP_PREFIX = ".tmp-"
 
 
-class SchemaVersionError(RuntimeError):
+class SchemaVersionError(NaswotDbError):
     """A root was written by a different schema version."""
 
 

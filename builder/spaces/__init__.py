@@ -7,12 +7,19 @@ dependencies costs nothing to users of the others.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from .base import GroundTruth, Space, SpaceError
 
 # space name -> "module:class" inside this package
 _REGISTRY: dict[str, str] = {
     "nb201": "nb201:NB201Space",
+    "nb101": "nb101:NB101Space",
+    "nats_sss": "nats_sss:NATSSizeSpace",
+}
+# every NDS space is "nds_" + the NDS file name in lower case; one factory builds them all
+_PREFIX_REGISTRY: dict[str, str] = {
+    "nds_": "nds:make_nds_space",
 }
 
 
@@ -26,14 +33,21 @@ def register_space(name: str, target: str) -> None:
     _REGISTRY[name] = target
 
 
-def get_space(name: str) -> Space:
-    """The space called ``name``; unknown names list the known ones."""
-    key = name.lower().replace("-", "_") if name.lower().replace("-", "_") in _REGISTRY else name
-    if key not in _REGISTRY:
-        raise SpaceError(f"unknown space {name!r}; known spaces: {', '.join(space_names())}")
-    module_name, class_name = _REGISTRY[key].split(":")
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    return getattr(module, class_name)()
+def _load(target: str):
+    module_name, attribute = target.split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module_name}"), attribute)
+
+
+def get_space(name: str, root: Path | None = None) -> Space:
+    """The space called ``name`` (``nats-sss`` and ``nats_sss`` alike) over database ``root``."""
+    key = name.lower().replace("-", "_")
+    if key in _REGISTRY:
+        return _load(_REGISTRY[key])(root)
+    for prefix, target in _PREFIX_REGISTRY.items():
+        if name.lower().startswith(prefix):
+            return _load(target)(name.lower(), root)
+    raise SpaceError(f"unknown space {name!r}; known spaces: {', '.join(space_names())}, "
+                     f"and nds_<name> for every NDS file (e.g. nds_darts)")
 
 
 __all__ = ["GroundTruth", "Space", "SpaceError", "get_space", "register_space", "space_names"]

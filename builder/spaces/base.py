@@ -10,8 +10,11 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from torch import nn
 
+from naswot_db.errors import NaswotDbError
+from naswot_db.schema import default_root
 
-class SpaceError(ValueError):
+
+class SpaceError(NaswotDbError):
     """Bad input about a space: unknown arch, missing ground truth, unreadable file."""
 
 
@@ -26,7 +29,8 @@ class GroundTruth:
 class Space(ABC):
     """A benchmark search space.
 
-    Subclasses set ``name`` and ``citation`` and implement the abstract methods.  ``build_model``
+    Subclasses set ``name`` and ``citation`` and implement the abstract methods.  A space is
+    created with the database root, from which ingested spaces read their arch list.  ``build_model``
     must create parameters in the reference code's order: the caller seeds torch right before
     calling it, so the order decides the weights.  Models return ``(logits, features)`` as the
     reference's networks do, with one output unit.
@@ -34,12 +38,16 @@ class Space(ABC):
 
     name: ClassVar[str]
     citation: ClassVar[str]
+
+    def __init__(self, root: Path | None = None) -> None:
+        # database root: spaces whose arch list comes from an ingest (NB101, NDS) read it here
+        self.root = root if root is not None else default_root()
     # datasets a network of this space can be scored on (names as builder.datasets knows them)
     score_datasets: ClassVar[tuple[str, ...]] = ("cifar10", "cifar100", "ImageNet16-120")
 
     @abstractmethod
-    def arch_table(self, root: Path) -> pa.Table:
-        """The archs rows of this space (from the space itself or from the root's ingest)."""
+    def arch_table(self) -> pa.Table:
+        """The archs rows of this space (from the space itself or from ``self.root``'s ingest)."""
 
     @abstractmethod
     def build_model(self, arch: Any) -> nn.Module:

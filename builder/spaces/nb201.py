@@ -63,7 +63,7 @@ class NB201Space(Space):
     name = "nb201"
     citation = ("Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021")
 
-    def arch_table(self, root: Path) -> pa.Table:
+    def arch_table(self) -> pa.Table:
         strs = benchmark_arch_strs()
         count = len(strs)
         return pa.table({

@@ -1,0 +1,34 @@
+"""The ``naswot-db`` command line: one click group, one module per family of commands."""
+
+from __future__ import annotations
+
+import click
+
+from naswot_db import __version__
+from naswot_db.errors import NaswotDbError
+
+
+class _Group(click.Group):
+    """Turns every :class:`NaswotDbError` into one ``Error: ...`` line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NaswotDbError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="naswot-db")
+def main() -> None:
+    """Precomputed NASWOT scores for NAS benchmarks: build them once, query them in SQL."""
+
+
+def _register_commands() -> None:
+    from . import build_commands
+
+    for command in (build_commands.build, build_commands.ingest):
+        main.add_command(command)
+
+
+_register_commands()

@@ -1,0 +1,90 @@
+"""CIFAR-10 and CIFAR-100 from the official python-pickle folders (downloaded when absent)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from .base import DatasetError, ImageDataset
+from .download import fetch_archive
+
+
+def _unpickle(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            raw = pickle.load(handle, encoding="bytes")
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
+        raise DatasetError(f"cannot read {path}: corrupt or not a CIFAR pickle ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{path} is not a CIFAR pickle (top level is {type(raw).__name__})")
+    # official files have bytes keys under encoding='bytes'; re-encoded copies have str keys
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
+
+
+class _Cifar(ImageDataset):
+    folder: ClassVar[str]
+    train_files: ClassVar[tuple[str, ...]]
+    url: ClassVar[str]
+    md5: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, np.ndarray] = {}
+
+    def resolve_root(self, root: Path | None) -> Path:
+        if root is None:
+            return fetch_archive(self.url, self.md5, self.folder)
+        return root
+
+    def _folder(self, root: Path) -> Path:
+        for candidate in (root / self.folder, root):
+            if (candidate / self.train_files[0]).is_file():
+                return candidate
+        raise DatasetError(
+            f"no {self.name} training files under {root}: expected {root / self.folder}/"
+            f"{self.train_files[0]} (the official python version)")
+
+    def _pixels(self, root: Path) -> np.ndarray:
+        """All training images as uint8 (N, 32, 32, 3), files in order."""
+        folder = self._folder(root)
+        if folder not in self._cache:
+            chunks = []
+            for name in self.train_files:
+                path = folder / name
+                if not path.is_file():
+                    break  # a subset keeps the first files (e.g. data_batch_1 only)
+                data = _unpickle(path).get("data")
+                if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072:
+                    raise DatasetError(f"{path}: 'data' is not an N x 3072 uint8 array")
+                chunks.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+            self._cache[folder] = np.concatenate(chunks)
+        return self._cache[folder]
+
+    def pool_size(self, root: Path) -> int:
+        return len(self._pixels(root))
+
+    def load_images(self, root: Path, positions: np.ndarray) -> torch.Tensor:
+        return self.normalise(self._pixels(root)[positions])
+
+
+class Cifar10(_Cifar):
+    name = "cifar10"
+    mean = (125.3 / 255, 123.0 / 255, 113.9 / 255)
+    std = (63.0 / 255, 62.1 / 255, 66.7 / 255)
+    folder = "cifar-10-batches-py"
+    train_files = tuple(f"data_batch_{i}" for i in range(1, 6))
+    url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    md5 = "c58f30108f718f92721af3b95e74349a"
+
+
+class Cifar100(_Cifar):
+    name = "cifar100"
+    mean = (129.3 / 255, 124.1 / 255, 112.4 / 255)
+    std = (68.2 / 255, 65.4 / 255, 70.4 / 255)
+    folder = "cifar-100-python"
+    train_files = ("train",)
+    url = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+    md5 = "eb9058c3a382ffc7106e4002c42a8d85"

@@ -1,0 +1,3 @@
+from naswot_db.cli import main
+
+main()
