@@ -1,0 +1,1 @@
+"""Default database root; ``shipped/`` holds small ground-truth tables installed with the package."""
