@@ -8,6 +8,8 @@ score_networks.py does with maxofn = 1.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
@@ -33,15 +35,19 @@ def reference_naswot(network: nn.Module, x: torch.Tensor) -> float:
     for module in network.modules():
         if "ReLU" in str(type(module)):
             handles.append(module.register_forward_hook(forward_hook))
-            handles.append(module.register_backward_hook(backward_hook))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                handles.append(module.register_backward_hook(backward_hook))
     try:
         network.train()
         x1 = x.clone()
         x2 = x.clone()
         network.zero_grad()
         x1.requires_grad_(True)
-        y, _ = network(x1)
-        y.backward(torch.ones_like(y))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # old-style hooks, as the reference
+            y, _ = network(x1)
+            y.backward(torch.ones_like(y))
         network(x2)
         return float(np.linalg.slogdet(state["K"])[1])
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bz2
 import pickle
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def iter_arch_states(source: Path) -> tuple[list[str], Iterator[tuple[int, dict[
 
         def from_directory() -> Iterator[tuple[int, dict[str, dict]]]:
             for path in files:
-                yield int(path.name[:6]), dict(_load_bz2_pickle(path))
+                yield int(path.name[:6]), _load_bz2_pickle(path)
 
         return _meta_archs(meta, source), from_directory()
     if source.suffix == ".pth":
@@ -89,9 +89,9 @@ def _meta_archs(meta: Any, source: Path) -> list[str]:
 
 def _result_rows(index: int, epochs: int, results: ArchResults) -> Iterator[dict]:
     """Per-seed rows for every dataset and split, then their means (seed NULL)."""
-    for dataset, seeds in results.get_dataset_seeds().items():
+    for dataset in results.get_dataset_names():
         per_split: dict[str, list[tuple[float, float | None]]] = {}
-        for seed in seeds:
+        for seed in results.get_dataset_seeds(dataset):
             run = results.query(dataset, seed)
             train = run.get_train()
             train_time = train["all_time"]
@@ -115,31 +115,50 @@ def _row(index: int, dataset: str, split: str, epochs: int, seed: int | None,
 
 
 def _arch_cost(hp_results: dict[str, ArchResults]) -> tuple[float | None, float | None]:
-    """Params (millions) and FLOPs (millions) of the CIFAR-10 network, as the API reports."""
+    """Params and FLOPs (millions) of the CIFAR-10 network, as the API's ``get_cost_info``."""
     for epochs in sorted(hp_results, key=int, reverse=True):
-        results = hp_results[epochs]
-        seeds = results.get_dataset_seeds()
-        for dataset in ("cifar10-valid", "cifar10", *seeds):
-            if dataset in seeds:
-                run = results.query(dataset, seeds[dataset][0])
-                return float(run.params), float(run.flop)
+        datasets = hp_results[epochs].get_dataset_names()
+        for dataset in ("cifar10-valid", "cifar10", *datasets):
+            if dataset in datasets:
+                costs = hp_results[epochs].get_compute_costs(dataset)
+                return float(costs["params"]), float(costs["flops"])
     return None, None
 
 
-def read_nats_results(space: str, source: Path) -> GroundTruth:
-    """archs and accuracies rows of every arch the source holds results for."""
+def _check_arch_list(space: str, source: Path, meta_archs: list[str],
+                     expected: Sequence[str]) -> None:
+    """Stop before reading results when ``source`` belongs to another space or version."""
+    if meta_archs != list(expected):
+        raise SpaceError(
+            f"{source} does not hold the {space} space: its arch list ({len(meta_archs)} archs, "
+            f"index 0 = {meta_archs[0] if meta_archs else None!r}) differs from the space's "
+            f"({len(expected)} archs, index 0 = {expected[0]!r})")
+
+
+def read_nats_results(space: str, source: Path,
+                      expected_archs: Sequence[str] | None = None) -> GroundTruth:
+    """archs and accuracies rows of every arch the source holds results for.
+
+    With ``expected_archs`` (the space's arch strings in index order) a file of another space,
+    e.g. tss results ingested as sss, is refused before anything is read.
+    """
     meta_archs, states = iter_arch_states(source)
+    if expected_archs is not None:
+        _check_arch_list(space, source, meta_archs, expected_archs)
     label = source_version(source)
     arch_rows, accuracy_rows = [], []
     for index, hp_states in states:
+        if not 0 <= index < len(meta_archs):
+            raise SpaceError(f"{source}: results for arch {index}, but the arch list has "
+                             f"{len(meta_archs)} archs")
         try:
             hp_results = {epochs: ArchResults.create_from_state_dict(state)
                           for epochs, state in hp_states.items()}
             for epochs, results in hp_results.items():
                 accuracy_rows.extend(_result_rows(index, int(epochs), results))
+            params, flops = _arch_cost(hp_results)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SpaceError(f"{source}: malformed results for arch {index}: {exc!r}") from exc
-        params, flops = _arch_cost(hp_results)
         arch_rows.append({"arch_id": index, "arch_str": meta_archs[index],
                           "params": params, "flops": flops})
     if not arch_rows:

@@ -1,0 +1,233 @@
+"""The build runner: score every selected arch x init seed x batch seed not yet in the root.
+
+Everything that can be wrong with the input (space, dataset, data root, device, arch ids) is
+checked before the first byte is written.  Rows are written in chunks, each chunk one Parquet
+part written atomically, so a killed build loses at most the chunk in flight and a restart
+skips exactly what is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import torch
+from tqdm.auto import tqdm
+
+from naswot_db.builder.datasets import get_dataset, load_batch
+from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
+from naswot_db.builder.scoring import STATUS_ERROR, score_network
+from naswot_db.builder.spaces import Space, get_space
+from naswot_db.schema import SCORES, part_files, prepare_root, write_part
+
+from .config import PRECISIONS, BuildConfig, BuildError, config_id
+from .provenance import runs_row, utc_now
+
+_FLUSH_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did."""
+
+    run_id: str
+    config_id: str
+    archs_selected: int
+    rows_written: int
+    rows_skipped: int
+    errors: int
+    elapsed_s: float
+
+
+def resolve_device(text: str) -> torch.device:
+    """``auto`` -> first CUDA device if any, else CPU; ``cuda[:i]`` must exist."""
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise BuildError(f"unknown device {text!r}; use auto, cpu, cuda or cuda:i") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise BuildError(f"device {text!r} requested but CUDA is not available here")
+        if (device.index or 0) >= torch.cuda.device_count():
+            raise BuildError(f"device {text!r} does not exist: "
+                             f"{torch.cuda.device_count()} CUDA device(s) here")
+    elif device.type != "cpu":
+        raise BuildError(f"unsupported device {text!r}; use auto, cpu, cuda or cuda:i")
+    return device
+
+
+def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
+    """The arch ids this build covers: explicit ids or all, then --limit, then --shard."""
+    all_ids = np.asarray(space.arch_table().column("arch_id").to_numpy(), dtype=np.int64)
+    if config.arch_ids is not None:
+        ids = np.asarray(config.arch_ids, dtype=np.int64)
+        unknown = np.setdiff1d(ids, all_ids)
+        if unknown.size:
+            raise BuildError(f"arch ids not in space {space.name}: "
+                             f"{', '.join(map(str, unknown[:10]))}"
+                             f"{' ...' if unknown.size > 10 else ''}")
+    else:
+        ids = all_ids
+    if config.limit is not None:
+        if config.limit < 1:
+            raise BuildError(f"--limit must be >= 1, got {config.limit}")
+        ids = ids[: config.limit]
+    if config.shard is not None:
+        ids = ids[config.shard.index - 1 :: config.shard.count]
+    return ids
+
+
+def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
+                 cfg_id: str) -> dict[tuple[int, int], np.ndarray]:
+    """Arch ids already scored, per (init_seed, batch_seed), for this exact configuration."""
+    files = part_files(root, SCORES, space)
+    if not files:
+        return {}
+    table = ds.dataset([str(f) for f in files], format="parquet").to_table(
+        columns=["arch_id", "init_seed", "batch_seed"],
+        filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
+        & (ds.field("config_id") == cfg_id) & (ds.field("score") == "naswot"))
+    arch = table.column("arch_id").to_numpy()
+    init = table.column("init_seed").to_numpy()
+    batch = table.column("batch_seed").to_numpy()
+    pairs: dict[tuple[int, int], np.ndarray] = {}
+    for i, b in set(zip(init.tolist(), batch.tolist())):
+        pairs[(i, b)] = np.unique(arch[(init == i) & (batch == b)])
+    return pairs
+
+
+class _ChunkWriter:
+    """Collects score rows and writes them as atomic Parquet parts."""
+
+    def __init__(self, root: Path, space: str, run_id: str, static: dict) -> None:
+        self.root, self.space, self.run_id, self.static = root, space, run_id, static
+        self.rows: list[dict] = []
+        self.parts = 0
+        self.written = 0
+        self.last_flush = time.monotonic()
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+
+    def due(self, chunk_rows: int) -> bool:
+        return (len(self.rows) >= chunk_rows
+                or (self.rows and time.monotonic() - self.last_flush > _FLUSH_SECONDS))
+
+    def flush(self) -> None:
+        if self.rows:
+            table = pa.Table.from_pylist([{**self.static, **row} for row in self.rows])
+            write_part(self.root, "scores", table, space=self.space,
+                       part_name=f"{self.run_id}-{self.parts:05d}")
+            self.parts += 1
+            self.written += len(self.rows)
+            self.rows = []
+        self.last_flush = time.monotonic()
+
+
+def _data_identity(dataset, data_root: Path, split: str) -> str:
+    """Identifies the image files (a subset and the full set give different scores)."""
+    pool = pool_positions(dataset, data_root, split)
+    probe = tensor_fingerprint(dataset.load_images(data_root, pool[:8]))
+    return hashlib.sha256(f"{dataset.name}:{len(pool)}:{probe}".encode()).hexdigest()[:16]
+
+
+def run_build(config: BuildConfig) -> BuildSummary:
+    """Score what the root lacks for ``config``; return what was done."""
+    start = time.monotonic()
+    if config.precision not in PRECISIONS:
+        raise BuildError(f"unknown precision {config.precision!r}; choose {', '.join(PRECISIONS)}")
+    if config.batch_size < 1:
+        raise BuildError(f"--batch-size must be >= 1, got {config.batch_size}")
+    space = get_space(config.space, config.root)
+    dataset = get_dataset(config.dataset)
+    if dataset.name not in space.score_datasets:
+        raise BuildError(f"space {space.name} is scored on {', '.join(space.score_datasets)}, "
+                         f"not {dataset.name}")
+    device = resolve_device(config.device)
+    arch_ids = select_arch_ids(space, config)
+    data_root = dataset.resolve_root(config.data_root)
+    batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split)
+               for seed in config.batch_seeds}
+    cfg_id = config_id(config, space.model_config(), _data_identity(dataset, data_root,
+                                                                     config.split))
+    done = stored_pairs(config.root, space.name, dataset.name, config.batch_size, cfg_id)
+    pending = {pair: ~np.isin(arch_ids, done.get(pair, np.empty(0, np.int64)))
+               for pair in ((i, b) for i in config.init_seeds for b in config.batch_seeds)}
+    todo = np.zeros(len(arch_ids), dtype=bool)
+    for mask in pending.values():
+        todo |= mask
+    skipped = len(arch_ids) * len(pending) - int(sum(m.sum() for m in pending.values()))
+
+    prepare_root(config.root)
+    run_id = f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    started = utc_now()
+    fingerprints = {seed: batch.fingerprint for seed, batch in batches.items()}
+
+    def record_run(finished, rows):
+        write_part(config.root, "runs",
+                   runs_row(run_id, started, finished, device, config.precision,
+                            config.describe() | {"model": space.model_config()}, cfg_id,
+                            fingerprints, rows), part_name=run_id)
+
+    record_run(None, 0)
+    writer = _ChunkWriter(config.root, space.name, run_id, {
+        "score": "naswot", "dataset": dataset.name, "batch_size": config.batch_size,
+        "config_id": cfg_id, "run_id": run_id})
+    images = {seed: batch.images.to(device) for seed, batch in batches.items()}
+    errors = 0
+    positions = np.flatnonzero(todo)
+    chunk_rows = max(1, config.chunk_size * len(pending))
+    try:
+        with tqdm(total=len(positions), unit="arch", disable=not config.progress,
+                  desc=f"{space.name}/{dataset.name}", dynamic_ncols=True) as bar:
+            for position in positions:
+                arch_id = int(arch_ids[position])
+                raises = space.reference_raises(arch_id)
+                for init_seed in config.init_seeds:
+                    seeds = [b for b in config.batch_seeds if pending[(init_seed, b)][position]]
+                    if seeds:
+                        errors += _score_arch(space, arch_id, init_seed, seeds, images, device,
+                                              config.precision, raises, writer)
+                if writer.due(chunk_rows):
+                    writer.flush()
+                bar.update(1)
+    finally:
+        writer.flush()  # completed rows are valid even when interrupted
+        record_run(utc_now(), writer.written)
+    return BuildSummary(run_id, cfg_id, len(arch_ids), writer.written, skipped, errors,
+                        time.monotonic() - start)
+
+
+def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[int],
+                images: dict[int, torch.Tensor], device: torch.device, precision: str,
+                raises: bool, writer: _ChunkWriter) -> int:
+    """Build one network (seeded, on the CPU) and score it on each pending batch."""
+    build_start = time.perf_counter()
+    try:
+        torch.manual_seed(init_seed)
+        model = space.build_model(arch_id).to(device)
+        build_error = None
+    except Exception as exc:  # recorded per row: one broken arch must not stop the build
+        model, build_error = None, f"{type(exc).__name__}: {exc}"
+    build_s = time.perf_counter() - build_start
+    errors = 0
+    for batch_seed in batch_seeds:
+        if model is None:
+            value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
+        else:
+            result = score_network(model, images[batch_seed], allow_tf32=precision == "tf32")
+            value, status, error, score_s = (result.value, result.status, result.error,
+                                             result.time_s)
+        errors += status == STATUS_ERROR
+        writer.add({"arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
+                    "value": value, "status": status, "error": error,
+                    "reference_raises": raises, "time_s": build_s + score_s})
+    return errors
