@@ -61,11 +61,13 @@ def _stored_u32(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return value
 
 
-def _check_length_crc(path: Path, data: bytes, pos: int, file_offset: int) -> None:
+def _length_crc_error(path: Path, data: bytes, pos: int, file_offset: int
+                      ) -> TFRecordError | None:
     stored = struct.unpack_from("<I", data, pos + 8)[0]
     if int(mask(crc32c(data[pos:pos + 8]))) != stored:
-        raise TFRecordError(f"{path}: corrupt record at byte offset {file_offset}: "
-                            "the length field fails its CRC32C check")
+        return TFRecordError(f"{path}: corrupt record at byte offset {file_offset}: "
+                             "the length field fails its CRC32C check")
+    return None
 
 
 def _verify(path: Path, chunk: RecordChunk) -> None:
@@ -85,21 +87,24 @@ def _verify(path: Path, chunk: RecordChunk) -> None:
 
 
 def _locate_frames(path: Path, data: bytes, base_offset: int, file_size: int
-                   ) -> tuple[RecordChunk, int]:
-    """The whole frames at the start of ``data`` (not yet verified) and where they end.
+                   ) -> tuple[RecordChunk, int, TFRecordError | None]:
+    """The whole frames at the start of ``data`` (not yet verified), where they end, and the
+    problem with the frame after them, if any.
 
-    A frame that runs past ``data`` is left for the next read, once its length has passed its
+    A frame that runs past ``data`` is left for the next read once its length has passed its
     CRC (an unchecked length must not decide how far to read) and fits in the file.
     """
     offsets, starts, lengths = [], [], []
     pos = 0
+    problem = None
+    at_end = base_offset + len(data) == file_size
     while pos + _HEADER_BYTES <= len(data):
         (length,) = _LENGTH.unpack_from(data, pos)
         frame_end = pos + _HEADER_BYTES + length + _FOOTER_BYTES
         if frame_end > len(data):
-            _check_length_crc(path, data, pos, base_offset + pos)
-            if base_offset + frame_end > file_size:
-                raise TFRecordError(
+            problem = _length_crc_error(path, data, pos, base_offset + pos)
+            if problem is None and base_offset + frame_end > file_size:
+                problem = TFRecordError(
                     f"{path}: truncated record at byte offset {base_offset + pos}: the frame "
                     f"needs {frame_end - pos} bytes, the file ends after "
                     f"{file_size - base_offset - pos}")
@@ -108,9 +113,13 @@ def _locate_frames(path: Path, data: bytes, base_offset: int, file_size: int
         starts.append(pos + _HEADER_BYTES)
         lengths.append(length)
         pos = frame_end
+    if problem is None and at_end and pos < len(data):
+        problem = TFRecordError(
+            f"{path}: truncated record at byte offset {base_offset + pos}: only "
+            f"{len(data) - pos} bytes left, less than a {_HEADER_BYTES}-byte header")
     chunk = RecordChunk(data, np.array(offsets, dtype=np.int64),
                         np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
-    return chunk, pos
+    return chunk, pos, problem
 
 
 def read_record_chunks(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES
@@ -129,19 +138,11 @@ def read_record_chunks(path: Path, chunk_bytes: int = DEFAULT_CHUNK_BYTES
             data = pending + block if pending else block
             if not data:
                 return
-            try:
-                chunk, consumed = _locate_frames(path, data, pending_offset, file_size)
-            except TFRecordError:
-                # a corrupt length earlier in the data misaligns what follows: report it first
-                frames, _ = _locate_frames_until_error(path, data, pending_offset, file_size)
-                _verify(path, frames)
-                raise
+            chunk, consumed, problem = _locate_frames(path, data, pending_offset, file_size)
+            # a corrupt length among the whole frames misaligns what follows: report it first
             _verify(path, chunk)
-            if not block and consumed < len(data):
-                raise TFRecordError(
-                    f"{path}: truncated record at byte offset {pending_offset + consumed}: "
-                    f"only {len(data) - consumed} bytes left, less than a "
-                    f"{_HEADER_BYTES}-byte header")
+            if problem is not None:
+                raise problem
             if len(chunk):
                 yield chunk
             pending = data[consumed:]

@@ -1,0 +1,99 @@
+"""NAS-Bench-101: 423,624 cells, read from the benchmark's TFRecord without TensorFlow.
+
+The arch list is whatever ``naswot-db ingest --space nb101`` wrote to the database root (arch
+id = first appearance of the module hash in the file).  Networks default to the reference
+NASWOT configuration (stem 16, 3 stacks of 3 modules, 1 output); the original NAS-Bench-101
+training configuration (stem 128, 10 classes) is :data:`ORIGINAL_CONFIG`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from torch import nn
+
+from naswot_db.schema import read_table
+
+from .base import GroundTruth, Space, SpaceError
+from .nb101_graph import CellSpec, pruned_spec, reference_raises, spec_from_encoding
+from .nb101_ingest import ingest_nb101
+from .nb101_models import Network
+
+NASWOT_CONFIG = {"stem_channels": 16, "num_stacks": 3, "modules_per_stack": 3, "num_labels": 1}
+ORIGINAL_CONFIG = {"stem_channels": 128, "num_stacks": 3, "modules_per_stack": 3,
+                   "num_labels": 10}
+_HASH = re.compile(r"[0-9a-f]{32}")
+
+
+class NB101Space(Space):
+    """NAS-Bench-101 (Ying et al.); ``arch`` is an arch id, a module hash or (adjacency, ops)."""
+
+    name = "nb101"
+    citation = "Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, ICML 2019"
+    score_datasets = ("cifar10",)
+
+    def __init__(self, root: Path | None = None, *, stem_channels: int = 16, num_stacks: int = 3,
+                 modules_per_stack: int = 3, num_labels: int = 1) -> None:
+        super().__init__(root)
+        self._config = {"stem_channels": stem_channels, "num_stacks": num_stacks,
+                        "modules_per_stack": modules_per_stack, "num_labels": num_labels}
+        self._archs: pa.Table | None = None
+        self._ids_by_hash: dict[str, int] | None = None
+
+    def arch_table(self) -> pa.Table:
+        if self._archs is None:
+            archs = read_table(Path(self.root), "archs", space=self.name)
+            if archs.num_rows == 0:
+                raise SpaceError(
+                    f"no NB101 archs under {self.root}; run `naswot-db ingest --space nb101 "
+                    f"--source nasbench_only108.tfrecord` first")
+            if not np.array_equal(archs.column("arch_id").to_numpy(), np.arange(archs.num_rows)):
+                archs = archs.sort_by("arch_id")
+            self._archs = archs
+        return self._archs
+
+    def cell(self, arch: Any) -> CellSpec:
+        """The pruned cell of ``arch``: an arch id, a module hash, or an (adjacency, ops) pair."""
+        if isinstance(arch, Mapping):
+            return pruned_spec(arch["adjacency"], arch["ops"])
+        if isinstance(arch, Sequence) and not isinstance(arch, str) and len(arch) == 2:
+            return pruned_spec(arch[0], arch[1])
+        if isinstance(arch, str):
+            return self._cell_by_id(self._id_of_hash(arch))
+        if isinstance(arch, (int, np.integer)):
+            return self._cell_by_id(int(arch))
+        raise SpaceError(f"cannot read {arch!r} as an NB101 arch: give an arch id, a module "
+                         "hash or an (adjacency, ops) pair")
+
+    def _cell_by_id(self, arch_id: int) -> CellSpec:
+        archs = self.arch_table()
+        if not 0 <= arch_id < archs.num_rows:
+            raise SpaceError(f"NB101 arch id {arch_id} out of range 0..{archs.num_rows - 1}")
+        return spec_from_encoding(archs.column("encoding")[arch_id].as_py())
+
+    def _id_of_hash(self, module_hash: str) -> int:
+        if not _HASH.fullmatch(module_hash):
+            raise SpaceError(f"{module_hash!r} is not an NB101 module hash (32 hex digits)")
+        if self._ids_by_hash is None:
+            hashes = self.arch_table().column("arch_str").to_pylist()
+            self._ids_by_hash = {value: index for index, value in enumerate(hashes)}
+        if module_hash not in self._ids_by_hash:
+            raise SpaceError(f"module hash {module_hash} is not among the ingested NB101 archs")
+        return self._ids_by_hash[module_hash]
+
+    def build_model(self, arch: Any) -> nn.Module:
+        return Network(self.cell(arch), **self._config)
+
+    def reference_raises(self, arch: Any) -> bool:
+        return reference_raises(self.cell(arch))
+
+    def ingest(self, source: Path) -> GroundTruth:
+        return ingest_nb101(Path(source), self.name)
+
+    def model_config(self) -> dict[str, Any]:
+        return dict(self._config)

@@ -1,0 +1,131 @@
+"""naswot-db build: rows, resume, shards, provenance, bad input, a killed build."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from naswot_db.builder import get_space, naswot_score
+from naswot_db.builder.datasets import get_dataset, load_batch
+from naswot_db.cli import main
+from naswot_db.schema import read_table
+
+
+def build_args(root: Path, data_root: Path, *extra: str) -> list[str]:
+    return ["build", "--space", "nb201", "--dataset", "cifar10", "--root", str(root),
+            "--data-root", str(data_root), "--batch-size", "4", "--quiet", *extra]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_build_stores_one_row_per_arch_and_seed_and_resumes(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    runner = CliRunner()
+    first = runner.invoke(main, build_args(root, cifar10_root, "--limit", "3", "--init-seeds", "0-1"))
+    assert first.exit_code == 0, first.output
+    scores = read_table(root, "scores")
+    assert scores.num_rows == 6
+    assert sorted(zip(scores["arch_id"].to_pylist(), scores["init_seed"].to_pylist())) == [
+        (a, s) for a in range(3) for s in range(2)]
+    again = runner.invoke(main, build_args(root, cifar10_root, "--limit", "3", "--init-seeds", "0-1"))
+    assert again.exit_code == 0 and "0 rows written, 6 already stored" in again.output
+    assert read_table(root, "scores").num_rows == 6
+    more = runner.invoke(main, build_args(root, cifar10_root, "--limit", "4", "--init-seeds", "0-1"))
+    assert "2 rows written, 6 already stored" in more.output
+    assert read_table(root, "scores").num_rows == 8
+
+
+def test_stored_value_equals_direct_score(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    result = CliRunner().invoke(main, build_args(root, cifar10_root, "--arch-ids", "11",
+                                                 "--init-seeds", "1", "--batch-seeds", "2"))
+    assert result.exit_code == 0, result.output
+    row = read_table(root, "scores").to_pylist()[0]
+    batch = load_batch(get_dataset("cifar10"), cifar10_root, 2, 4)
+    torch.manual_seed(1)
+    expected = naswot_score(get_space("nb201").build_model(11), batch.images)
+    assert row["value"] == pytest.approx(expected, abs=1e-9)
+    assert (row["status"], row["batch_seed"], row["dataset"]) == ("ok", 2, "cifar10")
+    run = read_table(root, "runs").to_pylist()[0]
+    assert run["run_id"] == row["run_id"] and run["finished_at"] is not None
+    assert json.loads(run["data_fingerprint"]) == {"2": batch.fingerprint}
+    assert json.loads(run["config"])["init_seeds"] == [1]
+    assert run["precision"] == "fp32" and run["rows_written"] == 1
+
+
+def test_shards_partition_the_selection(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    runner = CliRunner()
+    for shard in ("1/2", "2/2"):
+        result = runner.invoke(main, build_args(root, cifar10_root, "--limit", "5", "--shard", shard))
+        assert result.exit_code == 0, result.output
+    assert sorted(read_table(root, "scores")["arch_id"].to_pylist()) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--space", "nb999"], "unknown space"),
+    (["--dataset", "mnist"], "unknown dataset"),
+    (["--shard", "5/4"], "invalid shard"),
+    (["--init-seeds", "4-2"], "end before start"),
+    (["--arch-ids", "99999"], "not in space"),
+    (["--device", "cuda:7"], "cuda"),
+    (["--batch-size", "0"], "batch-size"),
+])
+def test_bad_input_is_one_error_line_and_root_unchanged(tmp_path, cifar10_root, args, message):
+    root = tmp_path / "db"
+    CliRunner().invoke(main, build_args(root, cifar10_root, "--limit", "1"))
+    before = snapshot(root)
+    base = build_args(root, cifar10_root, "--limit", "1")
+    for flag, value in zip(args[::2], args[1::2]):
+        if flag in base:
+            base[base.index(flag) + 1] = value
+        else:
+            base += [flag, value]
+    result = CliRunner().invoke(main, base)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
+def test_missing_data_root_is_an_error_and_writes_nothing(tmp_path):
+    root = tmp_path / "db"
+    result = CliRunner().invoke(main, build_args(root, tmp_path / "no-cifar", "--limit", "1"))
+    assert result.exit_code == 1
+    assert "no cifar10 training files" in result.output
+    assert not root.exists()
+
+
+def test_killed_build_restarts_to_exactly_the_expected_rows(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    args = [sys.executable, "-m", "naswot_db", *build_args(
+        root, cifar10_root, "--limit", "30", "--init-seeds", "0-1", "--chunk-size", "1")]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parts = root / "scores" / "space=nb201"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 3:
+        assert process.poll() is None, process.stderr.read().decode()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_rows = read_table(root, "scores").num_rows
+    assert 0 < killed_rows < 60
+    subprocess.run(args, env=env, check=True, capture_output=True)
+    scores = read_table(root, "scores")
+    keys = list(zip(scores["arch_id"].to_pylist(), scores["init_seed"].to_pylist()))
+    assert len(keys) == 60 and len(set(keys)) == 60
+    assert set(scores["status"].to_pylist()) <= {"ok", "singular"}
