@@ -6,18 +6,28 @@ from pathlib import Path
 
 from naswot_db.schema import prepare_root, replace_partition
 
-from .spaces import get_space
+from .spaces import GroundTruth, get_space
+
+
+def read_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, GroundTruth]:
+    """Ground truth per space: one space, or every NDS space in a directory for ``nds``."""
+    if space_name.lower() == "nds":
+        from .spaces.nds import ingest_nds
+
+        return ingest_nds(source)
+    space = get_space(space_name, root)
+    return {space.name: space.ingest(source)}
 
 
 def ingest_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, tuple[int, int]]:
-    """Read ``source`` for ``space_name`` and replace that space's ground truth in ``root``.
+    """Read ``source`` and replace those spaces' ground truth in ``root``.
 
     Everything is read and validated before anything is written.  Returns, per space written,
     the number of arch rows and accuracy rows.
     """
-    space = get_space(space_name, root)
-    truth = space.ingest(Path(source))
+    truths = read_ground_truth(space_name, Path(source), root)
     prepare_root(root)
-    replace_partition(root, "archs", truth.archs, space.name)
-    replace_partition(root, "accuracies", truth.accuracies, space.name)
-    return {space.name: (truth.archs.num_rows, truth.accuracies.num_rows)}
+    for name, truth in truths.items():
+        replace_partition(root, "archs", truth.archs, name)
+        replace_partition(root, "accuracies", truth.accuracies, name)
+    return {name: (t.archs.num_rows, t.accuracies.num_rows) for name, t in truths.items()}

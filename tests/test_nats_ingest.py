@@ -7,7 +7,6 @@ literally below).  The other tests write small files in the real layouts and che
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -16,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import nats_files as nf
+from conftest import validation_data
 from naswot_db.builder.spaces import SpaceError, get_space
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.cli import main
@@ -64,10 +64,7 @@ API_COST_284 = {"tss": (0.101306, 11.71521), "sss": (0.144834, 21.827994)}
 
 
 def _official(name: str) -> Path:
-    data = os.environ.get("NASWOT_DB_VALIDATION_DATA")
-    if not data:
-        pytest.skip("NASWOT_DB_VALIDATION_DATA not set")
-    return Path(data) / OFFICIAL / name
+    return validation_data() / OFFICIAL / name
 
 
 def _split_of(api_key: str, dataset: str) -> str:
@@ -128,13 +125,12 @@ def test_official_sss_fixture_matches_the_api():
     assert truth.accuracies.num_rows == 312
 
 
-@pytest.mark.parametrize("space, folder, hps", [
-    ("nb201", TSS_DIR, ("12", "200")), ("nats-sss", SSS_DIR, ("01", "12", "90"))])
-def test_official_fixtures_every_value_matches_the_api(space, folder, hps):
+@pytest.mark.parametrize("space, api_space, folder, hps", [
+    ("nb201", "tss", TSS_DIR, ("12", "200")), ("nats-sss", "sss", SSS_DIR, ("01", "12", "90"))])
+def test_official_fixtures_every_value_matches_the_api(space, api_space, folder, hps):
     source = _official(folder)
     truth = get_space(space).ingest(source)
-    api = nats_bench.create(str(source), space.split("-")[-1].replace("nb201", "tss"),
-                            fast_mode=True, verbose=False)
+    api = nats_bench.create(str(source), api_space, fast_mode=True, verbose=False)
     for index in (0, 11, 284):
         for hp in hps:
             for dataset in nf.DATASETS:
@@ -177,7 +173,7 @@ def test_fast_mode_directory_written_by_the_test(tmp_path):
     source = nf.write_fast_mode_dir(tmp_path / "NATS-sss-v1_0-50262-simple", meta, [3, 32767],
                                     SSS_BUDGETS)
     truth = get_space("nats-sss").ingest(source)
-    _check_written_values(truth.accuracies, [3, 32767], {k: v for k, v in SSS_BUDGETS.items()})
+    _check_written_values(truth.accuracies, [3, 32767], SSS_BUDGETS)
     assert truth.archs.column("arch_str").to_pylist() == ["8:8:8:8:32", "64:64:64:64:64"]
     assert set(truth.accuracies.column("source").to_pylist()) == {
         "NATS-sss-v1_0-50262-simple (v1_0-50262)"}
@@ -273,7 +269,9 @@ def test_cli_ingest_writes_parquet_that_duckdb_reads(tmp_path):
         f"AND split = 'x-test' AND epochs = 90 AND seed IS NULL), count(*) "
         f"FROM read_parquet('{glob}', hive_partitioning = true) WHERE space = 'nats_sss'").fetchall()
     assert value == pytest.approx(nf.final_accuracy(11, "cifar100", "x-test", 777, 90))
-    assert count == 2 * 3 * (4 * 2 + 4 * 4 + 2 * 2 + 4 * 2) - 0  # 2 archs, see _check_written_values
+    # per arch and budget 13 (dataset, split) pairs, each per seed and as the mean:
+    # 13 * (2 + 4 + 2) = 104 rows per arch
+    assert count == 208
     # a bad source: one error line, exit 1, the stored ground truth untouched
     before = sorted(p.name for p in root.rglob("*.parquet"))
     bad = CliRunner().invoke(main, ["ingest", "--space", "nats-sss", "--source",

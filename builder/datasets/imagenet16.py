@@ -28,7 +28,7 @@ def _unpickle(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             entry = pickle.load(handle, encoding="latin1")
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as exc:
+    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
         raise DatasetError(f"cannot read {path}: corrupt or not an ImageNet16 pickle ({exc})") from exc
     if not isinstance(entry, dict):
         raise DatasetError(f"{path} is not an ImageNet16 pickle (top level is {type(entry).__name__})")

@@ -1,4 +1,4 @@
-"""Imagenette2 (fast.ai's 10-class ImageNet subset) in the ImageFolder layout, for the NDS ``_in`` spaces.
+"""Imagenette2 (fast.ai's 10-class ImageNet subset), ImageFolder layout: the NDS ``_in`` spaces.
 
 The pool is ``train/`` in torchvision ImageFolder order: class folders sorted, then the image
 files of each class in sorted walk order (extensions as ImageFolder accepts them, any case).

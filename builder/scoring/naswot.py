@@ -10,6 +10,7 @@ same K in a single forward pass:
   ``ReLU``, e.g. ``ReLUConvBN``);
 * liveness: a module counts when the autograd node of one of its outputs is reachable from the
   network output's node, which is exactly when the reference's old-style backward hook fires;
+  the graph comes from a two-image probe, then the whole batch runs once without autograd;
 * identical inputs (a ``ReLUConvBN`` and its inner ``ReLU``, or every edge leaving one cell
   node) share one Gram matrix instead of recomputing it.
 
@@ -95,51 +96,21 @@ def code_kernel(activations: torch.Tensor) -> torch.Tensor:
     return units - ones[:, None] - ones[None, :] + 2.0 * agree_on
 
 
-class _KernelRecorder:
-    """Forward hooks that record each hooked call's kernel and output autograd node."""
+def _first_tensor(output: object) -> torch.Tensor | None:
+    while isinstance(output, (tuple, list)) and output:
+        output = output[0]
+    return output if isinstance(output, torch.Tensor) else None
 
-    def __init__(self) -> None:
-        self.kernels: list[torch.Tensor] = []
-        # per hooked module: (kernel indices of its calls, autograd nodes of its outputs)
-        self.calls: dict[nn.Module, tuple[list[int], list[object]]] = {}
-        self._by_input: dict[int, tuple[weakref.ref, int, int]] = {}
 
-    def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
-        activations = inputs[0] if isinstance(inputs, tuple) else inputs
-        kernel_index = self._kernel_index(activations)
-        first_output = output
-        while isinstance(first_output, (tuple, list)) and first_output:
-            first_output = first_output[0]
-        node = first_output.grad_fn if isinstance(first_output, torch.Tensor) else None
-        indices, nodes = self.calls.setdefault(module, ([], []))
-        indices.append(kernel_index)
-        if node is not None:
-            nodes.append(node)
-
-    def _kernel_index(self, activations: torch.Tensor) -> int:
-        cached = self._by_input.get(id(activations))
-        if cached is not None:
-            ref, version, index = cached
-            if ref() is activations and version == activations._version:
-                return index
-        self.kernels.append(code_kernel(activations))
-        index = len(self.kernels) - 1
-        self._by_input[id(activations)] = (weakref.ref(activations), activations._version, index)
-        return index
-
-    def live_kernel(self, root: object, batch_size: int, device: torch.device) -> torch.Tensor:
-        """Sum of the kernels of every call of every module that reaches ``root``."""
-        reachable = _reachable_nodes(root)
-        total = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
-        counts = [0] * len(self.kernels)
-        for indices, nodes in self.calls.values():
-            if any(node in reachable for node in nodes):
-                for index in indices:
-                    counts[index] += 1
-        for kernel, count in zip(self.kernels, counts):
-            if count:
-                total += count * kernel
-        return total
+def _network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``y`` of the reference's ``y, _ = net(x)``; anything it cannot backward from fails."""
+    output = model(x)
+    y = output[0] if isinstance(output, (tuple, list)) else output
+    if not isinstance(y, torch.Tensor):
+        raise ReferenceProcedureError(
+            f"network output {type(y).__name__} is not a tensor; the reference calls "
+            "y.backward() on it and fails (e.g. an auxiliary head in train mode)")
+    return y
 
 
 def _reachable_nodes(root: object) -> set:
@@ -155,28 +126,67 @@ def _reachable_nodes(root: object) -> set:
     return seen
 
 
-def naswot_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The reference's K for ``model`` on batch ``x`` (float64, on x's device)."""
-    recorder = _KernelRecorder()
-    handles = [
-        module.register_forward_hook(recorder.hook)
-        for module in model.modules()
-        if is_reference_hooked(module)
-    ]
+def live_hooked_modules(model: nn.Module, hooked: list[nn.Module],
+                        probe: torch.Tensor) -> set[nn.Module]:
+    """Hooked modules whose output reaches the network output (the reference's backward set).
+
+    The autograd graph's shape does not depend on the batch, so a probe of two images finds
+    the same modules as a backward pass over the whole batch, at a fraction of its cost.
+    """
+    nodes: dict[nn.Module, list[object]] = {}
+
+    def record(module: nn.Module, inputs: tuple, output: object) -> None:
+        tensor = _first_tensor(output)
+        if tensor is not None and tensor.grad_fn is not None:
+            nodes.setdefault(module, []).append(tensor.grad_fn)
+
+    handles = [module.register_forward_hook(record) for module in hooked]
     try:
         with torch.enable_grad():
-            inputs = x.detach().clone().requires_grad_(True)
-            output = model(inputs)
-            y = output[0] if isinstance(output, (tuple, list)) else output
-            if not isinstance(y, torch.Tensor):
-                raise ReferenceProcedureError(
-                    f"network output {type(y).__name__} is not a tensor; the reference calls "
-                    "y.backward() on it and fails (e.g. an auxiliary head in train mode)"
-                )
-            return recorder.live_kernel(y.grad_fn, x.shape[0], x.device)
+            y = _network_output(model, probe.detach().clone().requires_grad_(True))
+            reachable = _reachable_nodes(y.grad_fn)
     finally:
         for handle in handles:
             handle.remove()
+    return {module for module, grad_fns in nodes.items()
+            if any(node in reachable for node in grad_fns)}
+
+
+class _KernelAccumulator:
+    """Forward hook that adds each live call's kernel to K, once per distinct input tensor."""
+
+    def __init__(self, batch_size: int, device: torch.device) -> None:
+        self.total = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
+        # id(input) -> (weak reference, version, kernel): a ReLUConvBN and its inner ReLU, or
+        # every edge leaving one cell node, see the same tensor
+        self._by_input: dict[int, tuple[weakref.ref, int, torch.Tensor]] = {}
+
+    def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
+        activations = inputs[0] if isinstance(inputs, tuple) else inputs
+        cached = self._by_input.get(id(activations))
+        if cached is not None and cached[0]() is activations and cached[1] == activations._version:
+            kernel = cached[2]
+        else:
+            kernel = code_kernel(activations)
+            self._by_input[id(activations)] = (weakref.ref(activations), activations._version,
+                                               kernel)
+        self.total += kernel
+
+
+def naswot_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The reference's K for ``model`` on batch ``x`` (float64, on x's device)."""
+    hooked = [module for module in model.modules() if is_reference_hooked(module)]
+    live = live_hooked_modules(model, hooked, x[: min(2, x.shape[0])])
+    accumulator = _KernelAccumulator(x.shape[0], x.device)
+    handles = [module.register_forward_hook(accumulator.hook) for module in hooked
+               if module in live]
+    try:
+        with torch.no_grad():
+            _network_output(model, x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return accumulator.total
 
 
 def log_abs_det(kernel: torch.Tensor) -> float:

@@ -134,7 +134,8 @@ def read_entries(path: Path) -> list[Entry]:
         try:
             entries.append(_parse_entry(arch_id, raw))
         except (ValueError, KeyError, TypeError) as exc:
-            job = f" (job_id {raw.get('job_id')!r})" if isinstance(raw, dict) and "job_id" in raw else ""
+            has_job = isinstance(raw, dict) and "job_id" in raw
+            job = f" (job_id {raw['job_id']!r})" if has_job else ""
             raise SpaceError(f"{path}: malformed entry {label}{job}, arch id {arch_id}: "
                              f"{exc}") from exc
     if not entries:

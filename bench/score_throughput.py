@@ -1,0 +1,76 @@
+"""NB201 scoring throughput: naswot-db's scorer vs a faithful re-implementation of the reference.
+
+Both score the same seeded sample of NB201 archs on the same batch in this one process; each
+network is built right after ``torch.manual_seed(0)`` for both, and the build time is included
+(as it is in a real build).  Prints archs/s for each, the ratio, the largest score difference
+and peak memory.
+
+    python bench/score_throughput.py [--archs 20] [--data-root DIR] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from reference_naswot import reference_naswot  # noqa: E402  (the tests' faithful copy)
+
+from naswot_db.builder import get_space, naswot_score  # noqa: E402
+from naswot_db.builder.datasets import get_dataset, load_batch  # noqa: E402
+
+
+def timed(space, arch_ids, x, device, scorer) -> tuple[float, list[float]]:
+    scores = []
+    start = time.perf_counter()
+    for arch_id in arch_ids:
+        torch.manual_seed(0)
+        model = space.build_model(arch_id).to(device)
+        scores.append(scorer(model, x))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the arch sample")
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="CIFAR-10 root; default: a seeded random batch")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+
+    device = torch.device(args.device)
+    space = get_space("nb201")
+    arch_ids = random.Random(args.seed).sample(range(15625), args.archs)
+    if args.data_root:
+        x = load_batch(get_dataset("cifar10"), args.data_root, 0, args.batch_size).images
+    else:
+        torch.manual_seed(1)
+        x = torch.randn(args.batch_size, 3, 32, 32)
+    x = x.to(device)
+    timed(space, arch_ids[:2], x, device, naswot_score)  # warm-up (allocator, kernels)
+
+    fast_s, fast = timed(space, arch_ids, x, device, naswot_score)
+    ref_s, ref = timed(space, arch_ids, x, device, reference_naswot)
+    max_diff = max(abs(a - b) for a, b in zip(fast, ref))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"batch {args.batch_size}, {len(arch_ids)} NB201 archs")
+    print(f"naswot-db scorer : {len(arch_ids) / fast_s:8.2f} archs/s ({fast_s:.1f} s)")
+    print(f"reference loop   : {len(arch_ids) / ref_s:8.2f} archs/s ({ref_s:.1f} s)")
+    print(f"speed-up         : {ref_s / fast_s:8.2f}x")
+    print(f"max |score diff| : {max_diff:.2e}")
+    print(f"peak RSS         : {peak_mb:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
