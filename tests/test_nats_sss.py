@@ -13,7 +13,7 @@ from naswot_db.builder.scoring.naswot import naswot_score
 from naswot_db.builder.spaces import SpaceError, get_space
 from naswot_db.builder.spaces.cell_ops import FactorizedReduce, parse_arch_str
 from naswot_db.builder.spaces.nats_sss import GENOTYPE, NATSSizeSpace, resolve_arch
-from naswot_db.builder.spaces.nats_sss_models import DynamicShapeTinyNet
+from naswot_db.builder.spaces.tiny_network import DynamicShapeTinyNet
 from reference_naswot import reference_naswot
 
 # golden-scores.json has these nats_sss entries: (arch_id, arch_str, init_seed)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -14,6 +15,18 @@ from naswot_db.errors import NaswotDbError
 
 class DatasetError(NaswotDbError):
     """Missing, wrong or corrupt dataset files."""
+
+
+def load_dict_pickle(path: Path, encoding: str, what: str) -> dict[str, Any]:
+    """A dataset pickle whose top level is a dict, keys as str (bytes keys are decoded)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = pickle.load(handle, encoding=encoding)
+    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
+        raise DatasetError(f"cannot read {path}: corrupt or not {what} pickle ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{path} is not {what} pickle (top level is {type(raw).__name__})")
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
 
 
 class ImageDataset(ABC):

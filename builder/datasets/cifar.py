@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-from .base import DatasetError, ImageDataset
+from .base import DatasetError, ImageDataset, load_dict_pickle
 from .download import fetch_archive
-
-
-def _unpickle(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            raw = pickle.load(handle, encoding="bytes")
-    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
-        raise DatasetError(f"cannot read {path}: corrupt or not a CIFAR pickle ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise DatasetError(f"{path} is not a CIFAR pickle (top level is {type(raw).__name__})")
-    # official files have bytes keys under encoding='bytes'; re-encoded copies have str keys
-    return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
 
 
 class _Cifar(ImageDataset):
@@ -56,7 +43,7 @@ class _Cifar(ImageDataset):
                 path = folder / name
                 if not path.is_file():
                     break  # a subset keeps the first files (e.g. data_batch_1 only)
-                data = _unpickle(path).get("data")
+                data = load_dict_pickle(path, "bytes", "a CIFAR").get("data")
                 if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 3072:
                     raise DatasetError(f"{path}: 'data' is not an N x 3072 uint8 array")
                 chunks.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))

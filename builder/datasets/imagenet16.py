@@ -9,14 +9,12 @@ training files are read: scoring batches come from the training split.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
-from .base import DatasetError, ImageDataset
+from .base import DatasetError, ImageDataset, load_dict_pickle
 
 CLASSES = 120
 SIDE = 16
@@ -24,20 +22,9 @@ TRAIN_FILES = tuple(f"train_data_batch_{i}" for i in range(1, 11))
 FOLDER = "ImageNet16"
 
 
-def _unpickle(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            entry = pickle.load(handle, encoding="latin1")
-    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
-        raise DatasetError(f"cannot read {path}: corrupt or not an ImageNet16 pickle ({exc})") from exc
-    if not isinstance(entry, dict):
-        raise DatasetError(f"{path} is not an ImageNet16 pickle (top level is {type(entry).__name__})")
-    return entry
-
-
 def read_labelled_images(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """uint8 (N, 16, 16, 3) images and their 1-based labels from one official pickle."""
-    entry = _unpickle(path)
+    entry = load_dict_pickle(path, "latin1", "an ImageNet16")
     data, labels = entry.get("data"), entry.get("labels")
     if (not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2
             or data.shape[1] != 3 * SIDE * SIDE):

@@ -15,6 +15,7 @@ from .base import GroundTruth, Space, SpaceError
 _REGISTRY: dict[str, str] = {
     "nb201": "nb201:NB201Space",
     "nb101": "nb101:NB101Space",
+    "nb101_original": "nb101:original_nb101_space",
     "nats_sss": "nats_sss:NATSSizeSpace",
 }
 # every NDS space is "nds_" + the NDS file name in lower case; one factory builds them all

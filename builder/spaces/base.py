@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +25,20 @@ class GroundTruth:
 
     archs: pa.Table
     accuracies: pa.Table
+
+
+def listed_arch_table(space: str, arch_strs: Sequence[str], source: str) -> pa.Table:
+    """archs rows for a space whose arch list is generated, not ingested (ids = positions)."""
+    count = len(arch_strs)
+    return pa.table({
+        "space": [space] * count,
+        "arch_id": pa.array(range(count), pa.int64()),
+        "arch_str": list(arch_strs),
+        "encoding": pa.nulls(count, pa.string()),
+        "params": pa.nulls(count, pa.float64()),
+        "flops": pa.nulls(count, pa.float64()),
+        "source": [source] * count,
+    })
 
 
 class Space(ABC):

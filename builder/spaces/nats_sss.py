@@ -16,10 +16,10 @@ from typing import Any
 import pyarrow as pa
 from torch import nn
 
-from .base import GroundTruth, Space, SpaceError
+from .base import GroundTruth, Space, SpaceError, listed_arch_table
 from .cell_ops import parse_arch_str
 from .nats_results import read_nats_results
-from .nats_sss_models import DynamicShapeTinyNet
+from .tiny_network import DynamicShapeTinyNet
 
 CHANNEL_CANDIDATES = (8, 16, 24, 32, 40, 48, 56, 64)
 POSITIONS = 5
@@ -83,17 +83,8 @@ class NATSSizeSpace(Space):
                "Topology and Size, TPAMI 2021"
 
     def arch_table(self) -> pa.Table:
-        strs = benchmark_arch_strs()
-        count = len(strs)
-        return pa.table({
-            "space": [self.name] * count,
-            "arch_id": pa.array(range(count), pa.int64()),
-            "arch_str": list(strs),
-            "encoding": pa.nulls(count, pa.string()),
-            "params": pa.nulls(count, pa.float64()),
-            "flops": pa.nulls(count, pa.float64()),
-            "source": ["NATS-Bench sss: itertools.product of channel candidates"] * count,
-        })
+        return listed_arch_table(self.name, benchmark_arch_strs(),
+                                 "NATS-Bench sss: itertools.product of channel candidates")
 
     def build_model(self, arch: Any) -> nn.Module:
         _, channels = resolve_arch(arch)

@@ -3,7 +3,9 @@
 The arch list is whatever ``naswot-db ingest --space nb101`` wrote to the database root (arch
 id = first appearance of the module hash in the file).  Networks default to the reference
 NASWOT configuration (stem 16, 3 stacks of 3 modules, 1 output); the original NAS-Bench-101
-training configuration (stem 128, 10 classes) is :data:`ORIGINAL_CONFIG`.
+training configuration (stem 128, 10 classes) is :data:`ORIGINAL_CONFIG`, registered as the
+space ``nb101_original``: same archs and tables, scores told apart by their config_id (and the
+model settings recorded in the runs table).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from .nb101_graph import CellSpec, pruned_spec, reference_raises, spec_from_enco
 from .nb101_ingest import ingest_nb101
 from .nb101_models import Network
 
-NASWOT_CONFIG = {"stem_channels": 16, "num_stacks": 3, "modules_per_stack": 3, "num_labels": 1}
 ORIGINAL_CONFIG = {"stem_channels": 128, "num_stacks": 3, "modules_per_stack": 3,
                    "num_labels": 10}
 _HASH = re.compile(r"[0-9a-f]{32}")
@@ -52,8 +53,9 @@ class NB101Space(Space):
                 raise SpaceError(
                     f"no NB101 archs under {self.root}; run `naswot-db ingest --space nb101 "
                     f"--source nasbench_only108.tfrecord` first")
+            archs = archs.sort_by("arch_id")
             if not np.array_equal(archs.column("arch_id").to_numpy(), np.arange(archs.num_rows)):
-                archs = archs.sort_by("arch_id")
+                raise SpaceError(f"NB101 arch ids under {self.root} are not 0..N-1; re-run ingest")
             self._archs = archs
         return self._archs
 
@@ -97,3 +99,8 @@ class NB101Space(Space):
 
     def model_config(self) -> dict[str, Any]:
         return dict(self._config)
+
+
+def original_nb101_space(root: Path | None = None) -> NB101Space:
+    """NB101 with the benchmark's own training network: stem 128, 10 classes."""
+    return NB101Space(root, **ORIGINAL_CONFIG)

@@ -91,4 +91,5 @@ def crc32c(data: bytes) -> int:
 def mask(crc: np.ndarray) -> np.ndarray:
     """TFRecord's masked CRC: rotate right by 15 bits and add a constant, modulo 2**32."""
     crc = np.asarray(crc, dtype=np.uint32)
-    return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
+    rotated = (crc >> np.uint32(15)) | (crc << np.uint32(17))
+    return (rotated.astype(np.uint64) + _MASK_DELTA).astype(np.uint32)

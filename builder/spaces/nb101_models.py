@@ -87,8 +87,12 @@ class Cell(nn.Module):
         joined = [vertices[v] for v in self.feeders]
         out = joined[0] if len(joined) == 1 else torch.cat(joined, 1)
         if last in self.input_projections:
-            out = out + self.input_projections[last](x)
+            out = self.add_projected_input(out, self.input_projections[last](x))
         return out
+
+    def add_projected_input(self, joined: torch.Tensor, projected: torch.Tensor) -> torch.Tensor:
+        """Out of place: the reference's ``+=`` breaks its backward pass on a ReLU output."""
+        return joined + projected
 
 
 def _truncated(tensor: torch.Tensor, channels: int) -> torch.Tensor:

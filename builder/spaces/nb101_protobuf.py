@@ -19,8 +19,11 @@ from typing import NamedTuple
 
 _VARINT, _FIXED64, _LENGTH_DELIMITED, _FIXED32 = 0, 1, 2, 5
 _DOUBLE = struct.Struct("<d")
-_EVALUATION_DOUBLES = ("current_epoch", "training_time", "train_accuracy",
-                       "validation_accuracy", "test_accuracy")
+_DOUBLE_FIELDS = 5  # EvaluationData fields 1..5 are doubles
+_CHECKPOINT_PATH = 6
+# fields 1..5 as one-byte keys (number << 3 | fixed64) each followed by its double
+_PACKED_EVALUATION = struct.Struct("<" + "Bd" * _DOUBLE_FIELDS)
+_PACKED_KEYS = tuple(number << 3 | _FIXED64 for number in range(1, _DOUBLE_FIELDS + 1))
 
 
 class ProtobufError(ValueError):
@@ -36,6 +39,9 @@ class EvaluationData(NamedTuple):
     validation_accuracy: float = 0.0
     test_accuracy: float = 0.0
     checkpoint_path: str = ""
+
+
+_EVALUATION_DEFAULTS = tuple(EvaluationData())
 
 
 class ModelMetrics(NamedTuple):
@@ -66,48 +72,62 @@ def _fields(data: bytes) -> list[tuple[int, int, object]]:
     fields = []
     pos, end = 0, len(data)
     while pos < end:
-        key, pos = _varint(data, pos)
+        key = data[pos]
+        if key < 0x80:  # one-byte key: every field of this schema
+            pos += 1
+        else:
+            key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
+        if number == 0:
+            raise ProtobufError(f"field number 0 at byte {pos}")
         if wire == _FIXED64:
             if pos + 8 > end:
                 raise ProtobufError(f"field {number}: 8-byte value runs past the end at byte {pos}")
-            value: object = _DOUBLE.unpack_from(data, pos)[0]
+            fields.append((number, wire, _DOUBLE.unpack_from(data, pos)[0]))
             pos += 8
-        elif wire == _VARINT:
-            value, pos = _varint(data, pos)
         elif wire == _LENGTH_DELIMITED:
-            size, pos = _varint(data, pos)
+            size = data[pos] if pos < end else 0x80
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = _varint(data, pos)
             if pos + size > end:
                 raise ProtobufError(f"field {number}: {size} bytes run past the end at byte {pos}")
-            value = data[pos:pos + size]
+            fields.append((number, wire, data[pos:pos + size]))
             pos += size
+        elif wire == _VARINT:
+            value, pos = _varint(data, pos)
+            fields.append((number, wire, value))
         elif wire == _FIXED32:
             if pos + 4 > end:
                 raise ProtobufError(f"field {number}: 4-byte value runs past the end at byte {pos}")
-            value = data[pos:pos + 4]
+            fields.append((number, wire, data[pos:pos + 4]))
             pos += 4
         else:
             raise ProtobufError(f"field {number}: unsupported wire type {wire} at byte {pos}")
-        if number == 0:
-            raise ProtobufError(f"field number 0 at byte {pos}")
-        fields.append((number, wire, value))
     return fields
 
 
-def _expect(number: int, wire: int, expected: int, message: str) -> None:
+def _expect_wire(message: str, number: int, wire: int, expected: int) -> None:
     if wire != expected:
         raise ProtobufError(f"{message} field {number} has wire type {wire}, expected {expected}")
 
 
 def decode_evaluation_data(data: bytes) -> EvaluationData:
-    values = list(EvaluationData._field_defaults.values())
+    """Decode one serialized EvaluationData message."""
+    if len(data) == _PACKED_EVALUATION.size:
+        # fast path: the five doubles in field order and nothing else, as NAS-Bench-101 writes
+        packed = _PACKED_EVALUATION.unpack(data)
+        if packed[::2] == _PACKED_KEYS:
+            return EvaluationData(*packed[1::2])
+    values = list(_EVALUATION_DEFAULTS)
     for number, wire, value in _fields(data):
-        if 1 <= number <= len(_EVALUATION_DOUBLES):
-            _expect(number, wire, _FIXED64, "EvaluationData")
+        if number <= _DOUBLE_FIELDS:
+            _expect_wire("EvaluationData", number, wire, _FIXED64)
             values[number - 1] = value
-        elif number == 6:
-            _expect(number, wire, _LENGTH_DELIMITED, "EvaluationData")
-            values[5] = bytes(value).decode("utf-8")  # type: ignore[arg-type]
+        elif number == _CHECKPOINT_PATH:
+            _expect_wire("EvaluationData", number, wire, _LENGTH_DELIMITED)
+            values[number - 1] = bytes(value).decode("utf-8")  # type: ignore[arg-type]
     return EvaluationData(*values)
 
 
@@ -117,13 +137,13 @@ def decode_model_metrics(data: bytes) -> ModelMetrics:
     parameters, total_time = 0, 0.0
     for number, wire, value in _fields(data):
         if number == 1:
-            _expect(number, wire, _LENGTH_DELIMITED, "ModelMetrics")
+            _expect_wire("ModelMetrics", number, wire, _LENGTH_DELIMITED)
             evaluations.append(decode_evaluation_data(value))  # type: ignore[arg-type]
         elif number == 2:
-            _expect(number, wire, _VARINT, "ModelMetrics")
+            _expect_wire("ModelMetrics", number, wire, _VARINT)
             parameters = _as_int32(value)  # type: ignore[arg-type]
         elif number == 3:
-            _expect(number, wire, _FIXED64, "ModelMetrics")
+            _expect_wire("ModelMetrics", number, wire, _FIXED64)
             total_time = value  # type: ignore[assignment]
     return ModelMetrics(tuple(evaluations), parameters, total_time)
 

@@ -15,15 +15,17 @@ from typing import Any
 import pyarrow as pa
 from torch import nn
 
-from .base import GroundTruth, Space, SpaceError
+from .base import GroundTruth, Space, SpaceError, listed_arch_table
 from .cell_ops import parse_arch_str
 from .nats_results import read_nats_results
-from .nb201_models import TinyNetwork
+from .tiny_network import DynamicShapeTinyNet
 
 OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NODES = 4
 ARCH_COUNT = len(OPERATIONS) ** (NODES * (NODES - 1) // 2)
 _SHUFFLE_SEED = 88
+# TinyNetwork C=16, N=5: 5 cells, reduction block + 5 cells at 32, reduction block + 5 cells at 64
+LAYER_CHANNELS = [16] * 5 + [32] * 6 + [64] * 6
 
 
 @functools.cache
@@ -64,25 +66,15 @@ class NB201Space(Space):
     citation = ("Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021")
 
     def arch_table(self) -> pa.Table:
-        strs = benchmark_arch_strs()
-        count = len(strs)
-        return pa.table({
-            "space": [self.name] * count,
-            "arch_id": pa.array(range(count), pa.int64()),
-            "arch_str": list(strs),
-            "encoding": pa.nulls(count, pa.string()),
-            "params": pa.nulls(count, pa.float64()),
-            "flops": pa.nulls(count, pa.float64()),
-            "source": ["NAS-Bench-201 gen_all + random.seed(88)"] * count,
-        })
+        return listed_arch_table(self.name, benchmark_arch_strs(),
+                                 "NAS-Bench-201 gen_all + random.seed(88)")
 
     def build_model(self, arch: Any) -> nn.Module:
         _, arch_str = resolve_arch(arch)
-        return TinyNetwork(parse_arch_str(arch_str), channels=16, cells_per_stage=5,
-                           num_classes=1)
+        return DynamicShapeTinyNet(LAYER_CHANNELS, parse_arch_str(arch_str), num_classes=1)
 
     def ingest(self, source: Path) -> GroundTruth:
-        return read_nats_results(self.name, source)
+        return read_nats_results(self.name, source, expected_archs=benchmark_arch_strs())
 
     def model_config(self) -> dict[str, Any]:
         return {"channels": 16, "cells_per_stage": 5, "num_classes": 1}

@@ -1,6 +1,7 @@
-"""NATS-Bench size-space network (``DynamicShapeTinyNet``) as NASWOT would build it.
+"""The NAS-Bench-201 / NATS-Bench network (``DynamicShapeTinyNet``) as NASWOT builds it.
 
-One fixed cell genotype; only the channel counts of the layers change.  With 3N + 2 channel
+One cell genotype; per-layer channel counts.  NB201's TinyNetwork (C=16, N=5) is the case
+``[16] * 5 + [32] * 6 + [64] * 6``; NATS-sss varies five channel counts with N = 1.  With 3N + 2 channel
 entries the layers are N cells, a stride-2 residual block, N cells, a stride-2 residual block,
 N cells.  NATS-sss uses N = 1 (five entries).  Parameters are created in the reference's order:
 stem, layers in order, final BatchNorm, classifier.
