@@ -1,0 +1,37 @@
+"""naswot-db ingest through the CLI: rows land in the root; bad files change nothing."""
+
+from __future__ import annotations
+
+import bz2
+
+from click.testing import CliRunner
+
+from naswot_db.cli import main
+from naswot_db.schema import read_table
+
+from test_build import snapshot
+
+
+def test_corrupt_benchmark_file_is_one_error_line_and_root_unchanged(tmp_path):
+    root = tmp_path / "db"
+    source = tmp_path / "NATS-tss-v1_0-3ffb9-full.pickle.pbz2"
+    source.write_bytes(bz2.compress(b"this is not a pickle"))
+    result = CliRunner().invoke(main, ["ingest", "--space", "nb201", "--source", str(source),
+                                       "--root", str(root)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error:") and "corrupt" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not root.exists()
+
+
+def test_missing_source_is_an_error(tmp_path):
+    result = CliRunner().invoke(main, ["ingest", "--space", "nb201", "--source",
+                                       str(tmp_path / "nope.pth"), "--root", str(tmp_path / "db")])
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_unknown_space_is_an_error(tmp_path):
+    result = CliRunner().invoke(main, ["ingest", "--space", "nb777", "--source", str(tmp_path),
+                                       "--root", str(tmp_path / "db")])
+    assert result.exit_code == 1 and "unknown space" in result.output
+    assert read_table(tmp_path / "db", "archs").num_rows == 0
