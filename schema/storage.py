@@ -14,6 +14,7 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -92,7 +93,7 @@ def conform(table: Table, data: pa.Table) -> pa.Table:
     """``data`` cast to the table's file schema, partition column dropped, version stamped."""
     if "schema_version" not in data.column_names:
         data = data.append_column("schema_version",
-                                  pa.array([SCHEMA_VERSION] * data.num_rows, pa.int32()))
+                                  pa.array(np.full(data.num_rows, SCHEMA_VERSION, np.int32)))
     schema = table.file_schema()
     missing = [name for name in schema.names if name not in data.column_names]
     if missing:

@@ -31,6 +31,10 @@ ORIGINAL_CONFIG = {"stem_channels": 128, "num_stacks": 3, "modules_per_stack": 3
 _HASH = re.compile(r"[0-9a-f]{32}")
 
 
+def _ids_are_positions(archs: pa.Table) -> bool:
+    return np.array_equal(archs.column("arch_id").to_numpy(), np.arange(archs.num_rows))
+
+
 class NB101Space(Space):
     """NAS-Bench-101 (Ying et al.); ``arch`` is an arch id, a module hash or (adjacency, ops)."""
 
@@ -53,16 +57,18 @@ class NB101Space(Space):
                 raise SpaceError(
                     f"no NB101 archs under {self.root}; run `naswot-db ingest --space nb101 "
                     f"--source nasbench_only108.tfrecord` first")
-            archs = archs.sort_by("arch_id")
-            if not np.array_equal(archs.column("arch_id").to_numpy(), np.arange(archs.num_rows)):
-                raise SpaceError(f"NB101 arch ids under {self.root} are not 0..N-1; re-run ingest")
+            if not _ids_are_positions(archs):
+                archs = archs.sort_by("arch_id")  # a copy: only when parts come out of order
+                if not _ids_are_positions(archs):
+                    raise SpaceError(f"NB101 arch ids under {self.root} are not 0..N-1; "
+                                     "re-run ingest")
             self._archs = archs
         return self._archs
 
     def cell(self, arch: Any) -> CellSpec:
         """The pruned cell of ``arch``: an arch id, a module hash, or an (adjacency, ops) pair."""
-        if isinstance(arch, Mapping):
-            return pruned_spec(arch["adjacency"], arch["ops"])
+        if isinstance(arch, Mapping) and {"adjacency", "ops"} <= arch.keys():
+            return pruned_spec(arch["adjacency"], arch["ops"])  # e.g. a parsed encoding
         if isinstance(arch, Sequence) and not isinstance(arch, str) and len(arch) == 2:
             return pruned_spec(arch[0], arch[1])
         if isinstance(arch, str):
@@ -70,7 +76,7 @@ class NB101Space(Space):
         if isinstance(arch, (int, np.integer)):
             return self._cell_by_id(int(arch))
         raise SpaceError(f"cannot read {arch!r} as an NB101 arch: give an arch id, a module "
-                         "hash or an (adjacency, ops) pair")
+                         "hash, an (adjacency, ops) pair or a dict with those keys")
 
     def _cell_by_id(self, arch_id: int) -> CellSpec:
         archs = self.arch_table()
