@@ -46,7 +46,10 @@ def main() -> None:
                         help="CIFAR-10 root; default: a seeded random batch")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     device = torch.device(args.device)
     space = get_space("nb201")

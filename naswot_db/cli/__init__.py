@@ -25,9 +25,9 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from . import build_commands
+    from . import build_commands, query_commands
 
-    for command in (build_commands.build, build_commands.ingest):
+    for command in (build_commands.build, build_commands.ingest, *query_commands.COMMANDS):
         main.add_command(command)
 
 

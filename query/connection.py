@@ -1,0 +1,94 @@
+"""DuckDB connections and SQLAlchemy engines over a root's tables as views.
+
+Every connection sees the views ``archs``, ``accuracies``, ``scores``, ``runs`` and ``scored``
+plus the statistics macros.  A root's own parts come first; the shipped ground truth (for
+example NB201's 200-epoch accuracies) fills in every space the root has no parts of in that
+table, so an ingest into the root replaces the shipped rows instead of duplicating them.
+The views list the part files present when the connection opens: reconnect after a build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+
+from naswot_db.schema import TABLES, check_root, default_root, part_files, shipped_root
+from naswot_db.schema.sql import SCORED_VIEW, view_sql
+from naswot_db.schema.storage import spaces_in
+from naswot_db.schema.tables import Table
+
+from .errors import QueryError
+from .macros import register_macros
+
+
+def resolve_root(root: Path | str | None) -> Path:
+    """``root`` (default ``$NASWOT_DB_ROOT`` or ``./data``) as an absolute, version-checked path."""
+    path = Path(root) if root is not None else default_root()
+    if path.exists() and not path.is_dir():
+        raise QueryError(f"database root {path} is not a directory")
+    check_root(path)
+    return path.resolve()
+
+
+def view_files(root: Path, table: Table) -> list[Path]:
+    """Parts a view reads: the root's own, plus shipped parts of spaces the root lacks."""
+    own = part_files(root, table)
+    shipped = shipped_root().resolve()
+    if not table.partitioned or root == shipped:
+        return own
+    own_spaces = set(spaces_in(root, table))
+    return own + [p for p in part_files(shipped, table)
+                  if p.parent.name.split("=", 1)[1] not in own_spaces]
+
+
+def install_views(connection, root: Path) -> None:
+    """Create the table views, the ``scored`` view and the macros on a DuckDB connection."""
+    for table in TABLES.values():
+        connection.execute(view_sql(table, view_files(root, table)))
+    connection.execute(SCORED_VIEW)
+    register_macros(connection)
+
+
+def connect(root: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views over ``root`` (read-only use)."""
+    resolved = resolve_root(root)
+    connection = duckdb.connect(":memory:")
+    install_views(connection, resolved)
+    return connection
+
+
+def engine(root: Path | str | None = None) -> sa.Engine:
+    """A SQLAlchemy engine (duckdb-engine) whose every connection has the same views and macros.
+
+    Usable with ``pandas.read_sql(sql, engine(root))`` and with ``sqlalchemy.select`` over
+    :func:`naswot_db.schema.sql.sqlalchemy_metadata` tables.
+    """
+    resolved = resolve_root(root)
+    result = sa.create_engine("duckdb:///:memory:")
+
+    @sa.event.listens_for(result, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        install_views(dbapi_connection, resolved)
+
+    return result
+
+
+def one_line(error: duckdb.Error) -> str:
+    """DuckDB's message without the multi-line query context (``LINE 1: ... ^``)."""
+    head = str(error).split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in head.splitlines() if line.strip())
+
+
+def run_sql(query: str, root: Path | str | None = None) -> pd.DataFrame | None:
+    """Run one SQL statement over the views; its rows, or None for a statement without any."""
+    connection = connect(root)
+    try:
+        relation = connection.sql(query)
+        return None if relation is None else relation.df()
+    except duckdb.Error as exc:
+        raise QueryError(f"SQL error: {one_line(exc)}") from None
+    finally:
+        connection.close()

@@ -1,0 +1,135 @@
+"""Correlation studies: how well the stored score ranks archs by their ground-truth accuracy.
+
+One row per (space, score dataset, configuration, replicate, accuracy target) with Kendall's
+tau-b, Spearman's rho, Pearson's r and top-k% overlaps, and the row accounting: a scored
+arch is excluded when its score is NaN (counted first), else when it is -inf, else when it has
+no finite accuracy for the target.  ``replicate="mean"`` first averages each arch's score over
+its stored replicates (NaN if any is NaN, -inf if any is -inf).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import stats
+from .errors import QueryError
+from .selection import SCORE_NAME, Source, open_source, require_any_scores, require_scores
+from .targets import Target, resolve_targets
+
+EACH_REPLICATE = "each"
+MEAN_REPLICATE = "mean"
+GROUP_COLUMNS = ["space", "dataset", "config_id", "batch_size", "init_seed", "batch_seed",
+                 "target", "acc_dataset", "acc_split", "acc_epochs"]
+# groups in the order a reader expects: targets as resolved, not alphabetically
+_ORDER_COLUMNS = [f"s.{name}" for name in GROUP_COLUMNS[:6]] + ["t.target_order"]
+
+
+def _scores_sql(replicate: str) -> str:
+    """The score rows a study reads, one per arch and group (``?``: as_reference, dataset
+    filter twice)."""
+    value = ("CASE WHEN ? AND reference_raises THEN 'NaN'::DOUBLE "
+             "ELSE coalesce(value, 'NaN'::DOUBLE) END")
+    where = f"score = '{SCORE_NAME}' AND (? IS NULL OR dataset = ?)"
+    if replicate == EACH_REPLICATE:
+        return (f"SELECT space, dataset, config_id, batch_size, init_seed, batch_seed, arch_id, "
+                f"{value} AS value, 1 AS replicates FROM scores WHERE {where}")
+    return (f"SELECT space, dataset, config_id, batch_size, NULL::BIGINT AS init_seed, "
+            f"NULL::BIGINT AS batch_seed, arch_id, avg({value}) AS value, "
+            f"count(*) AS replicates FROM scores WHERE {where} GROUP BY ALL")
+
+
+def _targets_sql(targets: dict[str, list[Target]]) -> tuple[str, list]:
+    rows, params = [], []
+    for space, chosen in targets.items():
+        for order, target in enumerate(chosen):
+            rows.append("(?, ?, ?, ?, ?, ?)")
+            params += [space, order, target.label, target.dataset, target.split, target.epochs]
+    return (f"(VALUES {', '.join(rows)}) AS t(space, target_order, target, acc_dataset, "
+            f"acc_split, acc_epochs)"), params
+
+
+def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str | None = None,
+                replicate: str = EACH_REPLICATE, as_reference: bool = False) -> pa.Table:
+    """Every (score, label) pair of the study, sorted by group (targets in the order given)
+    then arch id, with ``group`` numbering the groups; NaN label where the arch has none."""
+    if replicate not in (EACH_REPLICATE, MEAN_REPLICATE):
+        raise QueryError(f"replicate must be {EACH_REPLICATE!r} or {MEAN_REPLICATE!r}, "
+                         f"not {replicate!r}")
+    target_table, target_params = _targets_sql(targets)
+    order = ", ".join(_ORDER_COLUMNS)
+    sql = (f"WITH s AS ({_scores_sql(replicate)}) "
+           f"SELECT s.*, t.target, t.acc_dataset, t.acc_split, t.acc_epochs, "
+           f"coalesce(g.accuracy, 'NaN'::DOUBLE) AS accuracy, "
+           f"dense_rank() OVER (ORDER BY {order}) AS \"group\" "
+           f"FROM s JOIN {target_table} USING (space) "
+           f"LEFT JOIN accuracies AS g ON g.space = s.space AND g.arch_id = s.arch_id "
+           f"AND g.dataset = t.acc_dataset AND g.split = t.acc_split "
+           f"AND g.epochs = t.acc_epochs AND g.seed IS NULL "
+           f"ORDER BY \"group\", s.arch_id")
+    params = [as_reference, dataset, dataset] + target_params
+    return source.connection.sql(sql, params=params).to_arrow_table()
+
+
+def _group_statistics(ids: np.ndarray, values: np.ndarray, labels: np.ndarray,
+                      top_k: Sequence[float]) -> dict:
+    nan = np.isnan(values)
+    neg_inf = ~nan & ~np.isfinite(values)
+    unlabelled = np.isfinite(values) & ~np.isfinite(labels)
+    keep = stats.usable(values, labels)
+    x, y = values[keep], labels[keep]
+    row = {"rows": len(values), "used": int(keep.sum()), "excluded_nan": int(nan.sum()),
+           "excluded_neg_inf": int(neg_inf.sum()), "excluded_missing_label": int(unlabelled.sum()),
+           "kendall_tau": stats.kendall_tau_b(x, y), "spearman": stats.spearman(x, y),
+           "pearson": stats.pearson(x, y)}
+    overlaps = stats.top_k_overlaps(ids[keep], x, y, top_k)
+    row.update({f"top{percent:g}%_overlap": overlap for percent, overlap in zip(top_k, overlaps)})
+    return row
+
+
+def _study_targets(source: Source, space: str | None, dataset: str | None,
+                   targets: Sequence[str] | None, epochs: int | None) -> dict[str, list[Target]]:
+    if space is not None:
+        require_scores(source, space, dataset)
+        spaces = [space]
+    else:
+        require_any_scores(source)
+        spaces = [row[0] for row in source.connection.execute(
+            "SELECT DISTINCT space FROM scores WHERE score = ? AND (? IS NULL OR dataset = ?) "
+            "ORDER BY space", [SCORE_NAME, dataset, dataset]).fetchall()]
+        if not spaces:
+            raise QueryError(f"no scores on dataset {dataset!r} under {source.root}")
+    return {name: resolve_targets(source.connection, name, targets, epochs) for name in spaces}
+
+
+def correlations(root: Path | str | None = None, *, space: str | None = None,
+                 dataset: str | None = None, targets: Sequence[str] | None = None,
+                 epochs: int | None = None, replicate: str = EACH_REPLICATE,
+                 top_k: Sequence[float] = (1, 5, 10), as_reference: bool = False,
+                 connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Correlation of score and accuracy per space, dataset, configuration, replicate, target.
+
+    ``space``/``dataset`` None: every one stored.  ``targets``: as in :func:`simulate_search`
+    (per space).  ``replicate``: ``"each"`` (one row per (init_seed, batch_seed)) or
+    ``"mean"``.  ``as_reference``: networks the reference raises on count as NaN, as in its
+    score_networks.py.
+    """
+    with open_source(root, connection) as source:
+        study_targets = _study_targets(source, space, dataset, targets, epochs)
+        pairs = paired_rows(source, study_targets, dataset, replicate, as_reference)
+    columns = {name: pairs.column(name).to_numpy()
+               for name in ("group", "arch_id", "value", "accuracy", "replicates")}
+    starts = np.flatnonzero(np.diff(columns["group"], prepend=-1))
+    keys = pairs.select(GROUP_COLUMNS).take(starts).to_pylist()
+    rows = []
+    for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
+        part = slice(start, stop)
+        rows.append({**key, "replicates": int(columns["replicates"][part].max()),
+                     **_group_statistics(columns["arch_id"][part], columns["value"][part],
+                                         columns["accuracy"][part], top_k)})
+    return pd.DataFrame(rows).astype({"init_seed": "Int64", "batch_seed": "Int64"})

@@ -1,0 +1,124 @@
+"""Figures a user looks at: score vs accuracy, and accuracy vs N of a simulated search.
+
+Built on ``matplotlib.figure.Figure`` (no pyplot state, no display needed) and written as PNG
+or SVG according to the output file's suffix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from . import stats
+from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
+from .errors import QueryError
+from .search import Replicate, SearchResult
+from .selection import choose_config, open_source
+from .targets import resolve_targets
+
+PLOT_SUFFIXES = (".png", ".svg")
+_DENSITY_BINS = 200
+
+
+def _check_output(output: Path) -> Path:
+    output = Path(output)
+    if output.suffix.lower() not in PLOT_SUFFIXES:
+        raise QueryError(f"plot file {output} must end in {' or '.join(PLOT_SUFFIXES)}")
+    return output
+
+
+def _save(figure: Figure, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(output, dpi=150, bbox_inches="tight")
+    return output
+
+
+def point_density(x: np.ndarray, y: np.ndarray, bins: int = _DENSITY_BINS) -> np.ndarray:
+    """Points per 2-D histogram cell around each point: a cheap density for 15k+ points."""
+    counts, x_edges, y_edges = np.histogram2d(x, y, bins=bins)
+    xi = np.clip(np.searchsorted(x_edges, x, side="right") - 1, 0, bins - 1)
+    yi = np.clip(np.searchsorted(y_edges, y, side="right") - 1, 0, bins - 1)
+    return counts[xi, yi]
+
+
+def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: str = "nb201",
+                 dataset: str = "cifar10", target: str | None = None,
+                 replicate: Replicate = MEAN_REPLICATE, config_id: str | None = None,
+                 batch_size: int | None = None, as_reference: bool = False,
+                 connection: duckdb.DuckDBPyConnection | None = None) -> Path:
+    """Score vs accuracy of every usable arch, coloured by point density, tau-b in the title.
+
+    ``target``: ``DATASET:SPLIT[@EPOCHS]`` (default: the space's first default target);
+    ``replicate``: ``"mean"`` or ``(init_seed, batch_seed)``.
+    """
+    output = _check_output(Path(output))
+    policy = MEAN_REPLICATE if replicate == MEAN_REPLICATE else EACH_REPLICATE
+    with open_source(root, connection) as source:
+        config = choose_config(source, space, dataset, config_id, batch_size)
+        chosen = resolve_targets(source.connection, space, [target] if target else None)[0]
+        pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference).to_pandas()
+    pairs = pairs[(pairs["config_id"] == config.config_id)
+                  & (pairs["batch_size"] == config.batch_size)]
+    if policy == EACH_REPLICATE:
+        init_seed, batch_seed = replicate
+        pairs = pairs[(pairs["init_seed"] == init_seed) & (pairs["batch_seed"] == batch_seed)]
+        if pairs.empty:
+            raise QueryError(f"no scores with init_seed,batch_seed = {init_seed},{batch_seed} "
+                             f"for space {space!r} dataset {dataset!r}")
+    scores = pairs["value"].to_numpy(dtype=np.float64)
+    labels = pairs["accuracy"].to_numpy(dtype=np.float64)
+    keep = stats.usable(scores, labels)
+    x, y = scores[keep], labels[keep]
+    tau = stats.kendall_tau_b(x, y)
+    figure = Figure(figsize=(6, 4.5))
+    axes = figure.add_subplot()
+    if x.size:
+        density = point_density(x, y)
+        order = np.argsort(density, kind="stable")
+        points = axes.scatter(x[order], y[order], c=density[order], s=3, cmap="viridis",
+                              norm=LogNorm(), linewidths=0, rasterized=True)
+        figure.colorbar(points, ax=axes, label="points per cell")
+    which = "mean over replicates" if policy == MEAN_REPLICATE else \
+        f"init {replicate[0]}, batch {replicate[1]}"
+    axes.set_xlabel(f"NASWOT score ({dataset}, batch {config.batch_size}, {which})")
+    axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
+    axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
+                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded)")
+    return _save(figure, output)
+
+
+def search_plot(result: SearchResult, output: Path | str) -> Path:
+    """Accuracy vs N per target: NASWOT and best-of-N with ±std bands, random, optimal."""
+    output = _check_output(Path(output))
+    table = result.table()
+    columns = min(3, len(result.targets))
+    rows = -(-len(result.targets) // columns)
+    figure = Figure(figsize=(4.5 * columns, 3.4 * rows), layout="constrained")
+    for index, target in enumerate(result.targets):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        mean, std = f"{target.label} mean", f"{target.label} std"
+        for method, label, colour in (("naswot", "NASWOT", "C0"),
+                                      ("best_of_n", "best of N (ground truth)", "C2")):
+            part = table[table["method"] == method].sort_values("n")
+            n, m, s = part["n"].to_numpy(float), part[mean].to_numpy(), part[std].to_numpy()
+            axes.plot(n, m, marker="o", color=colour, label=label)
+            axes.fill_between(n, m - s, m + s, color=colour, alpha=0.2, linewidth=0)
+        # one value each; the random arch's wide std is named, not drawn, to keep the scale
+        random_arch = table[table["method"] == "random"].iloc[0]
+        axes.axhline(random_arch[mean], color="C7", linestyle=":",
+                     label=f"random arch (std {random_arch[std]:.1f})")
+        optimal = table.loc[table["method"] == "optimal", mean].iloc[0]
+        axes.axhline(optimal, color="k", linestyle="--", linewidth=1, label="optimal")
+        axes.set_xscale("log")
+        axes.set_xlabel("N (archs scored per search)")
+        axes.set_ylabel("accuracy (%)")
+        axes.set_title(target.label)
+        if index == 0:
+            axes.legend(fontsize="small")
+    figure.suptitle(f"{result.space}: simulated search on {result.dataset} scores, "
+                    f"{result.runs} runs")
+    return _save(figure, output)

@@ -1,0 +1,122 @@
+"""Which stored scores a study reads, and the one-line errors when there are none.
+
+Shared by the search, the correlation study and the plots: check the space and dataset,
+pick the score configuration, and fetch columns as NumPy arrays in one DuckDB round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from .connection import connect, resolve_root
+from .errors import QueryError
+
+SCORE_NAME = "naswot"
+
+
+@dataclass(frozen=True)
+class Source:
+    """An open connection and the root it reads (for messages that name a build command)."""
+
+    connection: duckdb.DuckDBPyConnection
+    root: Path
+
+
+@contextmanager
+def open_source(root: Path | str | None = None,
+                connection: duckdb.DuckDBPyConnection | None = None) -> Iterator[Source]:
+    """Reuse ``connection`` when given (it must read ``root``), else connect to ``root`` and
+    close that connection afterwards."""
+    resolved = resolve_root(root)
+    if connection is not None:
+        yield Source(connection, resolved)
+        return
+    owned = connect(resolved)
+    try:
+        yield Source(owned, resolved)
+    finally:
+        owned.close()
+
+
+def fetch_columns(source: Source, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
+    """Result columns as NumPy arrays (NULL doubles become NaN)."""
+    table = source.connection.sql(sql, params=params or []).to_arrow_table()
+    return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
+def build_hint(source: Source, space: str, dataset: str) -> str:
+    return f"`naswot-db build --space {space} --dataset {dataset} --root {source.root}`"
+
+
+def _known_space_datasets(space: str, root: Path) -> tuple[str, ...] | None:
+    """The space's scoring datasets per the registry, or None for an unknown space."""
+    from naswot_db.builder.spaces import SpaceError, get_space  # imports torch: error path only
+
+    try:
+        return tuple(get_space(space, root).score_datasets)
+    except SpaceError:
+        return None
+
+
+def require_scores(source: Source, space: str, dataset: str | None) -> None:
+    """Raise a :class:`QueryError` naming the fix unless ``space`` (and ``dataset``) has scores."""
+    stored = {row[0] for row in source.connection.execute(
+        "SELECT DISTINCT dataset FROM scores WHERE space = ? AND score = ?",
+        [space, SCORE_NAME]).fetchall()}
+    if stored and (dataset is None or dataset in stored):
+        return
+    spaces_with_data = {row[0] for row in source.connection.execute(
+        "SELECT space FROM scores UNION SELECT space FROM accuracies UNION "
+        "SELECT space FROM archs").fetchall()}
+    registered = _known_space_datasets(space, source.root)
+    if registered is None and space not in spaces_with_data:
+        known = ", ".join(sorted(spaces_with_data)) or "none"
+        raise QueryError(f"unknown space {space!r} (spaces with data under {source.root}: {known})")
+    if dataset is not None and registered is not None and dataset not in registered \
+            and dataset not in stored:
+        raise QueryError(f"unknown dataset {dataset!r} for space {space!r}; "
+                         f"datasets: {', '.join(registered)}")
+    shown = dataset or (registered[0] if registered else "DATASET")
+    which = f"space {space!r} and dataset {dataset!r}" if dataset else f"space {space!r}"
+    raise QueryError(f"no scores for {which} under {source.root} yet; build them with "
+                     f"{build_hint(source, space, shown)}")
+
+
+def require_any_scores(source: Source) -> None:
+    """Raise unless the root holds at least one score row."""
+    if source.connection.execute("SELECT count(*) FROM scores").fetchall()[0][0] == 0:
+        raise QueryError(f"no scores under {source.root} yet; build them with "
+                         f"`naswot-db build --space SPACE --dataset DATASET --root {source.root}`")
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """One score configuration: rows with these settings are comparable replicates."""
+
+    config_id: str
+    batch_size: int
+
+
+def choose_config(source: Source, space: str, dataset: str, config_id: str | None = None,
+                  batch_size: int | None = None) -> ScoreConfig:
+    """The single (config_id, batch_size) matching the filters; several: ask the user to pick."""
+    require_scores(source, space, dataset)
+    rows = source.connection.execute(
+        "SELECT config_id, batch_size, count(*) FROM scores WHERE space = ? AND dataset = ? "
+        "AND score = ? AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?) "
+        "GROUP BY ALL ORDER BY ALL",
+        [space, dataset, SCORE_NAME, config_id, config_id, batch_size, batch_size]).fetchall()
+    if len(rows) == 1:
+        return ScoreConfig(rows[0][0], rows[0][1])
+    if not rows:
+        raise QueryError(f"no scores for space {space!r}, dataset {dataset!r} with config_id "
+                         f"{config_id!r} and batch size {batch_size!r}")
+    listing = "; ".join(f"--config-id {c} --batch-size {b} ({n} rows)" for c, b, n in rows)
+    raise QueryError(f"space {space!r} dataset {dataset!r} has several score configurations; "
+                     f"choose one: {listing}")

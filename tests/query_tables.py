@@ -1,0 +1,58 @@
+"""Small database roots for the query-layer tests, written as real Parquet parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from naswot_db.schema import write_part
+
+
+def score_part(space: str, arch_ids, values, *, dataset: str = "cifar10", init_seed: int = 0,
+               batch_seed: int = 0, config_id: str = "cfg", batch_size: int = 16, times=None,
+               raises=None) -> pa.Table:
+    """Score rows of one replicate: status follows the value as the builder writes it."""
+    arch_ids = np.asarray(arch_ids, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    n = arch_ids.size
+    status = np.where(np.isnan(values), "error", np.where(np.isinf(values), "singular", "ok"))
+    return pa.table({
+        "space": [space] * n, "arch_id": arch_ids, "score": ["naswot"] * n,
+        "dataset": [dataset] * n, "batch_size": pa.array([batch_size] * n, pa.int32()),
+        "init_seed": np.full(n, init_seed, np.int64), "batch_seed": np.full(n, batch_seed, np.int64),
+        "config_id": [config_id] * n, "value": values, "status": status.tolist(),
+        "error": pa.array([None] * n, pa.string()),
+        "reference_raises": (np.zeros(n, bool) if raises is None
+                             else np.asarray(raises, dtype=bool)),
+        "time_s": np.full(n, 0.5) if times is None else np.asarray(times, dtype=np.float64),
+        "run_id": ["run"] * n,
+    })
+
+
+def accuracy_part(space: str, arch_ids, accuracies, *, dataset: str, split: str,
+                  epochs: int = 200, seed: int | None = None) -> pa.Table:
+    arch_ids = np.asarray(arch_ids, dtype=np.int64)
+    n = arch_ids.size
+    return pa.table({
+        "space": [space] * n, "arch_id": arch_ids, "dataset": [dataset] * n,
+        "split": [split] * n, "epochs": pa.array([epochs] * n, pa.int32()),
+        "seed": pa.array([seed] * n, pa.int64()),
+        "accuracy": np.asarray(accuracies, dtype=np.float64),
+        "train_time_s": pa.array([None] * n, pa.float64()), "source": ["test"] * n,
+    })
+
+
+def arch_part(space: str, arch_ids) -> pa.Table:
+    arch_ids = np.asarray(arch_ids, dtype=np.int64)
+    n = arch_ids.size
+    return pa.table({
+        "space": [space] * n, "arch_id": arch_ids, "arch_str": [f"arch-{i}" for i in arch_ids],
+        "encoding": pa.array([None] * n, pa.string()), "params": np.ones(n),
+        "flops": np.ones(n), "source": ["test"] * n,
+    })
+
+
+def write(root: Path, table: str, part: pa.Table, space: str) -> None:
+    write_part(root, table, part, space=space)

@@ -1,0 +1,88 @@
+"""Views over a root plus the shipped tables, the SQLAlchemy engine, and `naswot-db sql`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from query_tables import accuracy_part, arch_part, score_part, write
+
+from naswot_db.cli import main
+from naswot_db.query import connect, engine
+from naswot_db.schema.sql import sqlalchemy_metadata
+
+SHIPPED_NB201_ROWS = 15625 * 6
+
+
+def _count(connection, sql: str) -> int:
+    return connection.execute(sql).fetchall()[0][0]
+
+
+def test_shipped_ground_truth_fills_spaces_the_root_lacks(tmp_path):
+    write(tmp_path, "scores", score_part("nb201", [0, 1, 2], [3.0, 1.0, 2.0]), "nb201")
+    write(tmp_path, "accuracies", accuracy_part("toy", [0], [50.0], dataset="cifar10",
+                                                split="ori-test"), "toy")
+    with connect(tmp_path) as connection:
+        assert _count(connection, "SELECT count(*) FROM accuracies WHERE space = 'nb201'") \
+            == SHIPPED_NB201_ROWS
+        assert _count(connection, "SELECT count(*) FROM accuracies WHERE space = 'toy'") == 1
+        assert _count(connection, "SELECT count(*) FROM archs WHERE space = 'nb201'") == 15625
+        # scored: each score row joined with its arch and every ground-truth value
+        joined = connection.sql("SELECT arch_id, value, arch_str, acc_dataset, acc_split, "
+                                "accuracy FROM scored ORDER BY arch_id").df()
+        assert len(joined) == 3 * 6 and joined["arch_str"].notna().all()
+
+
+def test_an_ingest_into_the_root_replaces_the_shipped_rows(tmp_path):
+    write(tmp_path, "accuracies", accuracy_part("nb201", [0, 1], [10.0, 20.0], dataset="cifar10",
+                                                split="ori-test"), "nb201")
+    write(tmp_path, "archs", arch_part("nb201", [0, 1]), "nb201")
+    with connect(tmp_path) as connection:
+        rows = connection.sql("SELECT arch_id, accuracy FROM accuracies WHERE space = 'nb201' "
+                              "ORDER BY arch_id").fetchall()
+        assert rows == [(0, 10.0), (1, 20.0)]
+        assert _count(connection, "SELECT count(*) FROM archs") == 2
+
+
+def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):
+    write(tmp_path, "scores", score_part("toy", [0, 1, 2], [3.0, -np.inf, np.nan]), "toy")
+    sql_engine = engine(tmp_path)
+    scores = sqlalchemy_metadata().tables["scores"]
+    with sql_engine.connect() as connection:
+        frame = pd.read_sql(sa.select(scores.c.arch_id, scores.c.status)
+                            .where(scores.c.space == "toy").order_by(scores.c.arch_id), connection)
+        used = connection.execute(sa.text("SELECT usable_pairs(value, arch_id) FROM scores")).scalar()
+    sql_engine.dispose()
+    assert frame.to_dict("list") == {"arch_id": [0, 1, 2], "status": ["ok", "singular", "error"]}
+    assert used == 1
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("csv", "arch_id,value\n0,3.0\n1,1.0"),
+    ("markdown", "| arch_id | value |\n|---|---|\n| 0 | 3 |\n| 1 | 1 |"),
+    ("table", "arch_id  value\n-------  -----\n0        3\n1        1"),
+])
+def test_sql_command_formats(tmp_path, fmt, expected):
+    write(tmp_path, "scores", score_part("toy", [0, 1], [3.0, 1.0]), "toy")
+    result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores ORDER BY 1",
+                                       "--root", str(tmp_path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected
+
+
+def test_sql_command_json_and_errors(tmp_path):
+    write(tmp_path, "scores", score_part("toy", [0], [np.nan]), "toy")
+    runner = CliRunner()
+    result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores", "--root",
+                                  str(tmp_path), "--format", "json"])
+    assert json.loads(result.output) == [{"arch_id": 0, "value": None}]
+    failed = runner.invoke(main, ["sql", "SELECT * FROM nope", "--root", str(tmp_path)])
+    assert failed.exit_code == 1
+    lines = failed.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: SQL error: Catalog Error: Table with "
+                                                   "name nope does not exist")
+    assert "Traceback" not in failed.output
