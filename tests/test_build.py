@@ -129,3 +129,15 @@ def test_killed_build_restarts_to_exactly_the_expected_rows(tmp_path, cifar10_ro
     keys = list(zip(scores["arch_id"].to_pylist(), scores["init_seed"].to_pylist()))
     assert len(keys) == 60 and len(set(keys)) == 60
     assert set(scores["status"].to_pylist()) <= {"ok", "singular"}
+
+
+def test_workers_store_the_same_scores_as_one_process(tmp_path, cifar10_root):
+    runner = CliRunner()
+    for name, workers in (("one", "1"), ("two", "2")):
+        result = runner.invoke(main, build_args(tmp_path / name, cifar10_root, "--limit", "5",
+                                                "--workers", workers))
+        assert result.exit_code == 0, result.output
+    one, two = (read_table(tmp_path / name, "scores").sort_by("arch_id") for name in ("one", "two"))
+    assert one["arch_id"].to_pylist() == two["arch_id"].to_pylist() == [0, 1, 2, 3, 4]
+    assert one["value"].to_pylist() == two["value"].to_pylist()
+    assert len({p.name.split("-w")[1][0] for p in (tmp_path / "two").rglob("*-w*.parquet")}) == 2

@@ -160,3 +160,13 @@ def test_tf32_settings_are_restored():
     before = torch.backends.cudnn.allow_tf32
     naswot_score(DeadBranchNet(), torch.randn(4, 3, 8, 8), allow_tf32=not before)
     assert torch.backends.cudnn.allow_tf32 == before
+
+
+@pytest.mark.parametrize("mode", ["avg", "max"])
+def test_cpu_pooling_shortcut_is_bit_identical_to_plain_pooling(mode):
+    from naswot_db.builder.spaces.cell_ops import Pooling
+
+    x = torch.randn(8, 16, 32, 32)
+    plain = (nn.AvgPool2d(3, 1, 1, count_include_pad=False) if mode == "avg"
+             else nn.MaxPool2d(3, 1, 1))(x)
+    assert torch.equal(Pooling(16, 16, 1, mode)(x), plain)

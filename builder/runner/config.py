@@ -78,6 +78,7 @@ class BuildConfig:
     split: str = "all"
     precision: str = "fp32"
     chunk_size: int = 64
+    workers: int = 1
     progress: bool = True
 
     def describe(self) -> dict:

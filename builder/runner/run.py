@@ -15,21 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.dataset as ds
 import torch
 from tqdm.auto import tqdm
 
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
-from naswot_db.builder.scoring import STATUS_ERROR, score_network
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import SCORES, part_files, prepare_root, write_part
 
 from .config import PRECISIONS, BuildConfig, BuildError, config_id
 from .provenance import runs_row, utc_now
-
-_FLUSH_SECONDS = 30.0
+from .scoring_loop import ScoringJob, run_scoring_job
+from .workers import run_in_workers
 
 
 @dataclass(frozen=True)
@@ -104,34 +102,6 @@ def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
     return pairs
 
 
-class _ChunkWriter:
-    """Collects score rows and writes them as atomic Parquet parts."""
-
-    def __init__(self, root: Path, space: str, run_id: str, static: dict) -> None:
-        self.root, self.space, self.run_id, self.static = root, space, run_id, static
-        self.rows: list[dict] = []
-        self.parts = 0
-        self.written = 0
-        self.last_flush = time.monotonic()
-
-    def add(self, row: dict) -> None:
-        self.rows.append(row)
-
-    def due(self, chunk_rows: int) -> bool:
-        return (len(self.rows) >= chunk_rows
-                or (self.rows and time.monotonic() - self.last_flush > _FLUSH_SECONDS))
-
-    def flush(self) -> None:
-        if self.rows:
-            table = pa.Table.from_pylist([{**self.static, **row} for row in self.rows])
-            write_part(self.root, "scores", table, space=self.space,
-                       part_name=f"{self.run_id}-{self.parts:05d}")
-            self.parts += 1
-            self.written += len(self.rows)
-            self.rows = []
-        self.last_flush = time.monotonic()
-
-
 def _data_identity(dataset, data_root: Path, split: str) -> str:
     """Identifies the image files (a subset and the full set give different scores)."""
     pool = pool_positions(dataset, data_root, split)
@@ -146,6 +116,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
         raise BuildError(f"unknown precision {config.precision!r}; choose {', '.join(PRECISIONS)}")
     if config.batch_size < 1:
         raise BuildError(f"--batch-size must be >= 1, got {config.batch_size}")
+    if config.workers < 1:
+        raise BuildError(f"--workers must be >= 1, got {config.workers}")
     space = get_space(config.space, config.root)
     dataset = get_dataset(config.dataset)
     if dataset.name not in space.score_datasets:
@@ -178,56 +150,23 @@ def run_build(config: BuildConfig) -> BuildSummary:
                             fingerprints, rows), part_name=run_id)
 
     record_run(None, 0)
-    writer = _ChunkWriter(config.root, space.name, run_id, {
-        "score": "naswot", "dataset": dataset.name, "batch_size": config.batch_size,
-        "config_id": cfg_id, "run_id": run_id})
-    images = {seed: batch.images.to(device) for seed, batch in batches.items()}
-    errors = 0
-    positions = np.flatnonzero(todo)
-    chunk_rows = max(1, config.chunk_size * len(pending))
+    job = ScoringJob(
+        space=space.name, root=config.root, arch_ids=arch_ids, pending=pending,
+        positions=np.flatnonzero(todo), init_seeds=list(config.init_seeds),
+        batch_seeds=list(config.batch_seeds),
+        images={seed: batch.images for seed, batch in batches.items()}, device=str(device),
+        precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
+        static={"score": "naswot", "dataset": dataset.name, "batch_size": config.batch_size,
+                "config_id": cfg_id, "run_id": run_id})
+    written = errors = 0
     try:
-        with tqdm(total=len(positions), unit="arch", disable=not config.progress,
+        with tqdm(total=len(job.positions), unit="arch", disable=not config.progress,
                   desc=f"{space.name}/{dataset.name}", dynamic_ncols=True) as bar:
-            for position in positions:
-                arch_id = int(arch_ids[position])
-                raises = space.reference_raises(arch_id)
-                for init_seed in config.init_seeds:
-                    seeds = [b for b in config.batch_seeds if pending[(init_seed, b)][position]]
-                    if seeds:
-                        errors += _score_arch(space, arch_id, init_seed, seeds, images, device,
-                                              config.precision, raises, writer)
-                if writer.due(chunk_rows):
-                    writer.flush()
-                bar.update(1)
+            if config.workers > 1:
+                written, errors = run_in_workers(job, config.workers, lambda: bar.update(1))
+            else:
+                written, errors = run_scoring_job(job, lambda: bar.update(1))
     finally:
-        writer.flush()  # completed rows are valid even when interrupted
-        record_run(utc_now(), writer.written)
-    return BuildSummary(run_id, cfg_id, len(arch_ids), writer.written, skipped, errors,
+        record_run(utc_now(), written)
+    return BuildSummary(run_id, cfg_id, len(arch_ids), written, skipped, errors,
                         time.monotonic() - start)
-
-
-def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[int],
-                images: dict[int, torch.Tensor], device: torch.device, precision: str,
-                raises: bool, writer: _ChunkWriter) -> int:
-    """Build one network (seeded, on the CPU) and score it on each pending batch."""
-    build_start = time.perf_counter()
-    try:
-        torch.manual_seed(init_seed)
-        model = space.build_model(arch_id).to(device)
-        build_error = None
-    except Exception as exc:  # recorded per row: one broken arch must not stop the build
-        model, build_error = None, f"{type(exc).__name__}: {exc}"
-    build_s = time.perf_counter() - build_start
-    errors = 0
-    for batch_seed in batch_seeds:
-        if model is None:
-            value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
-        else:
-            result = score_network(model, images[batch_seed], allow_tf32=precision == "tf32")
-            value, status, error, score_s = (result.value, result.status, result.error,
-                                             result.time_s)
-        errors += status == STATUS_ERROR
-        writer.add({"arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
-                    "value": value, "status": status, "error": error,
-                    "reference_raises": raises, "time_s": build_s + score_s})
-    return errors

@@ -89,9 +89,10 @@ def code_kernel(activations: torch.Tensor) -> torch.Tensor:
     flat = activations.detach().reshape(activations.shape[0], -1)
     units = flat.shape[1]
     dtype = torch.float32 if units < _FLOAT32_EXACT_UNITS else torch.float64
-    codes = (flat > 0).to(dtype)
+    codes = torch.empty(flat.shape, dtype=dtype, device=flat.device)
+    torch.gt(flat, 0, out=codes)  # one pass, no bool intermediate
     agree_on = (codes @ codes.T).to(torch.float64)
-    ones = codes.sum(dim=1).to(torch.float64)
+    ones = agree_on.diagonal()  # c_i . c_i = number of active units of example i
     # (1-c)(1-c)^T = N - r_i - r_j + c c^T, with r the number of active units per example.
     return units - ones[:, None] - ones[None, :] + 2.0 * agree_on
 

@@ -36,11 +36,13 @@ _root_option = click.option(
 @click.option("--chunk-size", default=64, show_default=True, type=int,
               help="Archs per Parquet part (also flushed every 30 s).")
 @click.option("--threads", type=int, default=None, help="CPU threads for torch.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Processes sharing the work (and the threads); on a CPU use one per core.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(space: str, dataset: str, root: Path | None, data_root: Path | None, init_seeds: str,
           batch_seeds: str, batch_size: int, limit: int | None, arch_ids: str | None,
           shard: str | None, device: str, split: str, precision: str, chunk_size: int,
-          threads: int | None, quiet: bool) -> None:
+          threads: int | None, workers: int, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
     import torch
 
@@ -52,7 +54,7 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
         batch_seeds=parse_int_list(batch_seeds, "batch seeds"), batch_size=batch_size,
         arch_ids=parse_int_list(arch_ids, "arch ids") if arch_ids else None, limit=limit,
         shard=Shard.parse(shard) if shard else None, device=device, split=split,
-        precision=precision, chunk_size=chunk_size, progress=not quiet)
+        precision=precision, chunk_size=chunk_size, workers=workers, progress=not quiet)
     summary = run_build(config)
     click.echo(f"run {summary.run_id}: {summary.rows_written} rows written, "
                f"{summary.rows_skipped} already stored, {summary.errors} errors, "

@@ -1,0 +1,121 @@
+"""The per-arch loop of a build: build each network once per init seed, score every batch.
+
+A :class:`ScoringJob` is plain data, so the same loop runs in the build process or in a worker
+process (``--workers``); each writes its own atomic Parquet parts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import torch
+
+from naswot_db.builder.scoring import STATUS_ERROR, score_network
+from naswot_db.builder.spaces import Space, get_space
+from naswot_db.schema import write_part
+
+from .allocator import keep_freed_memory
+
+_FLUSH_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ScoringJob:
+    """Which (arch, init seed, batch seed) scorings to do and where their rows go."""
+
+    space: str
+    root: Path
+    arch_ids: np.ndarray
+    pending: dict[tuple[int, int], np.ndarray]  # (init, batch) seed -> bool mask over arch_ids
+    positions: np.ndarray  # indices into arch_ids with any pending scoring
+    init_seeds: list[int]
+    batch_seeds: list[int]
+    images: dict[int, torch.Tensor]  # batch seed -> CPU batch
+    device: str
+    precision: str
+    chunk_archs: int
+    part_prefix: str
+    static: dict  # columns shared by every row (score, dataset, batch size, config, run)
+
+
+class _ChunkWriter:
+    """Collects score rows and writes them as atomic Parquet parts."""
+
+    def __init__(self, job: ScoringJob) -> None:
+        self.job = job
+        self.rows: list[dict] = []
+        self.parts = 0
+        self.written = 0
+        self.last_flush = time.monotonic()
+
+    def due(self, chunk_rows: int) -> bool:
+        return (len(self.rows) >= chunk_rows
+                or bool(self.rows) and time.monotonic() - self.last_flush > _FLUSH_SECONDS)
+
+    def flush(self) -> None:
+        if self.rows:
+            table = pa.Table.from_pylist([{**self.job.static, **row} for row in self.rows])
+            write_part(self.job.root, "scores", table, space=self.job.space,
+                       part_name=f"{self.job.part_prefix}-{self.parts:05d}")
+            self.parts += 1
+            self.written += len(self.rows)
+            self.rows = []
+        self.last_flush = time.monotonic()
+
+
+def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[int],
+                images: dict[int, torch.Tensor], device: torch.device, precision: str,
+                raises: bool, rows: list[dict]) -> int:
+    """Build one network (seeded, on the CPU) and score it on each pending batch."""
+    build_start = time.perf_counter()
+    try:
+        torch.manual_seed(init_seed)
+        model = space.build_model(arch_id).to(device)
+        build_error = None
+    except Exception as exc:  # recorded per row: one broken arch must not stop the build
+        model, build_error = None, f"{type(exc).__name__}: {exc}"
+    build_s = time.perf_counter() - build_start
+    errors = 0
+    for batch_seed in batch_seeds:
+        if model is None:
+            value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
+        else:
+            result = score_network(model, images[batch_seed], allow_tf32=precision == "tf32")
+            value, status, error, score_s = (result.value, result.status, result.error,
+                                             result.time_s)
+        errors += status == STATUS_ERROR
+        rows.append({"arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
+                     "value": value, "status": status, "error": error,
+                     "reference_raises": raises, "time_s": build_s + score_s})
+    return errors
+
+
+def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None]) -> tuple[int, int]:
+    """Score every pending (arch, seed) of ``job``; return (rows written, error rows)."""
+    space = get_space(job.space, job.root)
+    device = torch.device(job.device)
+    keep_freed_memory()
+    images = {seed: batch.to(device) for seed, batch in job.images.items()}
+    writer = _ChunkWriter(job)
+    chunk_rows = max(1, job.chunk_archs * len(job.pending))
+    errors = 0
+    try:
+        for position in job.positions:
+            arch_id = int(job.arch_ids[position])
+            raises = space.reference_raises(arch_id)
+            for init_seed in job.init_seeds:
+                seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
+                if seeds:
+                    errors += _score_arch(space, arch_id, init_seed, seeds, images, device,
+                                          job.precision, raises, writer.rows)
+            if writer.due(chunk_rows):
+                writer.flush()
+            on_arch()
+    finally:
+        writer.flush()  # completed rows are valid even when interrupted
+    return writer.written, errors
