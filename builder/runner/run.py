@@ -151,7 +151,7 @@ def run_build(config: BuildConfig) -> BuildSummary:
 
     record_run(None, 0)
     job = ScoringJob(
-        space=space.name, root=config.root, arch_ids=arch_ids, pending=pending,
+        space_key=config.space, space=space.name, root=config.root, arch_ids=arch_ids, pending=pending,
         positions=np.flatnonzero(todo), init_seeds=list(config.init_seeds),
         batch_seeds=list(config.batch_seeds),
         images={seed: batch.images for seed, batch in batches.items()}, device=str(device),

@@ -28,7 +28,8 @@ _FLUSH_SECONDS = 30.0
 class ScoringJob:
     """Which (arch, init seed, batch seed) scorings to do and where their rows go."""
 
-    space: str
+    space_key: str  # the name the space was asked for (get_space may configure it by name)
+    space: str  # the space's table partition
     root: Path
     arch_ids: np.ndarray
     pending: dict[tuple[int, int], np.ndarray]  # (init, batch) seed -> bool mask over arch_ids
@@ -97,7 +98,7 @@ def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[in
 
 def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None]) -> tuple[int, int]:
     """Score every pending (arch, seed) of ``job``; return (rows written, error rows)."""
-    space = get_space(job.space, job.root)
+    space = get_space(job.space_key, job.root)
     device = torch.device(job.device)
     keep_freed_memory()
     images = {seed: batch.to(device) for seed, batch in job.images.items()}
