@@ -15,12 +15,14 @@ Usage: ``python bench/reproduce_nb201.py --root /tmp/nb201-sample [--device cuda
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.query import correlations, simulate_search
@@ -48,7 +50,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="build processes [default: one per core on a CPU, 1 with CUDA]")
     return parser.parse_args()
+
+
+def _default_workers(device: str) -> int:
+    on_cpu = device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    return (os.cpu_count() or 1) if on_cpu else 1
 
 
 def _build(args: argparse.Namespace, root: Path) -> None:
@@ -57,7 +66,7 @@ def _build(args: argparse.Namespace, root: Path) -> None:
     summary = run_build(BuildConfig(
         space="nb201", dataset="cifar10", root=root, data_root=args.data_root, init_seeds=[0],
         batch_seeds=[0], batch_size=args.batch_size, arch_ids=sorted(int(a) for a in sample),
-        device=args.device, split="all", progress=True))
+        device=args.device, split="all", workers=args.workers or _default_workers(args.device), progress=True))
     print(f"built {summary.rows_written} scores ({summary.rows_skipped} already stored) in "
           f"{time.perf_counter() - start:.0f} s under {root}")
 

@@ -283,3 +283,21 @@ def test_cli_search_formats_and_errors(root):
     assert failed.output.strip().splitlines() == [
         "Error: N = 400 is larger than the 39 archs in the pool; sampling without replacement "
         "needs N <= 39 (or use --replace)"]
+
+
+def test_search_with_scores_of_one_dataset_and_accuracies_of_another(tmp_path):
+    """ImageNet16-120 scores pick the arch; its CIFAR-100 accuracy is what is reported."""
+    ids = np.arange(6)
+    score_in16 = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0])
+    acc_c100 = np.array([60.0, 61.0, 70.0, 62.0, 64.0, 66.0])
+    write(tmp_path, "scores", score_part("nb201", ids, score_in16, dataset="ImageNet16-120"),
+          "nb201")
+    write(tmp_path, "accuracies", accuracy_part("nb201", ids, acc_c100, dataset="cifar100",
+                                                split="x-test"), "nb201")
+    result = simulate_search(tmp_path, space="nb201", dataset="ImageNet16-120", n=(3,), runs=50,
+                             seed=1, targets=["cifar100:x-test"])
+    draws = result.draws[3].arch_ids
+    expected = acc_c100[draws[np.arange(50), np.argmax(score_in16[draws], axis=1)]]
+    row = _row(result.table(), "naswot", 3)
+    label = result.targets[0].label
+    assert row[f"{label} mean"] == pytest.approx(expected.mean(), abs=1e-9)
