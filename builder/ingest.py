@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naswot_db.schema import prepare_root, replace_partition
+from naswot_db.schema import SCORES, part_files, prepare_root, read_table, replace_partition
 
-from .spaces import GroundTruth, get_space
+from .spaces import GroundTruth, SpaceError, get_space
 
 
 def read_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, GroundTruth]:
@@ -19,6 +19,21 @@ def read_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, Gr
     return {space.name: space.ingest(source)}
 
 
+def check_arch_ids_kept(root: Path, space: str, truth: GroundTruth) -> None:
+    """Refuse ground truth that would give scored arch ids to different architectures."""
+    if not part_files(root, SCORES, space):
+        return
+    stored = read_table(root, "archs", space)
+    if stored.num_rows == 0:
+        return
+    new = dict(zip(truth.archs["arch_id"].to_pylist(), truth.archs["arch_str"].to_pylist()))
+    for arch_id, arch_str in zip(stored["arch_id"].to_pylist(), stored["arch_str"].to_pylist()):
+        if new.get(arch_id) != arch_str:
+            raise SpaceError(
+                f"{space}: this source numbers its archs differently from the one the scores in "
+                f"{root} were built on (arch {arch_id} would change); ingest it into a new root")
+
+
 def ingest_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, tuple[int, int]]:
     """Read ``source`` and replace those spaces' ground truth in ``root``.
 
@@ -26,6 +41,8 @@ def ingest_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, 
     the number of arch rows and accuracy rows.
     """
     truths = read_ground_truth(space_name, Path(source), root)
+    for name, truth in truths.items():
+        check_arch_ids_kept(root, name, truth)
     prepare_root(root)
     for name, truth in truths.items():
         replace_partition(root, "archs", truth.archs, name)

@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator
 import duckdb
 import numpy as np
 import pyarrow as pa
-from duckdb.sqltypes import BIGINT, DOUBLE
+try:
+    from duckdb.sqltypes import BIGINT, DOUBLE
+except ImportError:  # duckdb < 1.4 names the module duckdb.typing
+    from duckdb.typing import BIGINT, DOUBLE
 
 from . import stats
 

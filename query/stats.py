@@ -48,6 +48,8 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
 
 def top_k_count(n: int, percent: float) -> int:
     """How many rows "the top ``percent``%" of ``n`` rows is: floor, but at least one."""
+    if not 0 < percent <= 100:
+        raise ValueError(f"top-k percentage must be in (0, 100], got {percent}")
     return max(1, int(n * percent / 100.0))
 
 

@@ -25,6 +25,7 @@ from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 MANIFEST_NAME = "naswot_db.json"
 ROOT_ENV = "NASWOT_DB_ROOT"
 _TMP_PREFIX = ".tmp-"
+_GENERATION_PREFIX = "gen"
 
 
 class SchemaVersionError(NaswotDbError):
@@ -72,8 +73,24 @@ def partition_dir(root: Path, table: Table, space: str | None) -> Path:
     return base / f"{PARTITION_COLUMN}={space}" if table.partitioned else base
 
 
+def _generation(path: Path) -> int | None:
+    """Generation number of a part written by :func:`replace_partition`, else None."""
+    if path.name.startswith(_GENERATION_PREFIX):
+        return int(path.name[len(_GENERATION_PREFIX):].split("-", 1)[0])
+    return None
+
+
+def _current(parts: list[Path]) -> list[Path]:
+    """The parts a reader sees in one directory: the newest generation, if there is one."""
+    generations = [g for g in map(_generation, parts) if g is not None]
+    if not generations:
+        return parts
+    newest = max(generations)
+    return [p for p in parts if _generation(p) == newest]
+
+
 def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]:
-    """Every finished Parquet part of ``table`` under ``root`` (optionally one space)."""
+    """Every finished, current Parquet part of ``table`` under ``root`` (optionally one space)."""
     base = root / table.name
     if not base.is_dir():
         return []
@@ -81,7 +98,11 @@ def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]
         pattern = f"{PARTITION_COLUMN}={space}/*.parquet" if space else f"{PARTITION_COLUMN}=*/*.parquet"
     else:
         pattern = "*.parquet"
-    return sorted(p for p in base.glob(pattern) if not p.name.startswith(_TMP_PREFIX))
+    by_directory: dict[Path, list[Path]] = {}
+    for path in base.glob(pattern):
+        if not path.name.startswith(_TMP_PREFIX):
+            by_directory.setdefault(path.parent, []).append(path)
+    return sorted(p for parts in by_directory.values() for p in _current(parts))
 
 
 def spaces_in(root: Path, table: Table) -> list[str]:
@@ -123,11 +144,15 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
 def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -> Path:
     """Make ``data`` the whole content of one space partition (used by ingest).
 
-    The new part lands first under a fresh name; only then are the older parts removed, so an
-    interrupted ingest leaves the old or the new ground truth, never a mix or nothing.
+    The new part is written atomically as the next generation, which readers take in place of
+    every older part from the moment its rename lands; the older parts are deleted afterwards.
+    An interrupted ingest therefore leaves the old or the new ground truth, never a mix.
     """
-    old_parts = part_files(root, TABLES[table_name], space)
-    new_part = write_part(root, table_name, data, space=space)
+    directory = partition_dir(root, TABLES[table_name], space)
+    old_parts = sorted(directory.glob("*.parquet")) if directory.is_dir() else []
+    generation = max((g for g in map(_generation, old_parts) if g is not None), default=0) + 1
+    new_part = write_part(root, table_name, data, space=space,
+                          part_name=f"{_GENERATION_PREFIX}{generation:08d}-{uuid.uuid4().hex}")
     for part in old_parts:
         part.unlink(missing_ok=True)
     return new_part

@@ -63,3 +63,13 @@ def test_original_configuration_is_a_separate_config_recorded_in_runs(nb101_root
               for run in read_table(nb101_root, "runs").to_pylist()}
     assert set(models) == {16, 128}
     assert {row["config_id"] for row in scores} == set(models.values())
+
+
+def test_reingest_that_renumbers_scored_archs_is_refused(nb101_root, cifar10_root, tmp_path):
+    build(nb101_root, cifar10_root, "--arch-ids", "0")
+    before = read_table(nb101_root, "archs", space="nb101")
+    reordered = write_runs(tmp_path / "reordered.tfrecord", make_runs()[::-1])
+    result = CliRunner().invoke(main, ["ingest", "--space", "nb101", "--source", str(reordered),
+                                       "--root", str(nb101_root)])
+    assert result.exit_code == 1 and "numbers its archs differently" in result.output
+    assert read_table(nb101_root, "archs", space="nb101").equals(before)

@@ -65,3 +65,14 @@ def test_root_of_another_schema_version_is_refused(tmp_path):
         check_root(tmp_path)
     with pytest.raises(SchemaVersionError):
         write_part(tmp_path, "accuracies", accuracy_rows([1], 80.0), space="nb201")
+
+
+def test_interrupted_replace_shows_only_the_newest_generation(tmp_path):
+    """A crash after the new part landed but before old parts were deleted: no mix is read."""
+    replace_partition(tmp_path, "accuracies", accuracy_rows([1, 2], 80.0), space="nb201")
+    directory = tmp_path / "accuracies" / "space=nb201"
+    kept = {p.name: p.read_bytes() for p in directory.glob("*.parquet")}
+    replace_partition(tmp_path, "accuracies", accuracy_rows([1], 85.0), space="nb201")
+    for name, payload in kept.items():  # put the old generation back, as if never deleted
+        (directory / name).write_bytes(payload)
+    assert read_table(tmp_path, "accuracies")["accuracy"].to_pylist() == [85.0]

@@ -48,6 +48,9 @@ def pool_positions(dataset: ImageDataset, root: Path, split: str) -> np.ndarray:
     if split == "all":
         return np.arange(size, dtype=np.int64)
     if split == "nb201-train":
+        if dataset.name not in ("cifar10", "cifar100"):
+            raise DatasetError(f"split nb201-train indexes the CIFAR training set; "
+                               f"{dataset.name} takes --split all")
         positions = nb201_train_positions()
         if positions.max() >= size:
             raise DatasetError(

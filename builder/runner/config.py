@@ -10,6 +10,7 @@ from pathlib import Path
 from naswot_db.errors import NaswotDbError
 
 PRECISIONS = ("fp32", "tf32")
+_MAX_RANGE = 10_000_000  # more than any benchmark's arch count
 
 
 class BuildError(NaswotDbError):
@@ -48,6 +49,9 @@ def parse_int_list(text: str, what: str) -> list[int]:
                 start, stop = int(low), int(high)
                 if stop < start:
                     raise BuildError(f"invalid {what} range {piece!r}: end before start")
+                if stop - start >= _MAX_RANGE:
+                    raise BuildError(f"{what} range {piece!r} is too large "
+                                     f"(at most {_MAX_RANGE:,} values)")
                 values.update(range(start, stop + 1))
             else:
                 values.add(int(piece))

@@ -8,6 +8,7 @@ skips exactly what is stored.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
@@ -22,7 +23,7 @@ from tqdm.auto import tqdm
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
 from naswot_db.builder.spaces import Space, get_space
-from naswot_db.schema import SCORES, part_files, prepare_root, write_part
+from naswot_db.schema import SCORES, check_root, part_files, prepare_root, write_part
 
 from .config import PRECISIONS, BuildConfig, BuildError, config_id
 from .provenance import runs_row, utc_now
@@ -118,6 +119,13 @@ def run_build(config: BuildConfig) -> BuildSummary:
         raise BuildError(f"--batch-size must be >= 1, got {config.batch_size}")
     if config.workers < 1:
         raise BuildError(f"--workers must be >= 1, got {config.workers}")
+    if not config.init_seeds or not config.batch_seeds:
+        raise BuildError("at least one init seed and one batch seed are needed")
+    config = dataclasses.replace(config, init_seeds=sorted(set(config.init_seeds)),
+                                 batch_seeds=sorted(set(config.batch_seeds)),
+                                 arch_ids=(None if config.arch_ids is None
+                                           else sorted(set(config.arch_ids))))
+    check_root(config.root)
     space = get_space(config.space, config.root)
     dataset = get_dataset(config.dataset)
     if dataset.name not in space.score_datasets:
@@ -166,6 +174,9 @@ def run_build(config: BuildConfig) -> BuildSummary:
                 written, errors = run_in_workers(job, config.workers, lambda: bar.update(1))
             else:
                 written, errors = run_scoring_job(job, lambda: bar.update(1))
+    except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
+        raise BuildError(f"out of memory ({type(exc).__name__}); finished rows are kept: lower "
+                         "--batch-size or --workers and rerun the same command") from None
     finally:
         record_run(utc_now(), written)
     return BuildSummary(run_id, cfg_id, len(arch_ids), written, skipped, errors,

@@ -43,6 +43,8 @@ def run_in_workers(job: ScoringJob, workers: int, on_arch) -> tuple[int, int]:
             message = messages.get(timeout=1.0)
         except queue.Empty:
             if any(p.exitcode not in (None, 0) for p in processes):
+                for process in processes:  # survivors could block on a full queue forever
+                    process.terminate()
                 break
             continue
         if message == 1:

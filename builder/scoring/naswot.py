@@ -208,6 +208,8 @@ def score_network(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False
     start = time.perf_counter()
     try:
         value = naswot_score(model, x, allow_tf32=allow_tf32)
+    except (MemoryError, torch.cuda.OutOfMemoryError):
+        raise  # the machine's limit, not the network's: never stored as the arch's result
     except Exception as exc:  # recorded per row, never silently dropped
         if x.is_cuda:
             torch.cuda.synchronize(x.device)

@@ -29,11 +29,6 @@ def space_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def register_space(name: str, target: str) -> None:
-    """Register ``target`` ("module:Class" within builder.spaces) under ``name``."""
-    _REGISTRY[name] = target
-
-
 def _load(target: str):
     module_name, attribute = target.split(":")
     return getattr(importlib.import_module(f"{__name__}.{module_name}"), attribute)
@@ -51,4 +46,4 @@ def get_space(name: str, root: Path | None = None) -> Space:
                      f"and nds_<name> for every NDS file (e.g. nds_darts)")
 
 
-__all__ = ["GroundTruth", "Space", "SpaceError", "get_space", "register_space", "space_names"]
+__all__ = ["GroundTruth", "Space", "SpaceError", "get_space", "space_names"]

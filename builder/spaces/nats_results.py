@@ -157,7 +157,7 @@ def read_nats_results(space: str, source: Path,
             for epochs, results in hp_results.items():
                 accuracy_rows.extend(_result_rows(index, int(epochs), results))
             params, flops = _arch_cost(hp_results)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, AssertionError) as exc:
             raise SpaceError(f"{source}: malformed results for arch {index}: {exc!r}") from exc
         arch_rows.append({"arch_id": index, "arch_str": meta_archs[index],
                           "params": params, "flops": flops})

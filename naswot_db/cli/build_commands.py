@@ -8,6 +8,7 @@ import click
 
 from naswot_db.builder.datasets import SPLITS
 from naswot_db.builder.ingest import ingest_ground_truth
+from naswot_db.builder.spaces import get_space
 from naswot_db.builder.runner import BuildConfig, Shard, parse_int_list, run_build
 from naswot_db.schema import default_root
 
@@ -47,6 +48,8 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
     import torch
 
     if threads is not None:
+        if threads < 1:
+            raise click.BadParameter(f"must be >= 1, got {threads}", param_hint="--threads")
         torch.set_num_threads(threads)
     config = BuildConfig(
         space=space, dataset=dataset, root=root or default_root(), data_root=data_root,
@@ -56,6 +59,7 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
         shard=Shard.parse(shard) if shard else None, device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, progress=not quiet)
     summary = run_build(config)
+    click.echo(f"Please cite: {get_space(space, config.root).citation}", err=True)
     click.echo(f"run {summary.run_id}: {summary.rows_written} rows written, "
                f"{summary.rows_skipped} already stored, {summary.errors} errors, "
                f"{summary.archs_selected} archs selected, {summary.elapsed_s:.1f} s "
@@ -69,5 +73,7 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
 @_root_option
 def ingest(space: str, source: Path, root: Path | None) -> None:
     """Read a benchmark's ground-truth files into ROOT/archs and ROOT/accuracies."""
-    for name, (archs, accuracies) in ingest_ground_truth(space, source, root or default_root()).items():
+    root = root or default_root()
+    for name, (archs, accuracies) in ingest_ground_truth(space, source, root).items():
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
+        click.echo(f"Please cite: {get_space(name, root).citation}", err=True)

@@ -26,9 +26,12 @@ def _int_list(_ctx, _param, text: str) -> list[int]:
 
 def _float_list(_ctx, _param, text: str) -> list[float]:
     try:
-        return [float(part) for part in text.split(",") if part.strip()]
+        values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers") from None
+    if not all(0 < value <= 100 for value in values):
+        raise click.BadParameter(f"{text!r}: percentages must be in (0, 100]")
+    return values
 
 
 def _replicate(_ctx, _param, text: str):
