@@ -74,9 +74,12 @@ ARCHS = Table(
         _col("encoding", pa.string(), "VARCHAR",
              "space-specific encoding as JSON (NB101 hash/adjacency/ops, NDS net config)",
              nullable=True),
-        _col("params", pa.float64(), "DOUBLE", "parameter count as the benchmark reports it",
-             nullable=True),
-        _col("flops", pa.float64(), "DOUBLE", "FLOPs as the benchmark reports it", nullable=True),
+        _col("params", pa.float64(), "DOUBLE",
+             "parameters as the benchmark reports them: millions for NB201/NATS, a count for "
+             "NB101 and NDS", nullable=True),
+        _col("flops", pa.float64(), "DOUBLE",
+             "FLOPs as the benchmark reports them: millions for NB201/NATS, a count for NDS, "
+             "NULL for NB101", nullable=True),
         _col("source", pa.string(), "VARCHAR", "file and version the row came from"),
         _VERSION,
     ),

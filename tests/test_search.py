@@ -301,3 +301,13 @@ def test_search_with_scores_of_one_dataset_and_accuracies_of_another(tmp_path):
     row = _row(result.table(), "naswot", 3)
     label = result.targets[0].label
     assert row[f"{label} mean"] == pytest.approx(expected.mean(), abs=1e-9)
+
+
+def test_draws_without_replacement_follow_the_documented_stream(root):
+    result = simulate_search(root, space=SPACE, n=(3,), runs=7, seed=5, replicate=(0, 0),
+                             replace=False)
+    pool = np.array(sorted(_pool((0, 0))))
+    rng = np.random.default_rng(5)
+    expected = np.stack([rng.choice(pool.size, 3, replace=False) for _ in range(7)])
+    assert np.array_equal(result.draws[3].arch_ids, pool[expected])
+    assert all(len(set(row)) == 3 for row in result.draws[3].arch_ids.tolist())
