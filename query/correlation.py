@@ -20,7 +20,7 @@ import pyarrow as pa
 from . import stats
 from .errors import QueryError
 from .selection import SCORE_NAME, Source, open_source, require_any_scores, require_scores
-from .targets import Target, resolve_targets
+from .targets import LABELS_VIEW, Target, resolve_targets
 
 EACH_REPLICATE = "each"
 MEAN_REPLICATE = "mean"
@@ -68,9 +68,9 @@ def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str |
            f"coalesce(g.accuracy, 'NaN'::DOUBLE) AS accuracy, "
            f"dense_rank() OVER (ORDER BY {order}) AS \"group\" "
            f"FROM s JOIN {target_table} USING (space) "
-           f"LEFT JOIN accuracies AS g ON g.space = s.space AND g.arch_id = s.arch_id "
+           f"LEFT JOIN {LABELS_VIEW} AS g ON g.space = s.space AND g.arch_id = s.arch_id "
            f"AND g.dataset = t.acc_dataset AND g.split = t.acc_split "
-           f"AND g.epochs = t.acc_epochs AND g.seed IS NULL "
+           f"AND g.epochs = t.acc_epochs "
            f"ORDER BY \"group\", s.arch_id")
     params = [as_reference, dataset, dataset] + target_params
     return source.connection.sql(sql, params=params).to_arrow_table()
@@ -93,7 +93,8 @@ def _group_statistics(ids: np.ndarray, values: np.ndarray, labels: np.ndarray,
 
 
 def _study_targets(source: Source, space: str | None, dataset: str | None,
-                   targets: Sequence[str] | None, epochs: int | None) -> dict[str, list[Target]]:
+                   targets: Sequence[str] | None, epochs: int | None,
+                   label: str) -> dict[str, list[Target]]:
     if space is not None:
         require_scores(source, space, dataset)
         spaces = [space]
@@ -104,23 +105,26 @@ def _study_targets(source: Source, space: str | None, dataset: str | None,
             "ORDER BY space", [SCORE_NAME, dataset, dataset]).fetchall()]
         if not spaces:
             raise QueryError(f"no scores on dataset {dataset!r} under {source.root}")
-    return {name: resolve_targets(source.connection, name, targets, epochs) for name in spaces}
+    return {name: resolve_targets(source.connection, name, targets, epochs, label)
+            for name in spaces}
 
 
 def correlations(root: Path | str | None = None, *, space: str | None = None,
                  dataset: str | None = None, targets: Sequence[str] | None = None,
                  epochs: int | None = None, replicate: str = EACH_REPLICATE,
                  top_k: Sequence[float] = (1, 5, 10), as_reference: bool = False,
+                 label: str = "mean",
                  connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Correlation of score and accuracy per space, dataset, configuration, replicate, target.
 
     ``space``/``dataset`` None: every one stored.  ``targets``: as in :func:`simulate_search`
     (per space).  ``replicate``: ``"each"`` (one row per (init_seed, batch_seed)) or
     ``"mean"``.  ``as_reference``: networks the reference raises on count as NaN, as in its
-    score_networks.py.
+    score_networks.py.  ``label``: ``"mean"`` over training seeds or ``"max"`` (NASWOT's NB101
+    ground truth).
     """
     with open_source(root, connection) as source:
-        study_targets = _study_targets(source, space, dataset, targets, epochs)
+        study_targets = _study_targets(source, space, dataset, targets, epochs, label)
         pairs = paired_rows(source, study_targets, dataset, replicate, as_reference)
     columns = {name: pairs.column(name).to_numpy()
                for name in ("group", "arch_id", "value", "accuracy", "replicates")}

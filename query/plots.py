@@ -49,6 +49,7 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
                  dataset: str = "cifar10", target: str | None = None,
                  replicate: Replicate = MEAN_REPLICATE, config_id: str | None = None,
                  batch_size: int | None = None, as_reference: bool = False,
+                 label: str = "mean",
                  connection: duckdb.DuckDBPyConnection | None = None) -> Path:
     """Score vs accuracy of every usable arch, coloured by point density, tau-b in the title.
 
@@ -59,7 +60,8 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
     policy = MEAN_REPLICATE if replicate == MEAN_REPLICATE else EACH_REPLICATE
     with open_source(root, connection) as source:
         config = choose_config(source, space, dataset, config_id, batch_size)
-        chosen = resolve_targets(source.connection, space, [target] if target else None)[0]
+        chosen = resolve_targets(source.connection, space, [target] if target else None,
+                                 label=label)[0]
         pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference).to_pandas()
     pairs = pairs[(pairs["config_id"] == config.config_id)
                   & (pairs["batch_size"] == config.batch_size)]

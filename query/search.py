@@ -27,7 +27,7 @@ import pandas as pd
 
 from .errors import QueryError
 from .selection import SCORE_NAME, ScoreConfig, Source, choose_config, fetch_columns, open_source
-from .targets import Target, resolve_targets
+from .targets import LABELS_VIEW, Target, resolve_targets
 
 RANDOM_REPLICATE = "random"
 MEAN_REPLICATE = "mean"
@@ -84,8 +84,8 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
 
     target_table, target_params = _target_values_sql(targets)
     labels = fetch_columns(source, (
-        f"SELECT a.arch_id, t.target, a.accuracy FROM accuracies AS a JOIN {target_table} "
-        "USING (dataset, split, epochs) WHERE a.space = ? AND a.seed IS NULL"),
+        f"SELECT a.arch_id, t.target, a.accuracy FROM {LABELS_VIEW} AS a JOIN {target_table} "
+        "USING (dataset, split, epochs) WHERE a.space = ?"),
         target_params + [space])
     accuracies = np.full((arch_ids.size, len(targets)), np.nan)
     rows = np.searchsorted(arch_ids, labels["arch_id"])
@@ -280,17 +280,18 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
                     replicate: Replicate = RANDOM_REPLICATE,
                     targets: Sequence[str] | None = None, epochs: int | None = None,
                     config_id: str | None = None, batch_size: int | None = None,
-                    as_reference: bool = False,
+                    as_reference: bool = False, label: str = "mean",
                     connection: duckdb.DuckDBPyConnection | None = None) -> SearchResult:
     """Simulated NASWOT search on ``space`` with scores of ``dataset`` for every N in ``n``.
 
     ``replicate``: ``"random"`` (a stored replicate per draw), ``"mean"`` (mean score and time
     over the arch's stored replicates) or ``(init_seed, batch_seed)``.  ``targets``: None (the
     space's default), ``["all"]`` or ``["DATASET:SPLIT[@EPOCHS]", ...]``.  ``as_reference``:
-    networks the reference raises on score 0.0, as in its search.py.
+    networks the reference raises on score 0.0, as in its search.py.  ``label``: ``"mean"``
+    over training seeds or ``"max"`` (NASWOT's NB101 ground truth).
     """
     with open_source(root, connection) as source:
         config = choose_config(source, space, dataset, config_id, batch_size)
-        chosen_targets = resolve_targets(source.connection, space, targets, epochs)
+        chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
         tables = load_search_tables(source, space, dataset, chosen_targets, config, as_reference)
     return search_tables(tables, list(n), runs, replace, seed, replicate)

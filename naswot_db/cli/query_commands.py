@@ -65,6 +65,10 @@ _epochs = click.option("--epochs", type=int, default=None,
 _as_reference = click.option("--as-reference", is_flag=True,
                              help="Treat networks the reference code raises on as it did "
                                   "(NaN in correlations, score 0.0 in searches).")
+_label = click.option("--label", type=click.Choice(["mean", "max"]), default="mean",
+                      show_default=True,
+                      help="Per-arch accuracy: mean over training seeds, or the best seed "
+                           "(NASWOT's NB101 ground truth).")
 _config = _options(
     click.option("--config-id", default=None, help="Score configuration, when several exist."),
     click.option("--batch-size", type=int, default=None,
@@ -83,17 +87,17 @@ _search_options = _options(
     click.option("--seed", default=0, show_default=True, type=int, help="RNG seed."),
     click.option("--replicate", default="random", show_default=True, callback=_replicate,
                  help="Score replicate per draw: random, mean, or INIT_SEED,BATCH_SEED."),
-    _targets, _epochs, _config, _as_reference)
+    _targets, _epochs, _label, _config, _as_reference)
 
 
 def _run_search(root, space, dataset, n_values, runs, replace, seed, replicate, targets,
-                epochs, config_id, batch_size, as_reference):
+                epochs, label, config_id, batch_size, as_reference):
     from naswot_db.query import simulate_search
 
     return simulate_search(root, space=space, dataset=dataset, n=n_values, runs=runs,
                            replace=replace, seed=seed, replicate=replicate,
                            targets=list(targets) or None, epochs=epochs, config_id=config_id,
-                           batch_size=batch_size, as_reference=as_reference)
+                           batch_size=batch_size, as_reference=as_reference, label=label)
 
 
 @click.command()
@@ -138,16 +142,18 @@ def search(fmt: str, **options) -> None:
               show_default=True, help="One row per init/batch seed pair, or their mean score.")
 @click.option("--top-k", default="1,5,10", show_default=True, callback=_float_list,
               help="Top-k%% overlaps to report, comma-separated percentages.")
+@_label
 @_as_reference
 @_format
-def corr(root, space, dataset, targets, epochs, replicate, top_k, as_reference, fmt) -> None:
+def corr(root, space, dataset, targets, epochs, replicate, top_k, label, as_reference,
+         fmt) -> None:
     """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy."""
     from naswot_db.query import correlations
     from naswot_db.query.formatting import render
 
     frame = correlations(root, space=space, dataset=dataset, targets=list(targets) or None,
                          epochs=epochs, replicate=replicate, top_k=top_k,
-                         as_reference=as_reference)
+                         as_reference=as_reference, label=label)
     click.echo(render(frame, fmt))
 
 
@@ -169,10 +175,11 @@ _output = click.option("--output", "-o", required=True, type=click.Path(path_typ
               help="Accuracy on the y axis [default: the space's first default target].")
 @click.option("--replicate", default="mean", show_default=True, callback=_replicate,
               help="mean, or INIT_SEED,BATCH_SEED.")
+@_label
 @_config
 @_as_reference
 @_output
-def plot_scatter(output, root, space, dataset, target, replicate, config_id, batch_size,
+def plot_scatter(output, root, space, dataset, target, replicate, label, config_id, batch_size,
                  as_reference) -> None:
     """Score vs accuracy, coloured by point density, Kendall tau in the title."""
     from naswot_db.query import QueryError, scatter_plot
@@ -181,7 +188,7 @@ def plot_scatter(output, root, space, dataset, target, replicate, config_id, bat
         raise QueryError("a scatter plot needs --replicate mean or INIT_SEED,BATCH_SEED")
     path = scatter_plot(output, root, space=space, dataset=dataset, target=target,
                         replicate=replicate, config_id=config_id, batch_size=batch_size,
-                        as_reference=as_reference)
+                        as_reference=as_reference, label=label)
     click.echo(f"wrote {path}")
 
 
