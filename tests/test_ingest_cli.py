@@ -35,3 +35,13 @@ def test_unknown_space_is_an_error(tmp_path):
                                        "--root", str(tmp_path / "db")])
     assert result.exit_code == 1 and "unknown space" in result.output
     assert read_table(tmp_path / "db", "archs").num_rows == 0
+
+
+def test_corrupt_parquet_part_in_the_root_is_one_error_line(tmp_path):
+    root = tmp_path / "db"
+    bad = root / "scores" / "space=nb201" / "broken.parquet"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"PAR1 but not really")
+    result = CliRunner().invoke(main, ["search", "--space", "nb201", "--root", str(root)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error:") and len(result.output.strip().splitlines()) == 1

@@ -9,13 +9,23 @@ from naswot_db.errors import NaswotDbError
 
 
 class _Group(click.Group):
-    """Turns every :class:`NaswotDbError` into one ``Error: ...`` line and exit status 1."""
+    """Turns every :class:`NaswotDbError` into one ``Error: ...`` line and exit status 1.
+
+    Unreadable Parquet parts surface from DuckDB or Arrow; they get one line too, naming the
+    file where the library does.
+    """
 
     def invoke(self, ctx: click.Context):
+        import duckdb
+        import pyarrow as pa
+
         try:
             return super().invoke(ctx)
         except NaswotDbError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise click.ClickException(f"{type(exc).__name__}: {first_line}") from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
