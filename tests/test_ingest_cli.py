@@ -9,8 +9,6 @@ from click.testing import CliRunner
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 
-from test_build import snapshot
-
 
 def test_corrupt_benchmark_file_is_one_error_line_and_root_unchanged(tmp_path):
     root = tmp_path / "db"
