@@ -9,6 +9,7 @@ score_networks.py does with maxofn = 1.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -58,3 +59,14 @@ def reference_naswot(network: nn.Module, x: torch.Tensor) -> float:
         for module in network.modules():
             if hasattr(module, "visited_backwards"):
                 del module.visited_backwards
+
+
+def fast_and_reference_scores(build: Callable[[], nn.Module], x: torch.Tensor,
+                              init_seed: int = 0) -> tuple[float, float]:
+    """naswot-db's score and the reference procedure's, each on a net built after the same seed."""
+    from naswot_db.builder import naswot_score
+
+    torch.manual_seed(init_seed)
+    fast = naswot_score(build(), x)
+    torch.manual_seed(init_seed)
+    return fast, reference_naswot(build(), x)

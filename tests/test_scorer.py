@@ -13,7 +13,7 @@ from naswot_db.builder import get_space, naswot_score, score_network
 from naswot_db.builder.scoring import is_reference_hooked
 from naswot_db.builder.spaces.cell_ops import ReLUConvBN
 
-from reference_naswot import reference_naswot
+from reference_naswot import fast_and_reference_scores
 
 
 def golden_input() -> torch.Tensor:
@@ -37,10 +37,7 @@ def test_fast_scorer_equals_reference_procedure_on_nb201_cells(arch_id):
     space = get_space("nb201")
     torch.manual_seed(3)
     x = torch.randn(16, 3, 32, 32)
-    torch.manual_seed(0)
-    fast = naswot_score(space.build_model(arch_id), x)
-    torch.manual_seed(0)
-    slow = reference_naswot(space.build_model(arch_id), x)
+    fast, slow = fast_and_reference_scores(lambda: space.build_model(arch_id), x)
     assert fast == pytest.approx(slow, abs=1e-6)
 
 
@@ -99,10 +96,7 @@ def test_reference_hook_rule_mirrors_class_names():
 def test_fast_scorer_equals_reference_on_hand_made_networks(net_class):
     torch.manual_seed(5)
     x = torch.randn(12, 3, 8, 8)
-    torch.manual_seed(0)
-    fast = naswot_score(net_class(), x)
-    torch.manual_seed(0)
-    slow = reference_naswot(net_class(), x)
+    fast, slow = fast_and_reference_scores(net_class, x)
     assert math.isfinite(fast)
     assert fast == pytest.approx(slow, abs=1e-9)
 
