@@ -10,7 +10,8 @@ same K in a single forward pass:
   ``ReLU``, e.g. ``ReLUConvBN``);
 * liveness: a module counts when the autograd node of one of its outputs is reachable from the
   network output's node, which is exactly when the reference's old-style backward hook fires;
-  the graph comes from a two-image probe, then the whole batch runs once without autograd;
+  the pass records the autograd graph but saves no tensors for a backward that never runs,
+  so it costs what a ``no_grad`` pass costs, and kernels of dead modules are dropped at the end;
 * identical inputs (a ``ReLUConvBN`` and its inner ``ReLU``, or every edge leaving one cell
   node) share one Gram matrix instead of recomputing it.
 
@@ -23,8 +24,8 @@ import contextlib
 import math
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -127,67 +128,70 @@ def _reachable_nodes(root: object) -> set:
     return seen
 
 
-def live_hooked_modules(model: nn.Module, hooked: list[nn.Module],
-                        probe: torch.Tensor) -> set[nn.Module]:
-    """Hooked modules whose output reaches the network output (the reference's backward set).
+def _drop_saved_tensor(tensor: torch.Tensor) -> None:
+    """Keep nothing for a backward pass that never runs; activations are freed as in no_grad."""
 
-    The autograd graph's shape does not depend on the batch, so a probe of two images finds
-    the same modules as a backward pass over the whole batch, at a fraction of its cost.
-    """
-    nodes: dict[nn.Module, list[object]] = {}
 
-    def record(module: nn.Module, inputs: tuple, output: object) -> None:
-        tensor = _first_tensor(output)
-        if tensor is not None and tensor.grad_fn is not None:
-            nodes.setdefault(module, []).append(tensor.grad_fn)
-
-    handles = [module.register_forward_hook(record) for module in hooked]
-    try:
-        with torch.enable_grad():
-            y = _network_output(model, probe.detach().clone().requires_grad_(True))
-            reachable = _reachable_nodes(y.grad_fn)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return {module for module, grad_fns in nodes.items()
-            if any(node in reachable for node in grad_fns)}
+def _no_backward(packed: None) -> torch.Tensor:
+    raise ReferenceProcedureError("naswot-db builds the autograd graph for liveness only")
 
 
 class _KernelAccumulator:
-    """Forward hook that adds each live call's kernel to K, once per distinct input tensor."""
+    """Forward hook: each hooked call's kernel (once per distinct input) and output node.
 
-    def __init__(self, batch_size: int, device: torch.device) -> None:
-        self.total = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
-        # id(input) -> (weak reference, version, kernel): a ReLUConvBN and its inner ReLU, or
-        # every edge leaving one cell node, see the same tensor
-        self._by_input: dict[int, tuple[weakref.ref, int, torch.Tensor]] = {}
+    Kernels are integer-valued float64 matrices, so summing them in any order is exact.
+    """
+
+    def __init__(self) -> None:
+        self.kernels: list[torch.Tensor] = []
+        self.calls: list[tuple[nn.Module, object, int]] = []  # (module, output node, kernel)
+        # id(input) -> (weak reference, version, kernel index): a ReLUConvBN and its inner
+        # ReLU, or every edge leaving one cell node, see the same tensor
+        self._by_input: dict[int, tuple[weakref.ref, int, int]] = {}
 
     def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
         activations = inputs[0] if isinstance(inputs, tuple) else inputs
         cached = self._by_input.get(id(activations))
         if cached is not None and cached[0]() is activations and cached[1] == activations._version:
-            kernel = cached[2]
+            index = cached[2]
         else:
-            kernel = code_kernel(activations)
+            index = len(self.kernels)
+            self.kernels.append(code_kernel(activations))
             self._by_input[id(activations)] = (weakref.ref(activations), activations._version,
-                                               kernel)
-        self.total += kernel
+                                               index)
+        tensor = _first_tensor(output)
+        self.calls.append((module, None if tensor is None else tensor.grad_fn, index))
+
+    def live_total(self, reachable: set, batch_size: int, device: torch.device) -> torch.Tensor:
+        """K: every call of each module whose output node the backward pass would visit."""
+        live = {module for module, node, _ in self.calls if node is not None and node in reachable}
+        uses = [0] * len(self.kernels)
+        for module, _, index in self.calls:
+            uses[index] += module in live
+        total = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
+        for kernel, count in zip(self.kernels, uses):
+            if count:
+                total.add_(kernel, alpha=count)
+        return total
 
 
 def naswot_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The reference's K for ``model`` on batch ``x`` (float64, on x's device)."""
-    hooked = [module for module in model.modules() if is_reference_hooked(module)]
-    live = live_hooked_modules(model, hooked, x[: min(2, x.shape[0])])
-    accumulator = _KernelAccumulator(x.shape[0], x.device)
-    handles = [module.register_forward_hook(accumulator.hook) for module in hooked
-               if module in live]
+    """The reference's K for ``model`` on batch ``x`` (float64, on x's device).
+
+    One forward pass with autograd recording (as the reference's first pass, the input
+    requires grad) but no saved tensors: the graph gives liveness, the hooks give the kernels.
+    """
+    accumulator = _KernelAccumulator()
+    handles = [module.register_forward_hook(accumulator.hook) for module in model.modules()
+               if is_reference_hooked(module)]
     try:
-        with torch.no_grad():
-            _network_output(model, x)
+        with torch.enable_grad(), \
+                torch.autograd.graph.saved_tensors_hooks(_drop_saved_tensor, _no_backward):
+            y = _network_output(model, x.detach().clone().requires_grad_(True))
     finally:
         for handle in handles:
             handle.remove()
-    return accumulator.total
+    return accumulator.live_total(_reachable_nodes(y.grad_fn), x.shape[0], x.device)
 
 
 def log_abs_det(kernel: torch.Tensor) -> float:
