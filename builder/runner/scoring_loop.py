@@ -7,7 +7,7 @@ process (``--workers``); each writes its own atomic Parquet parts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +96,12 @@ def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[in
     return errors
 
 
-def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None]) -> tuple[int, int]:
-    """Score every pending (arch, seed) of ``job``; return (rows written, error rows)."""
+def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None],
+                    positions: Iterable[int] | None = None) -> tuple[int, int]:
+    """Score the pending (arch, seed)s of ``job`` at ``positions`` (default: all of them).
+
+    Returns (rows written, error rows).
+    """
     space = get_space(job.space_key, job.root)
     device = torch.device(job.device)
     keep_freed_memory()
@@ -106,7 +110,7 @@ def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None]) -> tuple[int, 
     chunk_rows = max(1, job.chunk_archs * len(job.pending))
     errors = 0
     try:
-        for position in job.positions:
+        for position in job.positions if positions is None else positions:
             arch_id = int(job.arch_ids[position])
             raises = space.reference_raises(arch_id)
             for init_seed in job.init_seeds:

@@ -1,8 +1,9 @@
 """``--workers N``: split a scoring job over N processes (one CPU thread share each).
 
 Small convolutions scale poorly over threads, so on a CPU N single-thread processes score
-more archs per second than one process with N threads.  Each worker writes its own parts;
-progress comes back through a queue.
+more archs per second than one process with N threads.  Workers take archs one at a time from
+a shared counter, so none sits idle while another still has a queue of slow archs; each writes
+its own parts; progress comes back through a queue.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import queue
+from collections.abc import Iterator
+from multiprocessing.sharedctypes import Synchronized
 
+import numpy as np
 import torch
 
 from .config import BuildError
@@ -19,22 +23,36 @@ from .scoring_loop import ScoringJob, run_scoring_job
 _DONE = "done"
 
 
-def _worker(job: ScoringJob, threads: int, messages: mp.Queue) -> None:
+def claimed_positions(positions: np.ndarray, next_index: Synchronized) -> Iterator[int]:
+    """The positions this worker claims, one at a time, from the index all workers share."""
+    while True:
+        with next_index.get_lock():
+            index = next_index.value
+            next_index.value += 1
+        if index >= len(positions):
+            return
+        yield int(positions[index])
+
+
+def _worker(job: ScoringJob, threads: int, next_index: Synchronized,
+            messages: mp.Queue) -> None:
     torch.set_num_threads(threads)
-    written, errors = run_scoring_job(job, lambda: messages.put(1))
+    written, errors = run_scoring_job(job, lambda: messages.put(1),
+                                      claimed_positions(job.positions, next_index))
     messages.put((_DONE, written, errors))
 
 
 def run_in_workers(job: ScoringJob, workers: int, on_arch) -> tuple[int, int]:
-    """Run ``job`` split round-robin over ``workers`` processes; return (written, errors)."""
+    """Run ``job`` over ``workers`` processes sharing its archs; return (written, errors)."""
     context = mp.get_context("spawn")
     messages = context.Queue()
+    next_index = context.Value("q", 0)
     threads = max(1, torch.get_num_threads() // workers)
     processes = []
     for index in range(workers):
-        part = dataclasses.replace(job, positions=job.positions[index::workers],
-                                   part_prefix=f"{job.part_prefix}-w{index}")
-        process = context.Process(target=_worker, args=(part, threads, messages), daemon=True)
+        part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}")
+        process = context.Process(target=_worker, args=(part, threads, next_index, messages),
+                                  daemon=True)
         process.start()
         processes.append(process)
     written = errors = finished = 0
