@@ -4,10 +4,12 @@ Both score the same seeded sample of NB201 archs on the same batch in this one p
 threads, same allocator settings); each network is built right after ``torch.manual_seed(0)``
 and the build time is included, as in a real build.  The reference loop runs the reference's
 own cell arithmetic (a node is Python ``sum()`` of its edges, starting from 0; pooling on NCHW
-tensors), naswot-db its bit-identical faster forms; the printed score difference checks it.  Prints archs/s for each, the ratio, the
-largest score difference and peak memory.  With ``--data-root``, also times the whole builder
-(``naswot-db build`` with ``--workers``, one process per core by default) on the same archs
-and batch, against the same reference-loop figure.
+tensors), naswot-db its bit-identical faster forms; the printed score difference checks it.
+Prints archs/s for each, the ratio, the largest score difference and peak memory.  With
+``--data-root``, also times the whole builder (``naswot-db build`` with ``--workers``, one
+process per core by default) on the same archs and batch against the same reference-loop
+figure: once with process start-up, and once at the steady rate of a long build (the rows' own
+build + score times summed per worker).
 
     python bench/score_throughput.py [--archs 20] [--data-root DIR] [--device cpu] [--threads T]
 """
