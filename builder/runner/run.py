@@ -170,8 +170,9 @@ def run_build(config: BuildConfig) -> BuildSummary:
     try:
         with tqdm(total=len(job.positions), unit="arch", disable=not config.progress,
                   desc=f"{space.name}/{dataset.name}", dynamic_ncols=True) as bar:
-            if config.workers > 1:
-                written, errors = run_in_workers(job, config.workers, lambda: bar.update(1))
+            workers = min(config.workers, len(job.positions))  # no process without an arch
+            if workers > 1:
+                written, errors = run_in_workers(job, workers, lambda: bar.update(1))
             else:
                 written, errors = run_scoring_job(job, lambda: bar.update(1))
     except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
