@@ -164,7 +164,7 @@ class _KernelAccumulator:
 
     def live_total(self, reachable: set, batch_size: int, device: torch.device) -> torch.Tensor:
         """K: every call of each module whose output node the backward pass would visit."""
-        live = {module for module, node, _ in self.calls if node is not None and node in reachable}
+        live = {module for module, node, _ in self.calls if node in reachable}  # None never is
         uses = [0] * len(self.kernels)
         for module, _, index in self.calls:
             uses[index] += module in live
