@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -22,6 +23,7 @@ from naswot_db.errors import NaswotDbError
 
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 
+APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
 ROOT_ENV = "NASWOT_DB_ROOT"
 _TMP_PREFIX = ".tmp-"
@@ -33,8 +35,15 @@ class SchemaVersionError(NaswotDbError):
 
 
 def default_root() -> Path:
-    """``$NASWOT_DB_ROOT`` if set, else ``./data`` (the repository's data folder)."""
-    return Path(os.environ.get(ROOT_ENV, "data"))
+    """``$NASWOT_DB_ROOT`` if set, else the platform's per-user data folder for naswot-db.
+
+    Absolute either way, so every command finds the same root from any working directory, and
+    never the installed package's folder (whose ``shipped/`` tables fill in what a root lacks).
+    """
+    configured = os.environ.get(ROOT_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 def shipped_root() -> Path:
