@@ -1,11 +1,22 @@
-"""The query layer: DuckDB views and SQL macros, simulated search, correlation studies, plots."""
+"""The query layer: DuckDB views and SQL macros, simulated search, correlation studies, plots.
 
-from .connection import connect, engine
-from .correlation import correlations
-from .errors import QueryError
-from .plots import scatter_plot, search_plot
-from .search import SearchResult, simulate_search
-from .targets import Target
+Names are imported on first use (PEP 562), so a command that needs only the search does not pay
+for SciPy, matplotlib or SQLAlchemy.
+"""
 
-__all__ = ["QueryError", "SearchResult", "Target", "connect", "correlations", "engine",
-           "scatter_plot", "search_plot", "simulate_search"]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "QueryError": "errors", "SearchResult": "search", "Target": "targets",
+    "connect": "connection", "correlations": "correlation", "engine": "connection",
+    "scatter_plot": "plots", "search_plot": "plots", "simulate_search": "search",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -10,10 +10,9 @@ The views list the part files present when the connection opens: reconnect after
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import sqlalchemy as sa
 
 from naswot_db.schema import TABLES, check_root, default_root, part_files, shipped_root
 from naswot_db.schema.sql import SCORED_VIEW, view_sql
@@ -22,6 +21,10 @@ from naswot_db.schema.tables import Table
 
 from .errors import QueryError
 from .macros import register_macros
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import sqlalchemy as sa
 
 
 def resolve_root(root: Path | str | None) -> Path:
@@ -66,6 +69,8 @@ def engine(root: Path | str | None = None) -> sa.Engine:
     Usable with ``pandas.read_sql(sql, engine(root))`` and with ``sqlalchemy.select`` over
     :func:`naswot_db.schema.sql.sqlalchemy_metadata` tables.
     """
+    import sqlalchemy as sa  # 0.2 s to import: only for engine users
+
     resolved = resolve_root(root)
     result = sa.create_engine("duckdb:///:memory:")
 

@@ -56,11 +56,12 @@ def build_hint(source: Source, space: str, dataset: str) -> str:
 
 def _known_space_datasets(space: str, root: Path) -> tuple[str, ...] | None:
     """The space's scoring datasets per the registry, or None for an unknown space."""
-    from naswot_db.builder.spaces import SpaceError, get_space  # imports torch: error path only
+    from naswot_db.builder.spaces import get_space  # imports torch: error path only
+    from naswot_db.errors import NaswotDbError
 
     try:
         return tuple(get_space(space, root).score_datasets)
-    except SpaceError:
+    except NaswotDbError:  # an unknown space name
         return None
 
 

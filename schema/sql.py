@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from .tables import PARTITION_COLUMN, TABLES, Table
 
-_SQLALCHEMY_TYPES = {
-    "VARCHAR": sa.String,
-    "BIGINT": sa.BigInteger,
-    "INTEGER": sa.Integer,
-    "DOUBLE": sa.Float,
-    "BOOLEAN": sa.Boolean,
-    "TIMESTAMPTZ": lambda: sa.DateTime(timezone=True),
-}
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 # scores joined with each architecture's description and every ground-truth value it has.
 SCORED_VIEW = """
@@ -49,12 +42,17 @@ def view_sql(table: Table, files: list[Path]) -> str:
 
 def sqlalchemy_metadata() -> sa.MetaData:
     """SQLAlchemy tables mirroring the views (for ``select()`` and ``pandas.read_sql``)."""
+    import sqlalchemy as sa  # imported here: the DuckDB views do not need it
+
+    types = {"VARCHAR": sa.String, "BIGINT": sa.BigInteger, "INTEGER": sa.Integer,
+             "DOUBLE": sa.Float, "BOOLEAN": sa.Boolean,
+             "TIMESTAMPTZ": lambda: sa.DateTime(timezone=True)}
     metadata = sa.MetaData()
     for table in TABLES.values():
         sa.Table(
             table.name,
             metadata,
-            *(sa.Column(c.name, _SQLALCHEMY_TYPES[c.sql_type](), nullable=c.nullable,
+            *(sa.Column(c.name, types[c.sql_type](), nullable=c.nullable,
                         comment=c.doc) for c in table.columns),
             comment=table.doc,
         )

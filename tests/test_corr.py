@@ -108,7 +108,7 @@ def _check(row: pd.Series, expected: dict) -> None:
 
 @pytest.mark.parametrize("as_reference", [False, True])
 def test_each_replicate_matches_numpy(root, as_reference):
-    table = correlations(root, top_k=(5, 20), as_reference=as_reference)
+    table = correlations(root, space=SPACE, top_k=(5, 20), as_reference=as_reference)
     assert len(table) == 2 * len(REPLICATES) * len(TARGETS)
     for _, row in table.iterrows():
         values = SCORES[row["dataset"], (row["init_seed"], row["batch_seed"])].copy()
@@ -130,8 +130,8 @@ def test_mean_replicate_averages_scores_first(root):
 def test_target_filter_and_errors(root, tmp_path):
     table = correlations(root, space=SPACE, targets=["cifar100:x-test"], top_k=())
     assert set(table["target"]) == {"cifar100/x-test"}
-    with pytest.raises(QueryError, match="no scores under"):
-        correlations(tmp_path / "empty")
+    with pytest.raises(QueryError, match="no scores on dataset 'cifar100'"):
+        correlations(tmp_path / "empty", dataset="cifar100")  # only the shipped NB201 cifar10
     with pytest.raises(QueryError, match="unknown space 'nope'"):
         correlations(root, space="nope")
     with pytest.raises(QueryError, match="bad target 'cifar10'"):
@@ -148,7 +148,7 @@ FROM scored WHERE space = 'toy' GROUP BY ALL ORDER BY ALL
 
 
 def test_sql_macros_give_the_api_numbers(root):
-    api = correlations(root, top_k=(5,))
+    api = correlations(root, space=SPACE, top_k=(5,))
     with connect(root) as connection:
         via_duckdb = connection.sql(MACRO_SQL).df()
     sql_engine = engine(root)
@@ -166,7 +166,7 @@ def test_sql_macros_give_the_api_numbers(root):
 
 
 def test_cli_corr_csv(root):
-    result = CliRunner().invoke(main, ["corr", "--root", str(root), "--dataset", "cifar10",
+    result = CliRunner().invoke(main, ["corr", "--root", str(root), "--space", SPACE, "--dataset", "cifar10",
                                        "--replicate", "mean", "--top-k", "10", "--format", "json"])
     assert result.exit_code == 0, result.output
     records = json.loads(result.output)

@@ -55,7 +55,8 @@ def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):
     with sql_engine.connect() as connection:
         frame = pd.read_sql(sa.select(scores.c.arch_id, scores.c.status)
                             .where(scores.c.space == "toy").order_by(scores.c.arch_id), connection)
-        used = connection.execute(sa.text("SELECT usable_pairs(value, arch_id) FROM scores")).scalar()
+        used = connection.execute(sa.text("SELECT usable_pairs(value, arch_id) FROM scores "
+                                                 "WHERE space = 'toy'")).scalar()
     sql_engine.dispose()
     assert frame.to_dict("list") == {"arch_id": [0, 1, 2], "status": ["ok", "singular", "error"]}
     assert used == 1
@@ -68,7 +69,7 @@ def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):
 ])
 def test_sql_command_formats(tmp_path, fmt, expected):
     write(tmp_path, "scores", score_part("toy", [0, 1], [3.0, 1.0]), "toy")
-    result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores ORDER BY 1",
+    result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy' ORDER BY 1",
                                        "--root", str(tmp_path), "--format", fmt])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == expected
@@ -77,7 +78,7 @@ def test_sql_command_formats(tmp_path, fmt, expected):
 def test_sql_command_json_and_errors(tmp_path):
     write(tmp_path, "scores", score_part("toy", [0], [np.nan]), "toy")
     runner = CliRunner()
-    result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores", "--root",
+    result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy'", "--root",
                                   str(tmp_path), "--format", "json"])
     assert json.loads(result.output) == [{"arch_id": 0, "value": None}]
     failed = runner.invoke(main, ["sql", "SELECT * FROM nope", "--root", str(tmp_path)])
