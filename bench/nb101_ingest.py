@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from naswot_db.builder.spaces.nb101_crc32c import crc32c_many, mask
+from naswot_db.builder.formats.crc32c import crc32c_many, mask
 from naswot_db.builder.spaces import SpaceError
-from naswot_db.builder.spaces.nb101_graph import CANONICAL_OPS, pruned_spec
+from naswot_db.builder.spaces.nb101.graph import CANONICAL_OPS, pruned_spec
 
 _EVALUATION = struct.Struct("<BdBdBdBdBd")
 _BATCH = 50_000

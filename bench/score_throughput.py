@@ -33,7 +33,7 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
-from naswot_db.builder.spaces.cell_ops import InferCell, Pooling
+from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.query import connect
 from reference_naswot import reference_naswot
 

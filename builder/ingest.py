@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from naswot_db.names import NDS_ALL, canonical_ingest_space, spaces_sharing_ground_truth
 from naswot_db.schema import SCORES, part_files, prepare_root, read_table, replace_partition
 
 from .spaces import GroundTruth, SpaceError, get_space
@@ -11,17 +12,17 @@ from .spaces import GroundTruth, SpaceError, get_space
 
 def read_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, GroundTruth]:
     """Ground truth per space: one space, or every NDS space in a directory for ``nds``."""
-    if space_name.lower() == "nds":
+    key = canonical_ingest_space(space_name)
+    if key == NDS_ALL:
         from .spaces.nds import ingest_nds
 
         return ingest_nds(source)
-    space = get_space(space_name, root)
-    return {space.name: space.ingest(source)}
+    return {key: get_space(key, root).ingest(source)}
 
 
 def check_arch_ids_kept(root: Path, space: str, truth: GroundTruth) -> None:
     """Refuse ground truth that would give scored arch ids to different architectures."""
-    if not part_files(root, SCORES, space):
+    if not any(part_files(root, SCORES, name) for name in spaces_sharing_ground_truth(space)):
         return
     stored = read_table(root, "archs", space)
     if stored.num_rows == 0:

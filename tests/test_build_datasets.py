@@ -67,7 +67,7 @@ def built(tmp_path_factory, data_root):
 
 
 @pytest.mark.parametrize("cli_space, space, dataset, check_arch", [
-    ("nats-sss", "nats_sss", "ImageNet16-120", 19), ("nats-sss", "nats_sss", "cifar100", 4),
+    ("nats-sss", "nats-sss", "ImageNet16-120", 19), ("nats-sss", "nats-sss", "cifar100", 4),
     ("nb201", "nb201", "cifar100", 7),
     ("nb201", "nb201", "ImageNet16-120", 13)])
 def test_twenty_arch_build(built, data_root, cli_space, space, dataset, check_arch):

@@ -121,7 +121,7 @@ def test_official_sss_fixture_matches_the_api():
     assert archs[284]["arch_str"] == "8:8:40:32:40" and archs[11]["arch_str"] == "8:8:8:16:32"
     assert (archs[284]["params"], archs[284]["flops"]) == pytest.approx(API_COST_284["sss"])
     assert set(truth.accuracies.column("epochs").to_pylist()) == {1, 12, 90}
-    assert set(truth.accuracies.column("space").to_pylist()) == {"nats_sss"}
+    assert set(truth.accuracies.column("space").to_pylist()) == {"nats-sss"}
     assert truth.accuracies.num_rows == 312
 
 
@@ -245,7 +245,7 @@ def test_malformed_record_names_the_arch(tmp_path):
 def test_tss_files_are_refused_by_the_size_space(tmp_path):
     source = nf.write_fast_mode_dir(tmp_path / "tss", list(benchmark_arch_strs()), [0],
                                     TSS_BUDGETS)
-    with pytest.raises(SpaceError, match="does not hold the nats_sss space.*15625 archs"):
+    with pytest.raises(SpaceError, match="does not hold the nats-sss space.*15625 archs"):
         get_space("nats-sss").ingest(source)
 
 
@@ -267,7 +267,7 @@ def test_cli_ingest_writes_parquet_that_duckdb_reads(tmp_path):
     (value, count), = duckdb.sql(
         f"SELECT max(accuracy) FILTER (WHERE arch_id = 11 AND dataset = 'cifar100' "
         f"AND split = 'x-test' AND epochs = 90 AND seed IS NULL), count(*) "
-        f"FROM read_parquet('{glob}', hive_partitioning = true) WHERE space = 'nats_sss'").fetchall()
+        f"FROM read_parquet('{glob}', hive_partitioning = true) WHERE space = 'nats-sss'").fetchall()
     assert value == pytest.approx(nf.final_accuracy(11, "cifar100", "x-test", 777, 90))
     # per arch and budget 13 (dataset, split) pairs, each per seed and as the mean:
     # 13 * (2 + 4 + 2) = 104 rows per arch

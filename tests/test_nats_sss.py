@@ -11,7 +11,7 @@ import torch
 from conftest import validation_data
 from naswot_db.builder.scoring.naswot import naswot_score
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces.cell_ops import FactorizedReduce, parse_arch_str
+from naswot_db.builder.spaces.nats_cells import FactorizedReduce, parse_arch_str
 from naswot_db.builder.spaces.nats_sss import GENOTYPE, NATSSizeSpace, resolve_arch
 from naswot_db.builder.spaces.tiny_network import DynamicShapeTinyNet
 from reference_naswot import fast_and_reference_scores
@@ -27,7 +27,7 @@ def space() -> NATSSizeSpace:
 
 
 def test_registry_accepts_both_spellings(space):
-    assert isinstance(space, NATSSizeSpace) and space.name == "nats_sss"
+    assert isinstance(space, NATSSizeSpace) and space.name == "nats-sss"
     assert isinstance(get_space("nats_sss"), NATSSizeSpace)
 
 
@@ -40,7 +40,7 @@ def test_arch_table_is_benchmark_order(space):
     assert strs[:3] == ["8:8:8:8:8", "8:8:8:8:16", "8:8:8:8:24"]
     assert strs[11] == "8:8:8:16:32" and strs[284] == "8:8:40:32:40"
     assert strs[-1] == "64:64:64:64:64"
-    assert set(table.column("space").to_pylist()) == {"nats_sss"}
+    assert set(table.column("space").to_pylist()) == {"nats-sss"}
 
 
 @pytest.mark.parametrize("channels", [(8, 8, 8, 8, 8), (16, 64, 8, 40, 24), (64, 64, 64, 64, 56)])

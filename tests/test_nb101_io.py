@@ -15,9 +15,9 @@ from nb101_files import CELLS, Evaluation, Run, crc32c_bitwise, make_runs, write
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces.nb101_crc32c import crc32c, crc32c_many
-from naswot_db.builder.spaces.nb101_protobuf import ProtobufError, decode_model_metrics
-from naswot_db.builder.spaces.nb101_tfrecord import TFRecordError, read_record_chunks
+from naswot_db.builder.formats.crc32c import crc32c, crc32c_many
+from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
+from naswot_db.builder.formats.tfrecord import TFRecordError, read_record_chunks
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 

@@ -14,9 +14,9 @@ from reference_naswot import reference_naswot
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.scoring import naswot_score
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces import nb101_models
+from naswot_db.builder.spaces.nb101 import models as nb101_models
 from naswot_db.builder.spaces.nb101 import ORIGINAL_CONFIG
-from naswot_db.builder.spaces.nb101_graph import (
+from naswot_db.builder.spaces.nb101.graph import (
     CellSpec,
     module_hash,
     pruned_spec,

@@ -41,8 +41,8 @@ def test_cifar_nds_build_scores_twenty_archs_and_flags_aux_heads(tmp_path, cifar
         entries[arch_id]["net"]["depth"] = 3
     path = write_nds_file(tmp_path / "nds_data", "DARTS", entries)
     root = tmp_path / "db"
-    ingest_ground_truth("nds_darts", path, root)
-    rows = _build(root, "nds_darts", "cifar10", cifar10_root)
+    ingest_ground_truth("nds-darts", path, root)
+    rows = _build(root, "nds-darts", "cifar10", cifar10_root)
     assert [r["arch_id"] for r in rows] == list(range(20))
     for row in rows:
         assert row["dataset"] == "cifar10" and row["batch_size"] == 8
@@ -53,20 +53,20 @@ def test_cifar_nds_build_scores_twenty_archs_and_flags_aux_heads(tmp_path, cifar
             assert row["status"] == "ok" and math.isfinite(row["value"])
             assert not row["reference_raises"]
     assert rows[7]["value"] == pytest.approx(
-        _direct_score("nds_darts", root, "cifar10", cifar10_root, 7), abs=1e-9)
+        _direct_score("nds-darts", root, "cifar10", cifar10_root, 7), abs=1e-9)
 
 
 def test_imagenet_nds_build_scores_twenty_archs_on_imagenette(tmp_path):
     data_root = write_imagenette(tmp_path / "imagenette2", per_class=4)
     path = write_nds_file(tmp_path / "nds_data", "ResNeXt-A_in", family_entries("ResNeXt-A_in", 22))
     root = tmp_path / "db"
-    ingest_ground_truth("nds_resnext-a_in", path, root)
+    ingest_ground_truth("nds-resnext-a-in", path, root)
     with pytest.raises(BuildError, match="scored on imagenette2, not cifar10"):
-        run_build(BuildConfig(space="nds_resnext-a_in", dataset="cifar10", root=root,
+        run_build(BuildConfig(space="nds-resnext-a-in", dataset="cifar10", root=root,
                               data_root=tmp_path, limit=1, progress=False))
-    rows = _build(root, "nds_resnext-a_in", "imagenette2", data_root)
+    rows = _build(root, "nds-resnext-a-in", "imagenette2", data_root)
     assert [r["arch_id"] for r in rows] == list(range(20))
     assert all(r["status"] == "ok" and math.isfinite(r["value"]) for r in rows)
     assert not any(r["reference_raises"] for r in rows)
     assert rows[11]["value"] == pytest.approx(
-        _direct_score("nds_resnext-a_in", root, "imagenette2", data_root, 11), abs=1e-9)
+        _direct_score("nds-resnext-a-in", root, "imagenette2", data_root, 11), abs=1e-9)

@@ -9,7 +9,8 @@ import pytest
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces.nds import NDS_NAMES, ingest_nds, make_nds_space
+from naswot_db.builder.spaces.nds import ingest_nds, make_nds_space
+from naswot_db.names import NDS_FILE_NAMES as NDS_NAMES, UnknownNameError
 from naswot_db.schema import read_table
 
 from nds_files import family_entries, write_nds_file
@@ -35,27 +36,27 @@ def nds_dir(tmp_path: Path) -> Path:
 def test_every_space_of_the_issue_and_its_imagenet_variant_is_known():
     for name in ISSUE_SPACES:
         assert name in NDS_NAMES
-        space = get_space(f"nds_{name.lower()}")
-        assert space.name == f"nds_{name.lower()}" and space.score_datasets == ("cifar10",)
+        space = get_space(f"nds-{name.lower().replace('_', '-')}")
+        assert space.name == f"nds-{name.lower().replace('_', '-')}" and space.score_datasets == ("cifar10",)
     for name in ("Amoeba_in", "DARTS_in", "ENAS_in", "NASNet_in", "PNAS_in", "ResNeXt-A_in",
                  "ResNeXt-B_in"):
-        assert get_space(f"nds_{name.lower()}").score_datasets == ("imagenette2",)
-    with pytest.raises(SpaceError, match="unknown NDS space 'nds_darts2'"):
-        get_space("nds_darts2")
+        assert get_space(f"nds-{name.lower().replace('_', '-')}").score_datasets == ("imagenette2",)
+    with pytest.raises(UnknownNameError, match="unknown space 'nds-darts2'"):
+        get_space("nds-darts2")
 
 
 def test_directory_ingest_gives_one_ground_truth_per_file(nds_dir):
     truths = ingest_nds(nds_dir)
-    assert sorted(truths) == ["nds_darts", "nds_darts_in", "nds_resnext-a", "nds_vanilla_reruns"]
+    assert sorted(truths) == ["nds-darts", "nds-darts-in", "nds-resnext-a", "nds-vanilla-reruns"]
     darts = json.loads((nds_dir / "DARTS.json").read_text())
-    archs = truths["nds_darts"].archs.to_pylist()
+    archs = truths["nds-darts"].archs.to_pylist()
     assert [row["arch_id"] for row in archs] == [0, 1, 2, 3]
     for row, entry in zip(archs, darts):
-        assert row["space"] == "nds_darts" and row["source"] == "DARTS.json (NDS data.zip)"
+        assert row["space"] == "nds-darts" and row["source"] == "DARTS.json (NDS data.zip)"
         assert json.loads(row["arch_str"]) == entry["net"]
         assert json.loads(row["encoding"]) == {"net": entry["net"], "optim": entry["optim"]}
         assert (row["params"], row["flops"]) == (entry["params"], entry["flops"])
-    rows = truths["nds_darts"].accuracies.to_pylist()
+    rows = truths["nds-darts"].accuracies.to_pylist()
     assert len(rows) == 4 * 2 * 2  # test and train split, the run's seed and the NULL mean
     for arch_id, entry in enumerate(darts):
         mine = [r for r in rows if r["arch_id"] == arch_id]
@@ -64,35 +65,35 @@ def test_directory_ingest_gives_one_ground_truth_per_file(nds_dir):
         test = [r for r in mine if r["split"] == "test"]
         assert all(r["accuracy"] == pytest.approx(100 - entry["test_ep_top1"][-1]) for r in test)
         assert all(r["dataset"] == "cifar10" and r["epochs"] == 3 for r in mine)
-    assert set(truths["nds_darts_in"].accuracies["dataset"].to_pylist()) == {"imagenet"}
+    assert set(truths["nds-darts-in"].accuracies["dataset"].to_pylist()) == {"imagenet"}
 
 
 def test_top_then_mid_gives_the_arch_ids(nds_dir):
     data = json.loads((nds_dir / "Vanilla_reruns.json").read_text())
     ordered = data["top"] + data["mid"]
-    archs = ingest_nds(nds_dir)["nds_vanilla_reruns"].archs.to_pylist()
+    archs = ingest_nds(nds_dir)["nds-vanilla-reruns"].archs.to_pylist()
     assert [json.loads(r["arch_str"]) for r in archs] == [e["net"] for e in ordered]
     assert [r["arch_id"] for r in archs] == list(range(5))
 
 
 def test_single_space_ingest_from_file_or_directory(nds_dir, tmp_path):
-    space = make_nds_space("nds_resnext-a", tmp_path / "db")
+    space = make_nds_space("nds-resnext-a", tmp_path / "db")
     from_file = space.ingest(nds_dir / "ResNeXt-A.json")
     from_dir = space.ingest(nds_dir)
     assert from_file.archs.equals(from_dir.archs)
-    by_function = ingest_nds(nds_dir / "ResNeXt-A.json")["nds_resnext-a"]
+    by_function = ingest_nds(nds_dir / "ResNeXt-A.json")["nds-resnext-a"]
     assert from_file.accuracies.equals(by_function.accuracies)
-    with pytest.raises(SpaceError, match="DARTS.json holds NDS space nds_darts, not nds_resnext-a"):
+    with pytest.raises(SpaceError, match="DARTS.json holds NDS space nds-darts, not nds-resnext-a"):
         space.ingest(nds_dir / "DARTS.json")
 
 
 def test_ingested_space_builds_by_arch_id(nds_dir, tmp_path):
     root = tmp_path / "db"
-    space = get_space("nds_darts", root)
+    space = get_space("nds-darts", root)
     with pytest.raises(SpaceError, match="ingest the NDS files first"):
         space.arch_table()
-    assert ingest_ground_truth("nds_darts", nds_dir / "DARTS.json", root) == {"nds_darts": (4, 16)}
-    space = get_space("nds_darts", root)
+    assert ingest_ground_truth("nds-darts", nds_dir / "DARTS.json", root) == {"nds-darts": (4, 16)}
+    space = get_space("nds-darts", root)
     assert space.arch_table()["arch_id"].to_pylist() == [0, 1, 2, 3]
     entry = json.loads((nds_dir / "DARTS.json").read_text())[2]
     model = space.build_model(2)
@@ -137,7 +138,7 @@ def test_malformed_entry_names_file_and_entry_and_writes_nothing(tmp_path, how, 
         assert "job_id 1003" in text
     root = tmp_path / "db"
     with pytest.raises(SpaceError, match=r"malformed entry \[3\]"):
-        ingest_ground_truth("nds_darts", path, root)
+        ingest_ground_truth("nds-darts", path, root)
     assert not root.exists()
 
 
@@ -174,11 +175,11 @@ def test_malformed_anynet_and_file_level_errors(tmp_path):
 
 def test_previous_ground_truth_survives_a_bad_reingest(nds_dir, tmp_path):
     root = tmp_path / "db"
-    ingest_ground_truth("nds_darts", nds_dir / "DARTS.json", root)
-    before = read_table(root, "archs", "nds_darts")
+    ingest_ground_truth("nds-darts", nds_dir / "DARTS.json", root)
+    before = read_table(root, "archs", "nds-darts")
     entries = json.loads((nds_dir / "DARTS.json").read_text())
     entries[0]["optim"] = "sgd"
     bad = write_nds_file(tmp_path / "bad", "DARTS", entries)
     with pytest.raises(SpaceError, match=r"malformed entry \[0\].*optim must be an object"):
-        ingest_ground_truth("nds_darts", bad, root)
-    assert read_table(root, "archs", "nds_darts").equals(before)
+        ingest_ground_truth("nds-darts", bad, root)
+    assert read_table(root, "archs", "nds-darts").equals(before)

@@ -39,7 +39,7 @@ def _golden_id(entry: dict) -> str:
 
 @pytest.mark.parametrize("entry", GOLDEN_NDS, ids=_golden_id)
 def test_golden_nds_scores_are_reproduced(entry):
-    space = get_space("nds_" + entry["nds_space"].lower())
+    space = get_space("nds_" + entry["nds_space"])
     torch.manual_seed(entry["init_seed"])
     model = space.build_model(entry["net"])
     result = score_network(model, golden_input(entry["input_hw"]))
@@ -68,16 +68,16 @@ REFERENCE_CASES: dict[str, tuple[str, dict, int]] = {
     **{f"{family.lower()}-cifar": (f"nds_{family.lower()}",
                                    nas_net(random_genotype(family, _RNG), 8, 5), 32)
        for family in ("DARTS", "ENAS", "PNAS", "NASNet", "Amoeba")},
-    "all-ops-cifar": ("nds_darts", nas_net(ALL_OPS_GENOTYPE, 8, 3), 32),
-    "all-ops-imagenet": ("nds_darts_in", nas_net(ALL_OPS_GENOTYPE, 8, 3), 64),
-    "pnas-imagenet": ("nds_pnas_in", nas_net(random_genotype("PNAS", _RNG), 12, 4), 64),
-    "darts-dead-preprocess0": ("nds_darts", nas_net(_darts_without_input0(), 8, 4), 32),
-    "resnet": ("nds_resnet", anynet_net("res_basic_block", _RNG), 32),
-    "resnext-a": ("nds_resnext-a", anynet_net("res_bottleneck_block", _RNG, bottleneck=True), 32),
-    "resnext-b-imagenet": ("nds_resnext-b_in",
+    "all-ops-cifar": ("nds-darts", nas_net(ALL_OPS_GENOTYPE, 8, 3), 32),
+    "all-ops-imagenet": ("nds-darts-in", nas_net(ALL_OPS_GENOTYPE, 8, 3), 64),
+    "pnas-imagenet": ("nds-pnas-in", nas_net(random_genotype("PNAS", _RNG), 12, 4), 64),
+    "darts-dead-preprocess0": ("nds-darts", nas_net(_darts_without_input0(), 8, 4), 32),
+    "resnet": ("nds-resnet", anynet_net("res_basic_block", _RNG), 32),
+    "resnext-a": ("nds-resnext-a", anynet_net("res_bottleneck_block", _RNG, bottleneck=True), 32),
+    "resnext-b-imagenet": ("nds-resnext-b-in",
                            anynet_net("res_bottleneck_block", _RNG, 4, bottleneck=True), 64),
-    "vanilla": ("nds_vanilla", anynet_net("double_plain_block", _RNG), 32),
-    "vanilla-lr-wd-imagenet": ("nds_vanilla_lr-wd_in",
+    "vanilla": ("nds-vanilla", anynet_net("double_plain_block", _RNG), 32),
+    "vanilla-lr-wd-imagenet": ("nds-vanilla-lr-wd-in",
                                anynet_net("double_plain_block", _RNG, 4), 64),
 }
 
@@ -121,7 +121,7 @@ def test_unused_preprocess0_is_left_out_as_the_reference_leaves_it_out():
 
 
 def test_hooked_modules_mirror_pycls_class_names():
-    model = get_space("nds_darts").build_model(nas_net(ALL_OPS_GENOTYPE, 8, 5))
+    model = get_space("nds-darts").build_model(nas_net(ALL_OPS_GENOTYPE, 8, 5))
     hooked = [type(m).__name__ for m in model.modules() if is_reference_hooked(m)]
     # 5 cells, reductions at 1 and 3; cells 2 and 4 follow a reduction (FactorizedReduce
     # preprocess0): 2 * 5 - 2 ReLUConvBN wrappers, each hooked besides its inner ReLU
@@ -131,14 +131,14 @@ def test_hooked_modules_mirror_pycls_class_names():
     cell = model.cells[0]
     conv_3x3 = cell._ops[1]
     assert isinstance(conv_3x3, nn.Sequential) and not is_reference_hooked(conv_3x3)
-    anynet = get_space("nds_resnext-a").build_model(
+    anynet = get_space("nds-resnext-a").build_model(
         anynet_net("res_bottleneck_block", random.Random(0), bottleneck=True))
     assert {type(m).__name__ for m in anynet.modules() if is_reference_hooked(m)} == {"ReLU"}
 
 
 def test_auxiliary_head_gives_nested_tuples_in_train_mode_only():
     net = nas_net(random_genotype("DARTS", random.Random(2)), 8, 6, aux=True)
-    space = get_space("nds_darts")
+    space = get_space("nds-darts")
     model = space.build_model(net)
     x = torch.randn(4, 3, 32, 32)
     model.train()
@@ -156,11 +156,11 @@ def test_auxiliary_head_gives_nested_tuples_in_train_mode_only():
 def test_networks_have_one_output_and_return_features():
     x = torch.randn(2, 3, 32, 32)
     rng = random.Random(4)
-    y, features = get_space("nds_resnet").build_model(anynet_net("res_basic_block", _RNG))(x)
+    y, features = get_space("nds-resnet").build_model(anynet_net("res_basic_block", _RNG))(x)
     assert y.shape == (2, 1) and features.ndim == 2
     genotype = random_genotype("ENAS", rng)
     # depth 4: reductions at cells 1 and 2 (width x4), the last cell is a normal one
-    model = get_space("nds_enas").build_model(nas_net(genotype, 12, 4))
+    model = get_space("nds-enas").build_model(nas_net(genotype, 12, 4))
     y, features = model(x)
     expected_channels = len(genotype["normal_concat"]) * 12 * 4
     assert y.shape == (2, 1) and features.shape == (2, expected_channels)
@@ -168,7 +168,7 @@ def test_networks_have_one_output_and_return_features():
 
 def test_anynet_weights_follow_pycls_init():
     torch.manual_seed(0)
-    model = get_space("nds_vanilla").build_model(
+    model = get_space("nds-vanilla").build_model(
         {"block_type": "double_plain_block", "ds": [2, 2, 2], "ws": [64, 128, 256],
          "ss": [1, 2, 2], "bot_muls": [], "num_gs": []})
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
@@ -178,13 +178,13 @@ def test_anynet_weights_follow_pycls_init():
     assert linear.weight.std().item() == pytest.approx(0.01, rel=0.3)
     assert torch.count_nonzero(linear.bias) == 0
     assert model.stem.conv.stride == (2, 2) and model.stem.conv.kernel_size == (3, 3)
-    res = get_space("nds_resnet").build_model(anynet_net("res_basic_block", random.Random(1)))
+    res = get_space("nds-resnet").build_model(anynet_net("res_basic_block", random.Random(1)))
     assert res.stem.conv.kernel_size == (7, 7) and isinstance(res.stem.pool, nn.MaxPool2d)
     assert res.stem.conv.out_channels == 12
 
 
 def test_build_model_takes_json_text_and_rejects_bad_nets():
-    space = get_space("nds_darts")
+    space = get_space("nds-darts")
     net = nas_net(random_genotype("DARTS", random.Random(3)), 8, 2)
     torch.manual_seed(0)
     from_dict = space.build_model(net)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -10,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from naswot_db.builder.formats.pickles import load_pickle
 from naswot_db.errors import NaswotDbError
 
 
@@ -19,11 +19,7 @@ class DatasetError(NaswotDbError):
 
 def load_dict_pickle(path: Path, encoding: str, what: str) -> dict[str, Any]:
     """A dataset pickle whose top level is a dict, keys as str (bytes keys are decoded)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = pickle.load(handle, encoding=encoding)
-    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
-        raise DatasetError(f"cannot read {path}: corrupt or not {what} pickle ({exc})") from exc
+    raw = load_pickle(path, f"{what} pickle", DatasetError, encoding=encoding)
     if not isinstance(raw, dict):
         raise DatasetError(f"{path} is not {what} pickle (top level is {type(raw).__name__})")
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}

@@ -8,8 +8,6 @@ so accuracies and times are exactly what the official API reports.
 
 from __future__ import annotations
 
-import bz2
-import pickle
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,27 +17,15 @@ import numpy as np
 import pyarrow as pa
 from nats_bench.api_utils import ArchResults
 
-from .base import GroundTruth, SpaceError
+from ..spaces.base import GroundTruth, SpaceError
+from .pickles import load_pickle, load_pth
 
 # NAS-Bench-201 .pth files name their two budgets; NATS files use the epoch count.
 _PTH_BUDGETS = {"less": "12", "full": "200"}
 
 
-def _load_bz2_pickle(path: Path) -> Any:
-    try:
-        with bz2.open(path, "rb") as handle:
-            return pickle.load(handle)
-    except Exception as exc:  # unpickling garbage raises many types (MemoryError, KeyError, ...)
-        raise SpaceError(f"cannot read {path}: corrupt or not a NATS-Bench bz2 pickle ({exc})") from exc
-
-
-def _load_pth(path: Path) -> Any:
-    import torch
-
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises many types for bad files
-        raise SpaceError(f"cannot read {path}: corrupt or not a NAS-Bench-201 .pth ({exc})") from exc
+def _load_nats_pickle(path: Path) -> Any:
+    return load_pickle(path, "a NATS-Bench bz2 pickle", SpaceError, compressed=True)
 
 
 def source_version(path: Path) -> str:
@@ -56,19 +42,19 @@ def iter_arch_states(source: Path) -> tuple[list[str], Iterator[tuple[int, dict[
         meta_path = source / "meta.pickle.pbz2"
         if not meta_path.exists():
             raise SpaceError(f"{source} is not a NATS-Bench fast-mode directory (no meta.pickle.pbz2)")
-        meta = _load_bz2_pickle(meta_path)
+        meta = _load_nats_pickle(meta_path)
         files = sorted(p for p in source.glob("*.pickle.pbz2") if p.name[:6].isdigit())
 
         def from_directory() -> Iterator[tuple[int, dict[str, dict]]]:
             for path in files:
-                yield int(path.name[:6]), _load_bz2_pickle(path)
+                yield int(path.name[:6]), _load_nats_pickle(path)
 
         return _meta_archs(meta, source), from_directory()
     if source.suffix == ".pth":
-        data = _load_pth(source)
+        data = load_pth(source, "a NAS-Bench-201 .pth", SpaceError)
         budgets = _PTH_BUDGETS
     else:
-        data = _load_bz2_pickle(source)
+        data = _load_nats_pickle(source)
         budgets = {}
     arch2infos = data.get("arch2infos") if isinstance(data, dict) else None
     if not isinstance(arch2infos, dict):

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SpaceError
-from .nb101_crc32c import crc32c, crc32c_many, mask
+from ..spaces.base import SpaceError
+from .crc32c import crc32c, crc32c_many, mask
 
 _LENGTH = struct.Struct("<Q")
 _HEADER_BYTES = 12  # u64 length + u32 length CRC

@@ -12,6 +12,7 @@ import pyarrow as pa
 from torch import nn
 
 from naswot_db.errors import NaswotDbError
+from naswot_db.names import ground_truth_space
 from naswot_db.schema import default_root
 
 
@@ -71,6 +72,11 @@ class Space(ABC):
     @abstractmethod
     def ingest(self, source: Path) -> GroundTruth:
         """Read the benchmark's own ground-truth file(s) at ``source``."""
+
+    @property
+    def truth_space(self) -> str:
+        """The space whose archs and accuracies this one uses (itself but for nb101-original)."""
+        return ground_truth_space(self.name)
 
     def reference_raises(self, arch: Any) -> bool:
         """True when the reference procedure raises on this arch (NaN/0 in the paper)."""

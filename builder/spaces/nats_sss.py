@@ -17,8 +17,8 @@ import pyarrow as pa
 from torch import nn
 
 from .base import GroundTruth, Space, SpaceError, listed_arch_table
-from .cell_ops import parse_arch_str
-from .nats_results import read_nats_results
+from .nats_cells import parse_arch_str
+from naswot_db.builder.formats.nats import read_nats_results
 from .tiny_network import DynamicShapeTinyNet
 
 CHANNEL_CANDIDATES = (8, 16, 24, 32, 40, 48, 56, 64)
@@ -78,7 +78,7 @@ def resolve_arch(arch: Any) -> tuple[int, tuple[int, ...]]:
 class NATSSizeSpace(Space):
     """NATS-Bench size search space (DynamicShapeTinyNet, N = 1, one output unit)."""
 
-    name = "nats_sss"
+    name = "nats-sss"
     citation = "Dong et al., NATS-Bench: Benchmarking NAS Algorithms for Architecture " \
                "Topology and Size, TPAMI 2021"
 

@@ -16,8 +16,8 @@ import pyarrow as pa
 from torch import nn
 
 from .base import GroundTruth, Space, SpaceError, listed_arch_table
-from .cell_ops import parse_arch_str
-from .nats_results import read_nats_results
+from .nats_cells import parse_arch_str
+from naswot_db.builder.formats.nats import read_nats_results
 from .tiny_network import DynamicShapeTinyNet
 
 OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .cell_ops import Genotype, InferCell, ResNetBasicBlock
+from .nats_cells import Genotype, InferCell, ResNetBasicBlock
 
 
 class DynamicShapeTinyNet(nn.Module):

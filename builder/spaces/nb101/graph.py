@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import SpaceError
+from ..base import SpaceError
 
 INPUT = "input"
 OUTPUT = "output"

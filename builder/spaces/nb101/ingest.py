@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .base import GroundTruth, SpaceError
-from .nb101_graph import encoding_json, spec_from_record
-from .nb101_protobuf import ProtobufError, decode_model_metrics
-from .nb101_tfrecord import read_record_chunks
+from ..base import GroundTruth, SpaceError
+from .graph import encoding_json, spec_from_record
+from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
+from naswot_db.builder.formats.tfrecord import read_record_chunks
 
 DATASET = "cifar10"
 SPLITS = ("valid", "test")

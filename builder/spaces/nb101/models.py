@@ -20,7 +20,7 @@ import math
 import torch
 from torch import nn
 
-from .nb101_graph import CONV1X1, CONV3X3, MAXPOOL3X3, CellSpec, vertex_channels
+from .graph import CONV1X1, CONV3X3, MAXPOOL3X3, CellSpec, vertex_channels
 
 
 class ConvBnRelu(nn.Module):

@@ -4,8 +4,7 @@ The arch list is whatever ``naswot-db ingest --space nb101`` wrote to the databa
 id = first appearance of the module hash in the file).  Networks default to the reference
 NASWOT configuration (stem 16, 3 stacks of 3 modules, 1 output); the original NAS-Bench-101
 training configuration (stem 128, 10 classes) is :data:`ORIGINAL_CONFIG`, registered as the
-space ``nb101_original``: same archs and tables, scores told apart by their config_id (and the
-model settings recorded in the runs table).
+space ``nb101-original``: NB101's archs and accuracies, its own ``scores`` partition.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from torch import nn
 
 from naswot_db.schema import read_table
 
-from .base import GroundTruth, Space, SpaceError
-from .nb101_graph import CellSpec, pruned_spec, reference_raises, spec_from_encoding
-from .nb101_ingest import ingest_nb101
-from .nb101_models import Network
+from ..base import GroundTruth, Space, SpaceError
+from .graph import CellSpec, pruned_spec, reference_raises, spec_from_encoding
+from .ingest import ingest_nb101
+from .models import Network
 
 ORIGINAL_CONFIG = {"stem_channels": 128, "num_stacks": 3, "modules_per_stack": 3,
                    "num_labels": 10}
@@ -38,13 +37,14 @@ def _ids_are_positions(archs: pa.Table) -> bool:
 class NB101Space(Space):
     """NAS-Bench-101 (Ying et al.); ``arch`` is an arch id, a module hash or (adjacency, ops)."""
 
-    name = "nb101"
+    name: str = "nb101"
     citation = "Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, ICML 2019"
     score_datasets = ("cifar10",)
 
-    def __init__(self, root: Path | None = None, *, stem_channels: int = 16, num_stacks: int = 3,
-                 modules_per_stack: int = 3, num_labels: int = 1) -> None:
+    def __init__(self, root: Path | None = None, *, name: str = "nb101", stem_channels: int = 16,
+                 num_stacks: int = 3, modules_per_stack: int = 3, num_labels: int = 1) -> None:
         super().__init__(root)
+        self.name = name
         self._config = {"stem_channels": stem_channels, "num_stacks": num_stacks,
                         "modules_per_stack": modules_per_stack, "num_labels": num_labels}
         self._archs: pa.Table | None = None
@@ -52,7 +52,7 @@ class NB101Space(Space):
 
     def arch_table(self) -> pa.Table:
         if self._archs is None:
-            archs = read_table(Path(self.root), "archs", space=self.name)
+            archs = read_table(Path(self.root), "archs", space=self.truth_space)
             if archs.num_rows == 0:
                 raise SpaceError(
                     f"no NB101 archs under {self.root}; run `naswot-db ingest --space nb101 "
@@ -101,7 +101,7 @@ class NB101Space(Space):
         return reference_raises(self.cell(arch))
 
     def ingest(self, source: Path) -> GroundTruth:
-        return ingest_nb101(Path(source), self.name)
+        return ingest_nb101(Path(source), self.truth_space)
 
     def model_config(self) -> dict[str, Any]:
         return dict(self._config)
@@ -109,4 +109,4 @@ class NB101Space(Space):
 
 def original_nb101_space(root: Path | None = None) -> NB101Space:
     """NB101 with the benchmark's own training network: stem 128, 10 classes."""
-    return NB101Space(root, **ORIGINAL_CONFIG)
+    return NB101Space(root, name="nb101-original", **ORIGINAL_CONFIG)

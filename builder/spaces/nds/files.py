@@ -15,34 +15,12 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
+from naswot_db.names import NDS_FILE_NAMES, nds_space_name
+
 from ..base import GroundTruth, SpaceError
 from .net_config import canonical_json, parse_net
 
-# Every file of the NDS data.zip; a space is "nds_" + the name in lower case.
-NDS_NAMES: tuple[str, ...] = (
-    "Amoeba", "Amoeba_in", "DARTS", "DARTS_in", "DARTS_fix-w-d", "DARTS_lr-wd",
-    "DARTS_lr-wd_in", "ENAS", "ENAS_in", "ENAS_fix-w-d", "NASNet", "NASNet_in", "PNAS",
-    "PNAS_in", "PNAS_fix-w-d", "ResNet", "ResNet-B", "ResNet_lr-wd", "ResNet_lr-wd_in",
-    "ResNet_reruns", "ResNet_rng1", "ResNet_rng2", "ResNet_rng3", "ResNeXt-A", "ResNeXt-A_in",
-    "ResNeXt-B", "ResNeXt-B_in", "Vanilla", "Vanilla_lr-wd", "Vanilla_lr-wd_in",
-    "Vanilla_reruns", "Vanilla_rng1", "Vanilla_rng2", "Vanilla_rng3",
-)
-_BY_LOWER = {name.lower(): name for name in NDS_NAMES}
-
-
-def nds_name(space: str) -> str:
-    """The NDS file name (without .json) of space ``nds_<name>``."""
-    name = _BY_LOWER.get(space.lower().removeprefix("nds_")) if space.lower().startswith(
-        "nds_") else None
-    if name is None:
-        raise SpaceError(f"unknown NDS space {space!r}; known: "
-                         f"{', '.join(space_name(n) for n in NDS_NAMES)}")
-    return name
-
-
-def space_name(name: str) -> str:
-    """``nds_`` + the NDS file name in lower case."""
-    return f"nds_{name.lower()}"
+_FILE_NAME_BY_LOWER = {name.lower(): name for name in NDS_FILE_NAMES}
 
 
 def is_imagenet(name: str) -> bool:
@@ -159,7 +137,7 @@ def _accuracy_rows(entry: Entry, dataset: str) -> Iterator[dict]:
 def ground_truth(name: str, path: Path) -> GroundTruth:
     """archs and accuracies rows of the NDS file ``path`` for the space of NDS name ``name``."""
     entries = read_entries(path)
-    space = space_name(name)
+    space = nds_space_name(name)
     dataset = "imagenet" if is_imagenet(name) else "cifar10"
     source = f"{path.name} (NDS data.zip)"
     archs = pa.Table.from_pylist([{
@@ -181,23 +159,23 @@ def ground_truth(name: str, path: Path) -> GroundTruth:
 
 def file_name_of(path: Path) -> str:
     """The NDS name a file holds, from its file name (``DARTS_in.json`` -> ``DARTS_in``)."""
-    name = _BY_LOWER.get(path.stem.lower()) if path.suffix == ".json" else None
+    name = _FILE_NAME_BY_LOWER.get(path.stem.lower()) if path.suffix == ".json" else None
     if name is None:
         raise SpaceError(f"{path.name} is not an NDS data file: expected one of "
-                         f"{', '.join(n + '.json' for n in NDS_NAMES)}")
+                         f"{', '.join(n + '.json' for n in NDS_FILE_NAMES)}")
     return name
 
 
 def ingest_nds(source: Path) -> dict[str, GroundTruth]:
     """Ground truth of every NDS space in ``source`` (an nds_data directory or one file).
 
-    Files are matched by name (``DARTS.json`` -> ``nds_darts``); other files in a directory are
+    Files are matched by name (``DARTS.json`` -> ``nds-darts``); other files in a directory are
     ignored.  Every file is read and validated before this returns, so a caller that writes
     only afterwards writes nothing when any entry is malformed.
     """
     source = Path(source)
     if source.is_dir():
-        paths = {name: source / f"{name}.json" for name in NDS_NAMES
+        paths = {name: source / f"{name}.json" for name in NDS_FILE_NAMES
                  if (source / f"{name}.json").is_file()}
         if not paths:
             raise SpaceError(f"{source} holds no NDS data files (e.g. DARTS.json, ResNet.json)")
@@ -205,4 +183,4 @@ def ingest_nds(source: Path) -> dict[str, GroundTruth]:
         paths = {file_name_of(source): source}
     else:
         raise SpaceError(f"NDS source {source} does not exist")
-    return {space_name(name): ground_truth(name, path) for name, path in paths.items()}
+    return {nds_space_name(name): ground_truth(name, path) for name, path in paths.items()}

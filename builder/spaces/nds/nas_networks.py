@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..cell_ops import FactorizedReduce, ReLUConvBN
+from ..ops import FactorizedReduce, ReLUConvBN
 from .features import ReturnFeatureLayer
 from .nas_ops import NAS_OPS
 

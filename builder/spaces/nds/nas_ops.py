@@ -13,7 +13,7 @@ from typing import Callable
 
 from torch import nn
 
-from ..cell_ops import FactorizedReduce, Identity, Zero
+from ..ops import FactorizedReduce, Identity, Zero
 
 
 def _depthwise_pointwise(c_in: int, c_out: int, kernel: int, stride: int, padding: int,

@@ -1,4 +1,4 @@
-"""One NDS design space (``nds_darts``, ``nds_resnext-a_in``, ...) as a naswot-db Space.
+"""One NDS design space (``nds-darts``, ``nds-resnext-a-in``, ...) as a naswot-db Space.
 
 The arch list is the ingested archs table of the root (arch id = position in the NDS file);
 ``build_model`` also takes an entry's ``net`` object (or its JSON), so any NDS net can be
@@ -18,7 +18,9 @@ from naswot_db.schema import read_table
 
 from ..base import GroundTruth, Space, SpaceError
 from .anynet import STEM_WIDTH, AnyNet
-from .files import file_name_of, ground_truth, is_imagenet, nds_name, space_name
+from naswot_db.names import nds_file_name, nds_space_name
+
+from .files import file_name_of, ground_truth, is_imagenet
 from .nas_networks import NetworkCIFAR, NetworkImageNet
 from .net_config import NasNetConfig, NetConfig, parse_net
 
@@ -42,7 +44,7 @@ class NDSSpace(Space):
     def __init__(self, nds: str, root: Path | None = None) -> None:
         super().__init__(root)
         self.nds = nds
-        self.name = space_name(nds)
+        self.name = nds_space_name(nds)
         self.imagenet = is_imagenet(nds)
         # NASWOT: ResNet/ResNeXt names get the 7x7 ResNet stem, every other AnyNet the 3x3 one
         self.res_stem = "ResN" in nds
@@ -96,7 +98,7 @@ class NDSSpace(Space):
         if not path.is_file():
             raise SpaceError(f"NDS file {path} does not exist")
         if file_name_of(path) != self.nds:
-            raise SpaceError(f"{path.name} holds NDS space {space_name(file_name_of(path))}, "
+            raise SpaceError(f"{path.name} holds NDS space {nds_space_name(file_name_of(path))}, "
                              f"not {self.name}")
         return ground_truth(self.nds, path)
 
@@ -107,5 +109,5 @@ class NDSSpace(Space):
 
 
 def make_nds_space(name: str, root: Path | None = None) -> NDSSpace:
-    """The space ``nds_<NDS file name in lower case>``, e.g. ``nds_darts``, ``nds_resnext-a_in``."""
-    return NDSSpace(nds_name(name), root)
+    """The NDS space ``name`` (e.g. ``nds-darts``, ``nds-resnext-a-in``) over ``root``."""
+    return NDSSpace(nds_file_name(name), root)

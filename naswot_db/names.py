@@ -1,0 +1,101 @@
+"""The one vocabulary of spaces and scores, shared by the builder, the query layer and the CLI.
+
+Each space and score has one canonical name: the registry key, the ``space`` partition and
+column value, the CLI value and the name in every message.  Other spellings are accepted at the
+edge (any case, ``_`` for ``-``, NDS file names as in ``nds_DARTS_in``) and normalised here,
+once.  This module imports nothing heavy, so query commands can use it without torch.
+"""
+
+from __future__ import annotations
+
+from naswot_db.errors import NaswotDbError
+
+# Every file of the NDS data.zip (``nds_data/<name>.json``); its space is "nds-" + normalised name.
+NDS_FILE_NAMES: tuple[str, ...] = (
+    "Amoeba", "Amoeba_in", "DARTS", "DARTS_in", "DARTS_fix-w-d", "DARTS_lr-wd",
+    "DARTS_lr-wd_in", "ENAS", "ENAS_in", "ENAS_fix-w-d", "NASNet", "NASNet_in", "PNAS",
+    "PNAS_in", "PNAS_fix-w-d", "ResNet", "ResNet-B", "ResNet_lr-wd", "ResNet_lr-wd_in",
+    "ResNet_reruns", "ResNet_rng1", "ResNet_rng2", "ResNet_rng3", "ResNeXt-A", "ResNeXt-A_in",
+    "ResNeXt-B", "ResNeXt-B_in", "Vanilla", "Vanilla_lr-wd", "Vanilla_lr-wd_in",
+    "Vanilla_reruns", "Vanilla_rng1", "Vanilla_rng2", "Vanilla_rng3",
+)
+NDS_PREFIX = "nds-"
+# ``ingest --space nds`` reads every NDS file of a directory at once
+NDS_ALL = "nds"
+
+
+def _normalised(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def nds_space_name(file_name: str) -> str:
+    """The space of one NDS file: ``DARTS_in`` -> ``nds-darts-in``."""
+    return NDS_PREFIX + _normalised(file_name)
+
+
+_NDS_FILE_OF = {nds_space_name(name): name for name in NDS_FILE_NAMES}
+
+# canonical name -> the space whose archs and accuracies it shares (itself when absent)
+_FIXED_SPACES: dict[str, str] = {
+    "nb201": "nb201",
+    "nats-sss": "nats-sss",
+    "nb101": "nb101",
+    "nb101-original": "nb101",  # NB101's archs, built as the benchmark's 128-channel network
+}
+SPACE_NAMES: tuple[str, ...] = (*_FIXED_SPACES, *_NDS_FILE_OF)
+
+SCORE_NAMES: tuple[str, ...] = ("naswot", "jacov")
+DEFAULT_SCORE = "naswot"
+
+
+class UnknownNameError(NaswotDbError):
+    """A space or score name that no spelling rule maps to a known one."""
+
+
+def canonical_space(name: str) -> str:
+    """The canonical name of space ``name`` in any accepted spelling."""
+    key = _normalised(name)
+    if key in _FIXED_SPACES or key in _NDS_FILE_OF:
+        return key
+    if NDS_PREFIX + key in _NDS_FILE_OF:  # a bare NDS file name, e.g. "DARTS_in"
+        return NDS_PREFIX + key
+    raise UnknownNameError(
+        f"unknown space {name!r}; known spaces: {', '.join(_FIXED_SPACES)}, and "
+        f"{NDS_PREFIX}<file> for every NDS file ({', '.join(list(_NDS_FILE_OF)[:4])}, ...)")
+
+
+def nds_file_name(space: str) -> str:
+    """The NDS file name (without ``.json``) behind an NDS space."""
+    key = canonical_space(space)
+    if key not in _NDS_FILE_OF:
+        raise UnknownNameError(f"{space!r} is not an NDS space")
+    return _NDS_FILE_OF[key]
+
+
+def is_nds_space(space: str) -> bool:
+    return space in _NDS_FILE_OF
+
+
+def ground_truth_space(space: str) -> str:
+    """The space whose archs and accuracies ``space`` uses (nb101-original -> nb101)."""
+    key = canonical_space(space)
+    return _FIXED_SPACES.get(key, key)
+
+
+def spaces_sharing_ground_truth(space: str) -> tuple[str, ...]:
+    """Every space (``space`` included) whose archs and accuracies are ``space``'s."""
+    return (space, *(name for name, owner in _FIXED_SPACES.items()
+                     if owner == space and name != space))
+
+
+def canonical_ingest_space(name: str) -> str:
+    """The space an ingest writes: ``nds`` (every NDS file) or a space owning ground truth."""
+    return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)
+
+
+def canonical_score(name: str) -> str:
+    """The canonical name of score ``name`` (case-insensitive)."""
+    key = _normalised(name)
+    if key not in SCORE_NAMES:
+        raise UnknownNameError(f"unknown score {name!r}; known scores: {', '.join(SCORE_NAMES)}")
+    return key
