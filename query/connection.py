@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from naswot_db.schema import TABLES, check_root, default_root, part_files, shipped_root
+from naswot_db.schema import TABLES, check_root, default_root, part_files
 from naswot_db.schema.sql import SCORED_VIEW, view_sql
-from naswot_db.schema.storage import spaces_in
 from naswot_db.schema.tables import Table
 
 from .errors import QueryError
 from .macros import register_macros
+from .shipped import shipped_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 
 def resolve_root(root: Path | str | None) -> Path:
-    """``root`` (default ``$NASWOT_DB_ROOT`` or ``./data``) as an absolute, version-checked path."""
+    """``root`` (default: :func:`naswot_db.schema.default_root`) as an absolute, version-checked
+    path."""
     path = Path(root) if root is not None else default_root()
     if path.exists() and not path.is_dir():
         raise QueryError(f"database root {path} is not a directory")
@@ -38,13 +39,7 @@ def resolve_root(root: Path | str | None) -> Path:
 
 def view_files(root: Path, table: Table) -> list[Path]:
     """Parts a view reads: the root's own, plus shipped parts of spaces the root lacks."""
-    own = part_files(root, table)
-    shipped = shipped_root().resolve()
-    if not table.partitioned or root == shipped:
-        return own
-    own_spaces = set(spaces_in(root, table))
-    return own + [p for p in part_files(shipped, table)
-                  if p.parent.name.split("=", 1)[1] not in own_spaces]
+    return part_files(root, table) + shipped_parts(root, table)
 
 
 def install_views(connection, root: Path) -> None:

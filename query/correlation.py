@@ -1,7 +1,8 @@
 """Correlation studies: how well the stored score ranks archs by their ground-truth accuracy.
 
 One row per (space, score dataset, configuration, replicate, accuracy target) with Kendall's
-tau-b, Spearman's rho, Pearson's r and top-k% overlaps, and the row accounting: a scored
+tau-b, Spearman's rho, Pearson's r and top-k% overlaps, whether the scores are ``shipped`` with
+naswot-db or ``built`` into the root (``origin``), and the row accounting: a scored
 arch is excluded when its score is NaN (counted first), else when it is -inf, else when it has
 no finite accuracy for the target.  ``replicate="mean"`` first averages each arch's score over
 its stored replicates (NaN if any is NaN, -inf if any is -inf).
@@ -20,6 +21,7 @@ import pyarrow as pa
 from . import stats
 from .errors import QueryError
 from .selection import SCORE_NAME, Source, open_source, require_any_scores, require_scores
+from .shipped import score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 EACH_REPLICATE = "each"
@@ -126,6 +128,7 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     with open_source(root, connection) as source:
         study_targets = _study_targets(source, space, dataset, targets, epochs, label)
         pairs = paired_rows(source, study_targets, dataset, replicate, as_reference)
+        origins = {name: score_origin(source.root, name) for name in study_targets}
     columns = {name: pairs.column(name).to_numpy()
                for name in ("group", "arch_id", "value", "accuracy", "replicates")}
     starts = np.flatnonzero(np.diff(columns["group"], prepend=-1))
@@ -133,7 +136,8 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     rows = []
     for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
         part = slice(start, stop)
-        rows.append({**key, "replicates": int(columns["replicates"][part].max()),
+        rows.append({**key, "origin": origins[key["space"]],
+                     "replicates": int(columns["replicates"][part].max()),
                      **_group_statistics(columns["arch_id"][part], columns["value"][part],
                                          columns["accuracy"][part], top_k)})
     return pd.DataFrame(rows).astype({"init_seed": "Int64", "batch_seed": "Int64"})

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from .search import SearchResult
+from .shipped import SHIPPED
 
 FORMATS = ("table", "csv", "json", "markdown")
 _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
@@ -86,6 +87,10 @@ def search_caption(result: SearchResult) -> str:
     sampling = "with" if result.replace else "without"
     dropped = f", {result.unlabelled} scored archs without every label left out" \
         if result.unlabelled else ""
-    return (f"{result.space}, scores on {result.dataset} (config {result.config.config_id}, "
-            f"batch {result.config.batch_size}), {policy}, {result.runs} runs, sampling "
+    replicates = len(result.replicates)
+    origin = (f"{replicates} replicate{'s' if replicates > 1 else ''} shipped with naswot-db, "
+              if result.origin == SHIPPED else "")
+    return (f"{result.space}, scores on {result.dataset} ({origin}config "
+            f"{result.config.config_id}, batch {result.config.batch_size}), {policy}, "
+            f"{result.runs} runs, sampling "
             f"{sampling} replacement from {result.pool_size} archs, seed {result.seed}{dropped}")

@@ -18,6 +18,7 @@ from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
 from .search import Replicate, SearchResult
 from .selection import choose_config, open_source
+from .shipped import SHIPPED, score_origin
 from .targets import resolve_targets
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -63,6 +64,7 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         chosen = resolve_targets(source.connection, space, [target] if target else None,
                                  label=label)[0]
         pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference).to_pandas()
+        shipped = score_origin(source.root, space) == SHIPPED
     pairs = pairs[(pairs["config_id"] == config.config_id)
                   & (pairs["batch_size"] == config.batch_size)]
     if policy == EACH_REPLICATE:
@@ -88,7 +90,8 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         f"init {replicate[0]}, batch {replicate[1]}"
     axes.set_xlabel(f"NASWOT score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
-    axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
+    origin = "shipped " if shipped else ""
+    axes.set_title(f"{space}, {origin}{dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
                    f"({x.size:,} archs, {len(scores) - x.size:,} excluded)")
     return _save(figure, output)
 
@@ -121,6 +124,7 @@ def search_plot(result: SearchResult, output: Path | str) -> Path:
         axes.set_title(target.label)
         if index == 0:
             axes.legend(fontsize="small")
-    figure.suptitle(f"{result.space}: simulated search on {result.dataset} scores, "
+    origin = "shipped " if result.origin == SHIPPED else ""
+    figure.suptitle(f"{result.space}: simulated search on {origin}{result.dataset} scores, "
                     f"{result.runs} runs")
     return _save(figure, output)

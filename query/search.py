@@ -27,6 +27,7 @@ import pandas as pd
 
 from .errors import QueryError
 from .selection import SCORE_NAME, ScoreConfig, Source, choose_config, fetch_columns, open_source
+from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 RANDOM_REPLICATE = "random"
@@ -54,6 +55,7 @@ class SearchTables:
     targets: list[Target]
     accuracies: np.ndarray
     best_in_space: np.ndarray
+    origin: str = BUILT  # "shipped" when the scores are the ones shipped with naswot-db
 
 
 def _target_values_sql(targets: list[Target]) -> tuple[str, list]:
@@ -96,7 +98,7 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
     np.fmax.at(best_in_space, labels["target"], labels["accuracy"])
     return SearchTables(space, dataset, config, arch_ids,
                         [(int(i), int(b)) for i, b in replicate_pairs], values, times, present,
-                        targets, accuracies, best_in_space)
+                        targets, accuracies, best_in_space, score_origin(source.root, space))
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ class SearchResult:
     best_in_space: np.ndarray
     rows: list[dict] = field(default_factory=list)
     draws: dict[int, SearchDraws] = field(default_factory=dict)
+    origin: str = BUILT
 
     def table(self) -> pd.DataFrame:
         """One row per (method, N): runs used, non-finite runs, search time, per-target mean/std.
@@ -255,7 +258,7 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     rng = np.random.default_rng(seed)
     result = SearchResult(tables.space, tables.dataset, tables.config, replicate, replace, seed,
                           runs, size, unlabelled, tables.targets, tables.replicates,
-                          tables.best_in_space)
+                          tables.best_in_space, origin=tables.origin)
     random_arch = []
     for n in n_values:
         draws, naswot, first_drawn, best_of_n = _run_n(pool, rng, n, runs, replace)

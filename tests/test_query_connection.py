@@ -72,7 +72,8 @@ def test_sql_command_formats(tmp_path, fmt, expected):
     result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy' ORDER BY 1",
                                        "--root", str(tmp_path), "--format", fmt])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == expected
+    assert result.stdout.strip() == expected
+    assert "shipped with naswot-db" in result.stderr  # the scores view holds the shipped NB201
 
 
 def test_sql_command_json_and_errors(tmp_path):
@@ -80,7 +81,7 @@ def test_sql_command_json_and_errors(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy'", "--root",
                                   str(tmp_path), "--format", "json"])
-    assert json.loads(result.output) == [{"arch_id": 0, "value": None}]
+    assert json.loads(result.stdout) == [{"arch_id": 0, "value": None}]
     failed = runner.invoke(main, ["sql", "SELECT * FROM nope", "--root", str(tmp_path)])
     assert failed.exit_code == 1
     lines = failed.output.strip().splitlines()

@@ -6,12 +6,15 @@ commands do not pay for DuckDB, SciPy and matplotlib.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 _FORMATS = ("table", "csv", "json", "markdown")
+# a statement that names the scores or scored view reads scores (maybe the shipped ones)
+_READS_SCORES = re.compile(r"\bscor(es|ed)\b", re.IGNORECASE)
 
 
 def _int_list(_ctx, _param, text: str) -> list[int]:
@@ -54,7 +57,7 @@ def _options(*decorators: Callable) -> Callable:
 
 
 _root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Database root [default: $NASWOT_DB_ROOT or ./data].")
+                     help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
 _format = click.option("--format", "fmt", type=click.Choice(_FORMATS), default="table",
                        show_default=True, help="Output format.")
 _targets = click.option("--target", "targets", multiple=True, metavar="DATASET:SPLIT[@EPOCHS]",
@@ -90,11 +93,23 @@ _search_options = _options(
     _targets, _epochs, _label, _config, _as_reference)
 
 
+def _resolved_root(root: Path | None) -> Path:
+    """The root a query reads; says on stderr when it does not exist (shipped tables only)."""
+    from naswot_db.query.connection import resolve_root
+    from naswot_db.query.shipped import missing_root_note
+
+    resolved = resolve_root(root)
+    note = missing_root_note(resolved)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
+    return resolved
+
+
 def _run_search(root, space, dataset, n_values, runs, replace, seed, replicate, targets,
                 epochs, label, config_id, batch_size, as_reference):
     from naswot_db.query import simulate_search
 
-    return simulate_search(root, space=space, dataset=dataset, n=n_values, runs=runs,
+    return simulate_search(_resolved_root(root), space=space, dataset=dataset, n=n_values, runs=runs,
                            replace=replace, seed=seed, replicate=replicate,
                            targets=list(targets) or None, epochs=epochs, config_id=config_id,
                            batch_size=batch_size, as_reference=as_reference, label=label)
@@ -106,9 +121,14 @@ def _run_search(root, space, dataset, n_values, runs, replace, seed, replicate, 
 @_format
 def sql(query: str, root: Path | None, fmt: str) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
-    from naswot_db.query.formatting import render
     from naswot_db.query.connection import run_sql
+    from naswot_db.query.formatting import render
+    from naswot_db.query.shipped import shipped_scores_note
 
+    root = _resolved_root(root)
+    note = shipped_scores_note(root) if _READS_SCORES.search(query) else None
+    if note:
+        click.echo(f"Note: {note}.", err=True)
     frame = run_sql(query, root)
     if frame is not None:
         click.echo(render(frame, fmt))
@@ -124,11 +144,15 @@ def search(fmt: str, **options) -> None:
     """
     from naswot_db.query.formatting import paper_table, render, search_caption
 
+    from naswot_db.query.shipped import SHIPPED
+
     result = _run_search(**options)
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
         click.echo(render(paper_table(result), fmt))
     else:
+        if result.origin == SHIPPED:
+            click.echo(f"Note: {search_caption(result)}.", err=True)
         click.echo(render(result.table(), fmt))
 
 
@@ -151,7 +175,7 @@ def corr(root, space, dataset, targets, epochs, replicate, top_k, label, as_refe
     from naswot_db.query import correlations
     from naswot_db.query.formatting import render
 
-    frame = correlations(root, space=space, dataset=dataset, targets=list(targets) or None,
+    frame = correlations(_resolved_root(root), space=space, dataset=dataset, targets=list(targets) or None,
                          epochs=epochs, replicate=replicate, top_k=top_k,
                          as_reference=as_reference, label=label)
     click.echo(render(frame, fmt))
@@ -186,7 +210,7 @@ def plot_scatter(output, root, space, dataset, target, replicate, label, config_
 
     if replicate == "random":
         raise QueryError("a scatter plot needs --replicate mean or INIT_SEED,BATCH_SEED")
-    path = scatter_plot(output, root, space=space, dataset=dataset, target=target,
+    path = scatter_plot(output, _resolved_root(root), space=space, dataset=dataset, target=target,
                         replicate=replicate, config_id=config_id, batch_size=batch_size,
                         as_reference=as_reference, label=label)
     click.echo(f"wrote {path}")
