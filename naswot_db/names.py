@@ -44,6 +44,9 @@ _FIXED_SPACES: dict[str, str] = {
 }
 SPACE_NAMES: tuple[str, ...] = (*_FIXED_SPACES, *_NDS_FILE_OF)
 
+# training-image pools a scoring batch is drawn from (see builder/datasets/batches.py)
+SPLITS: tuple[str, ...] = ("all", "nb201-train")
+
 SCORE_NAMES: tuple[str, ...] = ("naswot", "jacov")
 DEFAULT_SCORE = "naswot"
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import DatasetError, ImageDataset
+from naswot_db.names import SPLITS
 
-SPLITS = ("all", "nb201-train")
+from .base import DatasetError, ImageDataset
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from naswot_db import __version__
@@ -16,16 +18,26 @@ class _Group(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
-        import duckdb
-        import pyarrow as pa
-
         try:
             return super().invoke(ctx)
         except NaswotDbError as exc:
             raise click.ClickException(str(exc)) from exc
-        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, _data_errors()):
+                raise
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise click.ClickException(f"{type(exc).__name__}: {first_line}") from exc
+
+
+def _data_errors() -> tuple[type[BaseException], ...]:
+    """OSError, plus DuckDB's and Arrow's errors when those libraries are loaded (an error of
+    theirs implies they are), so that ``--help`` imports neither."""
+    kinds: list[type[BaseException]] = [OSError]
+    if "duckdb" in sys.modules:
+        kinds.append(sys.modules["duckdb"].Error)
+    if "pyarrow" in sys.modules:
+        kinds.append(sys.modules["pyarrow"].ArrowException)
+    return tuple(kinds)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import click
 
-from naswot_db.builder.datasets import SPLITS
-from naswot_db.builder.ingest import ingest_ground_truth
-from naswot_db.builder.spaces import get_space
-from naswot_db.builder.runner import BuildConfig, Shard, parse_int_list, run_build
-from naswot_db.schema import default_root
+from naswot_db.names import SPLITS
 
 _root_option = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Database root [default: $NASWOT_DB_ROOT or ./data].")
+    help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
 
 
 @click.command()
@@ -45,7 +41,11 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
           shard: str | None, device: str, split: str, precision: str, chunk_size: int,
           threads: int | None, workers: int, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
-    import torch
+    import torch  # the builder and torch load only when a build runs, not for --help
+
+    from naswot_db.builder.runner import BuildConfig, Shard, parse_int_list, run_build
+    from naswot_db.builder.spaces import get_space
+    from naswot_db.schema import default_root
 
     if threads is not None:
         if threads < 1:
@@ -73,6 +73,10 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
 @_root_option
 def ingest(space: str, source: Path, root: Path | None) -> None:
     """Read a benchmark's ground-truth files into ROOT/archs and ROOT/accuracies."""
+    from naswot_db.builder.ingest import ingest_ground_truth
+    from naswot_db.builder.spaces import get_space
+    from naswot_db.schema import default_root
+
     root = root or default_root()
     for name, (archs, accuracies) in ingest_ground_truth(space, source, root).items():
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
