@@ -16,7 +16,7 @@ CREATE OR REPLACE VIEW scored AS
 SELECT s.*,
        a.arch_str, a.params, a.flops,
        g.dataset AS acc_dataset, g.split AS acc_split, g.epochs AS acc_epochs,
-       g.seed AS acc_seed, g.accuracy, g.train_time_s
+       g.seed AS acc_seed, g.accuracy, g.train_time_s, g.eval_time_s
 FROM scores AS s
 LEFT JOIN archs AS a USING (space, arch_id)
 LEFT JOIN accuracies AS g USING (space, arch_id)
@@ -28,16 +28,21 @@ def _quote_path(path: Path) -> str:
 
 
 def view_sql(table: Table, files: list[Path]) -> str:
-    """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types."""
+    """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types.
+
+    The parts are unioned by name with a typed empty row set, so a nullable column that older
+    parts lack (e.g. ``eval_time_s`` in a root ingested before it existed) reads as NULL.
+    """
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    typed_nulls = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
     if not files:
-        typed_nulls = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
         return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
     file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
     hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
             if table.partitioned else ", hive_partitioning = false")
-    return (f"CREATE OR REPLACE VIEW {table.name} AS SELECT {columns} "
-            f"FROM read_parquet({file_list}{hive}, union_by_name = true)")
+    return (f"CREATE OR REPLACE VIEW {table.name} AS SELECT {columns} FROM (SELECT {typed_nulls} "
+            f"WHERE false UNION ALL BY NAME SELECT * "
+            f"FROM read_parquet({file_list}{hive}, union_by_name = true))")
 
 
 def sqlalchemy_metadata() -> sa.MetaData:

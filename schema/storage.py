@@ -125,6 +125,10 @@ def conform(table: Table, data: pa.Table) -> pa.Table:
         data = data.append_column("schema_version",
                                   pa.array(np.full(data.num_rows, SCHEMA_VERSION, np.int32)))
     schema = table.file_schema()
+    for column in table.columns:  # a nullable column the writer's source lacks is NULL
+        absent = column.name in schema.names and column.name not in data.column_names
+        if column.nullable and absent:
+            data = data.append_column(column.name, pa.nulls(data.num_rows, column.arrow_type))
     missing = [name for name in schema.names if name not in data.column_names]
     if missing:
         raise ValueError(f"{table.name} rows lack columns {missing}")

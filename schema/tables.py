@@ -99,6 +99,10 @@ ACCURACIES = Table(
              nullable=True),
         _col("accuracy", pa.float64(), "DOUBLE", "top-1 accuracy in percent"),
         _col("train_time_s", pa.float64(), "DOUBLE", "training time in seconds", nullable=True),
+        _col("eval_time_s", pa.float64(), "DOUBLE",
+             "seconds of one evaluation pass over this split, averaged over the epochs "
+             "(NATS-Bench's <split>-per-time); NULL where the benchmark has none",
+             nullable=True),
         _col("source", pa.string(), "VARCHAR", "file and version the row came from"),
         _VERSION,
     ),

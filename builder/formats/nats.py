@@ -74,30 +74,43 @@ def _meta_archs(meta: Any, source: Path) -> list[str]:
 
 
 def _result_rows(index: int, epochs: int, results: ArchResults) -> Iterator[dict]:
-    """Per-seed rows for every dataset and split, then their means (seed NULL)."""
+    """Per-seed rows for every dataset and split, then their means (seed NULL).
+
+    ``eval_time_s`` is the API's ``<split>-per-time`` (the split's evaluation time summed over
+    the epochs, divided by the epochs), the part of a simulated search's cost after training.
+    """
     for dataset in results.get_dataset_names():
-        per_split: dict[str, list[tuple[float, float | None]]] = {}
+        per_split: dict[str, list[tuple[float, float | None, float | None]]] = {}
         for seed in results.get_dataset_seeds(dataset):
             run = results.query(dataset, seed)
             train = run.get_train()
-            train_time = train["all_time"]
-            splits = {"train": train["accuracy"]}
-            splits.update({name: run.get_eval(name)["accuracy"] for name in run.get_eval_set()})
-            for split, accuracy in splits.items():
-                per_split.setdefault(split, []).append((accuracy, train_time))
-                yield _row(index, dataset, split, epochs, int(seed), accuracy, train_time)
+            train_time, trained_epochs = train["all_time"], train["iepoch"] + 1
+            splits = {"train": (train["accuracy"], None)}
+            for name in run.get_eval_set():
+                evaluation = run.get_eval(name)
+                splits[name] = (evaluation["accuracy"], None if evaluation["all_time"] is None
+                                else evaluation["all_time"] / trained_epochs)
+            for split, (accuracy, eval_time) in splits.items():
+                per_split.setdefault(split, []).append((accuracy, train_time, eval_time))
+                yield _row(index, dataset, split, epochs, int(seed), accuracy, train_time,
+                           eval_time)
         for split, values in per_split.items():
-            times = [t for _, t in values if t is not None]
-            yield _row(index, dataset, split, epochs, None,
-                       float(np.mean([a for a, _ in values])),
-                       float(np.mean(times)) if len(times) == len(values) else None)
+            accuracies, train_times, eval_times = zip(*values)
+            yield _row(index, dataset, split, epochs, None, float(np.mean(accuracies)),
+                       _mean_or_none(train_times), _mean_or_none(eval_times))
+
+
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    """The mean, or None unless every value is known."""
+    return None if any(v is None for v in values) else float(np.mean(values))
 
 
 def _row(index: int, dataset: str, split: str, epochs: int, seed: int | None,
-         accuracy: float, train_time: float | None) -> dict:
+         accuracy: float, train_time: float | None, eval_time: float | None) -> dict:
     return {"arch_id": index, "dataset": dataset, "split": split, "epochs": epochs,
             "seed": seed, "accuracy": float(accuracy),
-            "train_time_s": None if train_time is None else float(train_time)}
+            "train_time_s": None if train_time is None else float(train_time),
+            "eval_time_s": None if eval_time is None else float(eval_time)}
 
 
 def _arch_cost(hp_results: dict[str, ArchResults]) -> tuple[float | None, float | None]:
