@@ -1,6 +1,6 @@
-"""Scoring side of naswot-db: spaces, datasets, the NASWOT scorer and the build runner."""
+"""Scoring side of naswot-db: spaces, datasets, the score plug-ins and the build runner."""
 
-from .scoring.naswot import ScoreResult, naswot_score, score_network
+from .scoring import ScoreResult, get_scorer, naswot_score, score_network
 from .spaces import get_space
 
-__all__ = ["ScoreResult", "get_space", "naswot_score", "score_network"]
+__all__ = ["ScoreResult", "get_scorer", "get_space", "naswot_score", "score_network"]

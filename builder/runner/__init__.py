@@ -1,6 +1,6 @@
 """The build runner: configuration, resume, chunked atomic writes, provenance."""
 
-from .config import BuildConfig, BuildError, Shard, parse_int_list
+from .config import BuildConfig, BuildError, Shard
 from .run import BuildSummary, run_build
 
-__all__ = ["BuildConfig", "BuildError", "BuildSummary", "Shard", "parse_int_list", "run_build"]
+__all__ = ["BuildConfig", "BuildError", "BuildSummary", "Shard", "run_build"]

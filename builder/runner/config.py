@@ -1,4 +1,4 @@
-"""What a build does: the configuration, its parsing from CLI text and its identity hash."""
+"""What a build does: the configuration, its shard notation and its identity hash."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from naswot_db.errors import NaswotDbError
+from naswot_db.names import DEFAULT_SCORE
 
 PRECISIONS = ("fp32", "tf32")
-_MAX_RANGE = 10_000_000  # more than any benchmark's arch count
 
 
 class BuildError(NaswotDbError):
@@ -39,31 +39,6 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
-def parse_int_list(text: str, what: str) -> list[int]:
-    """``"0-4"``, ``"1,3,7"`` or ``"0-2,10"`` -> sorted distinct ints (ranges inclusive)."""
-    values: set[int] = set()
-    try:
-        for piece in filter(None, (p.strip() for p in text.split(","))):
-            low, sep, high = piece.partition("-") if not piece.startswith("-") else (piece, "", "")
-            if sep:
-                start, stop = int(low), int(high)
-                if stop < start:
-                    raise BuildError(f"invalid {what} range {piece!r}: end before start")
-                if stop - start >= _MAX_RANGE:
-                    raise BuildError(f"{what} range {piece!r} is too large "
-                                     f"(at most {_MAX_RANGE:,} values)")
-                values.update(range(start, stop + 1))
-            else:
-                values.add(int(piece))
-    except ValueError:
-        raise BuildError(f"invalid {what} {text!r}: expected e.g. 0-4 or 1,3,7") from None
-    if not values:
-        raise BuildError(f"empty {what} {text!r}")
-    if min(values) < 0:
-        raise BuildError(f"invalid {what} {text!r}: values must be >= 0")
-    return sorted(values)
-
-
 @dataclass(frozen=True)
 class BuildConfig:
     """Everything a build needs; the CLI and the Python API both fill this."""
@@ -71,6 +46,7 @@ class BuildConfig:
     space: str
     dataset: str
     root: Path
+    score: str = DEFAULT_SCORE
     data_root: Path | None = None
     init_seeds: list[int] = field(default_factory=lambda: [0])
     batch_seeds: list[int] = field(default_factory=lambda: [0])
@@ -93,8 +69,14 @@ class BuildConfig:
         return data
 
 
-def config_id(config: BuildConfig, model_config: dict, data_identity: str) -> str:
-    """Hash of every setting besides the key columns that changes a score's value."""
-    identity = {"score": "naswot", "model": model_config, "split": config.split,
+def config_id(config: BuildConfig, score_settings: dict, model_config: dict,
+              data_identity: str) -> str:
+    """Hash of every setting besides the key columns that changes a score's value.
+
+    A score without settings (NASWOT) hashes as before settings existed, so its ids are stable.
+    """
+    identity = {"score": config.score, "model": model_config, "split": config.split,
                 "precision": config.precision, "data": data_identity}
+    if score_settings:
+        identity["score_settings"] = score_settings
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]

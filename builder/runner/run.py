@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
+from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import SCORES, check_root, part_files, prepare_root, write_part
 
@@ -84,7 +85,7 @@ def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
     return ids
 
 
-def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
+def stored_pairs(root: Path, space: str, score: str, dataset: str, batch_size: int,
                  cfg_id: str) -> dict[tuple[int, int], np.ndarray]:
     """Arch ids already scored, per (init_seed, batch_seed), for this exact configuration."""
     files = part_files(root, SCORES, space)
@@ -93,7 +94,7 @@ def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(
         columns=["arch_id", "init_seed", "batch_seed"],
         filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
-        & (ds.field("config_id") == cfg_id) & (ds.field("score") == "naswot"))
+        & (ds.field("config_id") == cfg_id) & (ds.field("score") == score))
     arch = table.column("arch_id").to_numpy()
     init = table.column("init_seed").to_numpy()
     batch = table.column("batch_seed").to_numpy()
@@ -126,7 +127,9 @@ def run_build(config: BuildConfig) -> BuildSummary:
                                  arch_ids=(None if config.arch_ids is None
                                            else sorted(set(config.arch_ids))))
     check_root(config.root)
+    scorer = get_scorer(config.score)
     space = get_space(config.space, config.root)
+    config = dataclasses.replace(config, space=space.name, score=scorer.name)
     dataset = get_dataset(config.dataset)
     if dataset.name not in space.score_datasets:
         raise BuildError(f"space {space.name} is scored on {', '.join(space.score_datasets)}, "
@@ -136,9 +139,10 @@ def run_build(config: BuildConfig) -> BuildSummary:
     data_root = dataset.resolve_root(config.data_root)
     batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split)
                for seed in config.batch_seeds}
-    cfg_id = config_id(config, space.model_config(), _data_identity(dataset, data_root,
-                                                                     config.split))
-    done = stored_pairs(config.root, space.name, dataset.name, config.batch_size, cfg_id)
+    cfg_id = config_id(config, scorer.settings(), space.model_config(),
+                       _data_identity(dataset, data_root, config.split))
+    done = stored_pairs(config.root, space.name, scorer.name, dataset.name, config.batch_size,
+                        cfg_id)
     pending = {pair: ~np.isin(arch_ids, done.get(pair, np.empty(0, np.int64)))
                for pair in ((i, b) for i in config.init_seeds for b in config.batch_seeds)}
     todo = np.zeros(len(arch_ids), dtype=bool)
@@ -154,17 +158,18 @@ def run_build(config: BuildConfig) -> BuildSummary:
     def record_run(finished, rows):
         write_part(config.root, "runs",
                    runs_row(run_id, started, finished, device, config.precision,
-                            config.describe() | {"model": space.model_config()}, cfg_id,
+                            config.describe() | {"model": space.model_config(),
+                                                 "score_settings": scorer.settings()}, cfg_id,
                             fingerprints, rows), part_name=run_id)
 
     record_run(None, 0)
     job = ScoringJob(
-        space_key=config.space, space=space.name, root=config.root, arch_ids=arch_ids, pending=pending,
+        space=space.name, score=scorer.name, root=config.root, arch_ids=arch_ids, pending=pending,
         positions=np.flatnonzero(todo), init_seeds=list(config.init_seeds),
         batch_seeds=list(config.batch_seeds),
         images={seed: batch.images for seed, batch in batches.items()}, device=str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
-        static={"score": "naswot", "dataset": dataset.name, "batch_size": config.batch_size,
+        static={"score": scorer.name, "dataset": dataset.name, "batch_size": config.batch_size,
                 "config_id": cfg_id, "run_id": run_id})
     written = errors = 0
     try:

@@ -1,11 +1,15 @@
 """The per-arch loop of a build: build each network once per init seed, score every batch.
 
+The score is a :class:`~naswot_db.builder.scoring.Scorer` plug-in looked up by name; one that
+changes the model's weights gets a fresh copy of the seeded network for each batch.
+
 A :class:`ScoringJob` is plain data, so the same loop runs in the build process or in a worker
 process (``--workers``); each writes its own atomic Parquet parts.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from naswot_db.builder.scoring import STATUS_ERROR, score_network
+from naswot_db.builder.scoring import STATUS_ERROR, Scorer, get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
@@ -28,8 +32,8 @@ _FLUSH_SECONDS = 30.0
 class ScoringJob:
     """Which (arch, init seed, batch seed) scorings to do and where their rows go."""
 
-    space_key: str  # the name the space was asked for (get_space may configure it by name)
-    space: str  # the space's table partition
+    space: str  # canonical space name (the table partition)
+    score: str  # score plug-in name
     root: Path
     arch_ids: np.ndarray
     pending: dict[tuple[int, int], np.ndarray]  # (init, batch) seed -> bool mask over arch_ids
@@ -69,9 +73,9 @@ class _ChunkWriter:
         self.last_flush = time.monotonic()
 
 
-def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[int],
-                images: dict[int, torch.Tensor], device: torch.device, precision: str,
-                raises: bool, rows: list[dict]) -> int:
+def _score_arch(space: Space, scorer: Scorer, arch_id: int, init_seed: int,
+                batch_seeds: list[int], images: dict[int, torch.Tensor], device: torch.device,
+                precision: str, raises: bool, rows: list[dict]) -> int:
     """Build one network (seeded, on the CPU) and score it on each pending batch."""
     build_start = time.perf_counter()
     try:
@@ -86,7 +90,9 @@ def _score_arch(space: Space, arch_id: int, init_seed: int, batch_seeds: list[in
         if model is None:
             value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
         else:
-            result = score_network(model, images[batch_seed], allow_tf32=precision == "tf32")
+            scored = (copy.deepcopy(model) if scorer.changes_weights and len(batch_seeds) > 1
+                      else model)
+            result = scorer.score(scored, images[batch_seed], allow_tf32=precision == "tf32")
             value, status, error, score_s = (result.value, result.status, result.error,
                                              result.time_s)
         errors += status == STATUS_ERROR
@@ -102,7 +108,8 @@ def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None],
 
     Returns (rows written, error rows).
     """
-    space = get_space(job.space_key, job.root)
+    space = get_space(job.space, job.root)
+    scorer = get_scorer(job.score)
     device = torch.device(job.device)
     keep_freed_memory()
     images = {seed: batch.to(device) for seed, batch in job.images.items()}
@@ -116,8 +123,8 @@ def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None],
             for init_seed in job.init_seeds:
                 seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
                 if seeds:
-                    errors += _score_arch(space, arch_id, init_seed, seeds, images, device,
-                                          job.precision, raises, writer.rows)
+                    errors += _score_arch(space, scorer, arch_id, init_seed, seeds, images,
+                                          device, job.precision, raises, writer.rows)
             if writer.due(chunk_rows):
                 writer.flush()
             on_arch()

@@ -21,19 +21,14 @@ K is summed in float64; the log-determinant is NumPy's float64 ``slogdet``.
 from __future__ import annotations
 
 import contextlib
-import math
-import time
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-STATUS_OK = "ok"
-STATUS_SINGULAR = "singular"
-STATUS_ERROR = "error"
+from .base import Scorer
 
 # float32 sums of 0/1 products are exact up to 2**24 terms; wider layers use float64.
 _FLOAT32_EXACT_UNITS = 2**24
@@ -41,16 +36,6 @@ _FLOAT32_EXACT_UNITS = 2**24
 
 class ReferenceProcedureError(RuntimeError):
     """The network cannot be scored the way the reference scores it."""
-
-
-@dataclass(frozen=True)
-class ScoreResult:
-    """One scoring of one network: the value and how it came about."""
-
-    value: float
-    status: str
-    error: str | None
-    time_s: float
 
 
 def is_reference_hooked(module: nn.Module) -> bool:
@@ -104,7 +89,7 @@ def _first_tensor(output: object) -> torch.Tensor | None:
     return output if isinstance(output, torch.Tensor) else None
 
 
-def _network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def network_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``y`` of the reference's ``y, _ = net(x)``; anything it cannot backward from fails."""
     output = model(x)
     y = output[0] if isinstance(output, (tuple, list)) else output
@@ -187,7 +172,7 @@ def naswot_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         with torch.enable_grad(), \
                 torch.autograd.graph.saved_tensors_hooks(_drop_saved_tensor, _no_backward):
-            y = _network_output(model, x.detach().clone().requires_grad_(True))
+            y = network_output(model, x.detach().clone().requires_grad_(True))
     finally:
         for handle in handles:
             handle.remove()
@@ -207,17 +192,12 @@ def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False)
         return log_abs_det(naswot_kernel(model, x))
 
 
-def score_network(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False) -> ScoreResult:
-    """Score ``model`` and classify the outcome: ok, singular (-inf) or error (NaN + message)."""
-    start = time.perf_counter()
-    try:
-        value = naswot_score(model, x, allow_tf32=allow_tf32)
-    except (MemoryError, torch.cuda.OutOfMemoryError):
-        raise  # the machine's limit, not the network's: never stored as the arch's result
-    except Exception as exc:  # recorded per row, never silently dropped
-        if x.is_cuda:
-            torch.cuda.synchronize(x.device)
-        return ScoreResult(math.nan, STATUS_ERROR, f"{type(exc).__name__}: {exc}",
-                           time.perf_counter() - start)
-    status = STATUS_SINGULAR if value == -math.inf else STATUS_OK
-    return ScoreResult(value, status, None, time.perf_counter() - start)
+class NaswotScorer(Scorer):
+    """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel."""
+
+    name = "naswot"
+    citation = "Mellor et al., Neural Architecture Search without Training, ICML 2021"
+
+    def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
+                *, allow_tf32: bool) -> float:
+        return naswot_score(model, images, allow_tf32=allow_tf32)

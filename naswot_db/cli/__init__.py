@@ -13,6 +13,7 @@ from naswot_db.errors import NaswotDbError
 class _Group(click.Group):
     """Turns every :class:`NaswotDbError` into one ``Error: ...`` line and exit status 1.
 
+    A bad option value (click's usage errors) is one line too, without the usage banner.
     Unreadable Parquet parts surface from DuckDB or Arrow; they get one line too, naming the
     file where the library does.
     """
@@ -22,6 +23,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except NaswotDbError as exc:
             raise click.ClickException(str(exc)) from exc
+        except click.UsageError as exc:
+            raise click.ClickException(exc.format_message()) from exc
         except Exception as exc:
             if not isinstance(exc, _data_errors()):
                 raise
@@ -47,9 +50,10 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from . import build_commands, query_commands
+    from . import build_commands, info_command, query_commands
 
-    for command in (build_commands.build, build_commands.ingest, *query_commands.COMMANDS):
+    for command in (build_commands.build, build_commands.ingest, *query_commands.COMMANDS,
+                    info_command.info):
         main.add_command(command)
 
 

@@ -6,60 +6,58 @@ from pathlib import Path
 
 import click
 
-from naswot_db.names import SPLITS
+from naswot_db.names import SPLITS, canonical_ingest_space
 
-_root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
-
+from .options import int_list_option, root_option, score_option, space_option
 
 @click.command()
-@click.option("--space", required=True, help="Search space, e.g. nb201, nb101, nats-sss, nds_darts.")
+@space_option(required=True)
 @click.option("--dataset", required=True, help="Dataset of the scoring batch, e.g. cifar10.")
-@_root_option
+@score_option
+@root_option
 @click.option("--data-root", type=click.Path(path_type=Path), default=None,
               help="Folder with the dataset's files [default: download CIFAR into the cache].")
-@click.option("--init-seeds", default="0", show_default=True, help="Init seeds, e.g. 0-4 or 0,3.")
-@click.option("--batch-seeds", default="0", show_default=True, help="Batch seeds, e.g. 0-2.")
-@click.option("--batch-size", default=128, show_default=True, type=int)
-@click.option("--limit", type=int, default=None, help="Only the first N archs of the selection.")
-@click.option("--arch-ids", default=None, help="Only these arch ids, e.g. 0-99,512.")
+@int_list_option("--init-seeds", "init seeds", "0", "Init seeds.")
+@int_list_option("--batch-seeds", "batch seeds", "0", "Batch seeds.")
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(min=1))
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the first N archs of the selection.")
+@int_list_option("--arch-ids", "arch ids", None, "Only these arch ids.")
 @click.option("--shard", default=None, help="Shard K/N of the selection (1-based).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:i.")
 @click.option("--split", type=click.Choice(SPLITS), default="all", show_default=True,
               help="Training images to draw from; nb201-train = the reference's --trainval half.")
 @click.option("--precision", type=click.Choice(["fp32", "tf32"]), default="fp32",
               show_default=True, help="tf32 lets CUDA convolutions use TF32 (changes scores).")
-@click.option("--chunk-size", default=64, show_default=True, type=int,
+@click.option("--chunk-size", default=64, show_default=True, type=click.IntRange(min=1),
               help="Archs per Parquet part (also flushed every 30 s).")
-@click.option("--threads", type=int, default=None, help="CPU threads for torch.")
-@click.option("--workers", type=int, default=1, show_default=True,
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes sharing the work (and the threads); on a CPU use one per core.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(space: str, dataset: str, root: Path | None, data_root: Path | None, init_seeds: str,
-          batch_seeds: str, batch_size: int, limit: int | None, arch_ids: str | None,
-          shard: str | None, device: str, split: str, precision: str, chunk_size: int,
-          threads: int | None, workers: int, quiet: bool) -> None:
+def build(space: str, dataset: str, score: str, root: Path | None, data_root: Path | None,
+          init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
+          arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
+          chunk_size: int, threads: int | None, workers: int, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
     import torch  # the builder and torch load only when a build runs, not for --help
 
-    from naswot_db.builder.runner import BuildConfig, Shard, parse_int_list, run_build
+    from naswot_db.builder.runner import BuildConfig, Shard, run_build
+    from naswot_db.builder.scoring import get_scorer
     from naswot_db.builder.spaces import get_space
     from naswot_db.schema import default_root
 
     if threads is not None:
-        if threads < 1:
-            raise click.BadParameter(f"must be >= 1, got {threads}", param_hint="--threads")
         torch.set_num_threads(threads)
     config = BuildConfig(
-        space=space, dataset=dataset, root=root or default_root(), data_root=data_root,
-        init_seeds=parse_int_list(init_seeds, "init seeds"),
-        batch_seeds=parse_int_list(batch_seeds, "batch seeds"), batch_size=batch_size,
-        arch_ids=parse_int_list(arch_ids, "arch ids") if arch_ids else None, limit=limit,
+        space=space, dataset=dataset, score=score, root=root or default_root(),
+        data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
+        batch_size=batch_size, arch_ids=arch_ids, limit=limit,
         shard=Shard.parse(shard) if shard else None, device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, progress=not quiet)
     summary = run_build(config)
-    click.echo(f"Please cite: {get_space(space, config.root).citation}", err=True)
+    click.echo(f"Please cite: {get_space(space, config.root).citation}; "
+               f"{get_scorer(score).citation}", err=True)
     click.echo(f"run {summary.run_id}: {summary.rows_written} rows written, "
                f"{summary.rows_skipped} already stored, {summary.errors} errors, "
                f"{summary.archs_selected} archs selected, {summary.elapsed_s:.1f} s "
@@ -67,10 +65,11 @@ def build(space: str, dataset: str, root: Path | None, data_root: Path | None, i
 
 
 @click.command()
-@click.option("--space", required=True, help="Space whose ground truth SOURCE holds.")
+@click.option("--space", required=True, callback=lambda _c, _p, name: canonical_ingest_space(name),
+              help="Space whose ground truth SOURCE holds, or nds for every NDS file of a folder.")
 @click.option("--source", required=True, type=click.Path(path_type=Path),
               help="The benchmark's own file or directory.")
-@_root_option
+@root_option
 def ingest(space: str, source: Path, root: Path | None) -> None:
     """Read a benchmark's ground-truth files into ROOT/archs and ROOT/accuracies."""
     from naswot_db.builder.ingest import ingest_ground_truth

@@ -1,0 +1,70 @@
+"""The interface every training-free score fills, and the outcome classification they share.
+
+A score plug-in says what it needs (a data batch, labels), whether it changes the model's
+weights (then the build gives each batch a fresh copy of the network), and which settings change
+its values (they enter the build's ``config_id``).  :meth:`Scorer.score` turns a plug-in's raw
+value into a :class:`ScoreResult` the same way for every score.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+STATUS_OK = "ok"
+STATUS_SINGULAR = "singular"
+STATUS_ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """One scoring of one network: the value and how it came about."""
+
+    value: float
+    status: str
+    error: str | None
+    time_s: float
+
+
+class Scorer(ABC):
+    """A training-free score of an untrained network; subclasses set the class attributes."""
+
+    name: ClassVar[str]
+    citation: ClassVar[str]
+    needs_batch: ClassVar[bool] = True
+    needs_labels: ClassVar[bool] = False
+    changes_weights: ClassVar[bool] = False
+
+    def settings(self) -> dict[str, Any]:
+        """Settings that change the score's values (they enter the config id)."""
+        return {}
+
+    @abstractmethod
+    def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
+                *, allow_tf32: bool) -> float:
+        """The raw score; ``-inf`` means a singular kernel, any exception an error row."""
+
+    def score(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None,
+              *, allow_tf32: bool = False) -> ScoreResult:
+        """Score ``model`` and classify the outcome: ok, singular (-inf) or error (NaN + text)."""
+        start = time.perf_counter()
+        try:
+            value = float(self.compute(model, images, labels, allow_tf32=allow_tf32))
+        except (MemoryError, torch.cuda.OutOfMemoryError):
+            raise  # the machine's limit, not the network's: never stored as the arch's result
+        except Exception as exc:  # recorded per row, never silently dropped
+            if images.is_cuda:
+                torch.cuda.synchronize(images.device)
+            return ScoreResult(math.nan, STATUS_ERROR, f"{type(exc).__name__}: {exc}",
+                               time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        if math.isnan(value):
+            return ScoreResult(value, STATUS_ERROR, f"{self.name} score is NaN", elapsed)
+        return ScoreResult(value, STATUS_SINGULAR if value == -math.inf else STATUS_OK, None,
+                           elapsed)

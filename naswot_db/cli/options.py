@@ -1,0 +1,125 @@
+"""The options every command shares, defined once: root, spaces, scores, id lists, replicates.
+
+Imports neither torch nor the query layer, so ``--help`` and option parsing stay instant.
+Names are normalised here, at the edge (:mod:`naswot_db.names`), so the commands below see
+canonical space and score names only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from naswot_db.errors import NaswotDbError
+from naswot_db.names import DEFAULT_SCORE, SCORE_NAMES, canonical_score, canonical_space
+
+FORMATS = ("table", "csv", "json", "markdown")
+_MAX_RANGE = 10_000_000  # more than any benchmark's arch count
+
+# One --replicate vocabulary: each command accepts the subset that makes sense for it.
+REPLICATE_RANDOM, REPLICATE_MEAN, REPLICATE_EACH, REPLICATE_PAIR = (
+    "random", "mean", "each", "INIT,BATCH")
+_REPLICATE_HELP = {
+    REPLICATE_RANDOM: "random (one stored replicate per draw)",
+    REPLICATE_MEAN: "mean (of the arch's replicates)",
+    REPLICATE_EACH: "each (one row per replicate)",
+    REPLICATE_PAIR: "INIT,BATCH (that init/batch seed pair only)",
+}
+
+
+def combine(*decorators: Callable) -> Callable:
+    """Several click decorators applied as one, in the order listed."""
+    def apply(function: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+    return apply
+
+
+def parse_int_list(text: str, what: str) -> list[int]:
+    """``"0-4"``, ``"1,3,7"`` or ``"0-2,10"`` -> sorted distinct ints >= 0 (ranges inclusive)."""
+    values: set[int] = set()
+    try:
+        for piece in filter(None, (p.strip() for p in text.split(","))):
+            low, sep, high = piece.partition("-") if not piece.startswith("-") else (piece, "", "")
+            if sep:
+                start, stop = int(low), int(high)
+                if stop < start:
+                    raise NaswotDbError(f"invalid {what} range {piece!r}: end before start")
+                if stop - start >= _MAX_RANGE:
+                    raise NaswotDbError(f"{what} range {piece!r} is too large "
+                                        f"(at most {_MAX_RANGE:,} values)")
+                values.update(range(start, stop + 1))
+            else:
+                values.add(int(piece))
+    except ValueError:
+        raise NaswotDbError(f"invalid {what} {text!r}: expected e.g. 0-4 or 1,3,7") from None
+    if not values:
+        raise NaswotDbError(f"empty {what} {text!r}: give at least one id, e.g. 0-4 or 1,3,7")
+    if min(values) < 0:
+        raise NaswotDbError(f"invalid {what} {text!r}: values must be >= 0")
+    return sorted(values)
+
+
+def _callback(convert: Callable) -> Callable:
+    """A click callback running ``convert`` on set values.
+
+    Its :class:`NaswotDbError` reaches the command group, which prints it as one ``Error:`` line
+    (click's own parameter errors add usage lines).
+    """
+    def callback(_ctx, _param, value):
+        return None if value is None else convert(value)
+    return callback
+
+
+def int_list_option(name: str, what: str, default: str | None, help_text: str) -> Callable:
+    """``--NAME`` taking ids or seeds with ranges (``0-4,7``), parsed to a sorted list."""
+    return click.option(name, default=default, show_default=default is not None,
+                        callback=_callback(lambda text: parse_int_list(text, what)),
+                        help=f"{help_text} Ranges allowed, e.g. 0-4,7.")
+
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
+
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                             show_default=True, help="Output format.")
+
+
+def space_option(default: str | None = None, required: bool = False,
+                 help_text: str = "Search space: nb201, nats-sss, nb101, nb101-original, "
+                                  "nds-<file> (e.g. nds-darts).") -> Callable:
+    """``--space`` normalised to its canonical name (any accepted spelling)."""
+    return click.option("--space", default=default, required=required,
+                        show_default=default is not None, callback=_callback(canonical_space),
+                        help=help_text)
+
+
+score_option = click.option(
+    "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
+    help=f"Training-free score: {', '.join(SCORE_NAMES)}.")
+
+
+def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:
+    if text in accepted and text != REPLICATE_PAIR:
+        return text
+    if REPLICATE_PAIR in accepted:
+        try:
+            init_seed, batch_seed = (int(part) for part in text.split(","))
+        except ValueError:
+            pass
+        else:
+            if init_seed >= 0 and batch_seed >= 0:
+                return init_seed, batch_seed
+    raise NaswotDbError(f"{text!r}: use {' or '.join(accepted)}")
+
+
+def replicate_option(default: str, *accepted: str) -> Callable:
+    """``--replicate``: the accepted subset of random, mean, each and INIT,BATCH."""
+    return click.option(
+        "--replicate", default=default, show_default=True,
+        callback=_callback(lambda text: _parse_replicate(text, accepted)),
+        help="Score replicate: " + ", ".join(_REPLICATE_HELP[a] for a in accepted) + ".")
