@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from naswot_db.names import NDS_ALL, canonical_ingest_space, spaces_sharing_ground_truth
-from naswot_db.schema import SCORES, part_files, prepare_root, read_table, replace_partition
+from naswot_db.schema import (SCORES, TABLES, part_files, prepare_root, read_table,
+                              replace_partitions)
+from naswot_db.schema.locks import exclusive
+from naswot_db.schema.storage import partition_dir, remove_stale_temps
 
 from .spaces import GroundTruth, SpaceError, get_space
 
@@ -46,6 +49,8 @@ def ingest_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, 
         check_arch_ids_kept(root, name, truth)
     prepare_root(root)
     for name, truth in truths.items():
-        replace_partition(root, "archs", truth.archs, name)
-        replace_partition(root, "accuracies", truth.accuracies, name)
+        with exclusive(root, f"ingest-{name}", f"an ingest of {name}"):
+            for table in ("archs", "accuracies"):
+                remove_stale_temps(partition_dir(root, TABLES[table], name))
+            replace_partitions(root, {"archs": truth.archs, "accuracies": truth.accuracies}, name)
     return {name: (t.archs.num_rows, t.accuracies.num_rows) for name, t in truths.items()}

@@ -8,6 +8,7 @@ from .storage import (
     prepare_root,
     read_table,
     replace_partition,
+    replace_partitions,
     shipped_root,
     write_part,
 )
@@ -16,5 +17,5 @@ from .tables import ACCURACIES, ARCHS, RUNS, SCHEMA_VERSION, SCORES, TABLES, Col
 __all__ = [
     "ACCURACIES", "ARCHS", "RUNS", "SCHEMA_VERSION", "SCORES", "TABLES", "Column", "Table",
     "SchemaVersionError", "check_root", "default_root", "part_files", "prepare_root",
-    "read_table", "replace_partition", "shipped_root", "write_part",
+    "read_table", "replace_partition", "replace_partitions", "shipped_root", "write_part",
 ]

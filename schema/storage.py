@@ -3,13 +3,19 @@
 Layout: ``ROOT/naswot_db.json`` (manifest with the schema version), ``ROOT/<table>/space=<space>/
 <part>.parquet`` for the partitioned tables and ``ROOT/runs/<run_id>.parquet``.  A part is
 written under a temporary name in the same directory, flushed, and renamed into place, so a
-killed process leaves either the whole part or nothing that a reader would pick up.
+killed process leaves either the whole part or nothing that a reader would pick up; a
+temporary name carries its writer's host and pid, so leftovers of a dead writer can be told from
+a write in flight (:func:`stale_temps`).  Ingest replaces partitions by generation: new parts
+land first, then ``ROOT/generations/<space>.json`` names them current (:func:`replace_partitions`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import socket
+import time
 import uuid
 from importlib import resources
 from pathlib import Path
@@ -27,7 +33,10 @@ APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
 ROOT_ENV = "NASWOT_DB_ROOT"
 _TMP_PREFIX = ".tmp-"
+_TMP_PATTERN = re.compile(r"^\.tmp-(?P<host>.+?)-(?P<pid>\d+)-[0-9a-f]{32}-")
+_FOREIGN_TEMP_AGE_S = 24 * 3600  # another host's temporary file is stale after a day
 _GENERATION_PREFIX = "gen"
+GENERATIONS_DIR = "generations"
 
 
 class SchemaVersionError(NaswotDbError):
@@ -57,9 +66,14 @@ def check_root(root: Path) -> None:
     if not manifest.exists():
         return
     try:
-        version = json.loads(manifest.read_text())["schema_version"]
-    except (ValueError, KeyError) as exc:
+        content = json.loads(manifest.read_text())
+    except (OSError, ValueError) as exc:
         raise SchemaVersionError(f"{manifest} is not a naswot-db manifest: {exc}") from exc
+    version = content.get("schema_version") if isinstance(content, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SchemaVersionError(
+            f"{manifest} is not a naswot-db manifest: expected an object with an integer "
+            f"\"schema_version\", found {json.dumps(content)[:80]}")
     if version != SCHEMA_VERSION:
         raise SchemaVersionError(
             f"{root} was written with schema version {version}; this naswot-db reads version "
@@ -82,20 +96,79 @@ def partition_dir(root: Path, table: Table, space: str | None) -> Path:
     return base / f"{PARTITION_COLUMN}={space}" if table.partitioned else base
 
 
-def _generation(path: Path) -> int | None:
-    """Generation number of a part written by :func:`replace_partition`, else None."""
+def _generation(path: Path) -> int:
+    """Generation number of a part written by :func:`replace_partitions`; 0 for other parts."""
     if path.name.startswith(_GENERATION_PREFIX):
         return int(path.name[len(_GENERATION_PREFIX):].split("-", 1)[0])
-    return None
+    return 0
 
 
-def _current(parts: list[Path]) -> list[Path]:
-    """The parts a reader sees in one directory: the newest generation, if there is one."""
-    generations = [g for g in map(_generation, parts) if g is not None]
-    if not generations:
-        return parts
-    newest = max(generations)
-    return [p for p in parts if _generation(p) == newest]
+def generations_path(root: Path, space: str) -> Path:
+    """The pointer naming each table's current generation of one space."""
+    return root / GENERATIONS_DIR / f"{space}.json"
+
+
+def committed_generations(root: Path, space: str) -> dict[str, int]:
+    """Table name -> current generation of ``space`` (empty for a root without a pointer)."""
+    try:
+        return {str(k): int(v) for k, v in json.loads(generations_path(root, space).read_text())
+                .items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise NaswotDbError(f"{generations_path(root, space)} is unreadable ({exc}); "
+                            "rerun the ingest of that space") from exc
+
+
+def _current(root: Path, table: Table, directory: Path, parts: list[Path]) -> list[Path]:
+    """The parts a reader sees in one directory: the committed (else newest) generation."""
+    committed = None
+    if table.partitioned:
+        committed = committed_generations(root, directory.name.split("=", 1)[1]).get(table.name)
+    if committed is None:
+        committed = max(map(_generation, parts), default=0)
+    return [p for p in parts if _generation(p) == committed]
+
+
+def is_temp(path: Path) -> bool:
+    """A part still being written (or left by a killed writer), never read."""
+    return path.name.startswith(_TMP_PREFIX)
+
+
+def temp_name(final_name: str) -> str:
+    """A temporary name for ``final_name`` that records this writer's host and pid."""
+    return f"{_TMP_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex}-{final_name}"
+
+
+def _writer_alive(path: Path) -> bool:
+    match = _TMP_PATTERN.match(path.name)
+    if match is None or match["host"] != socket.gethostname():
+        try:
+            return time.time() - path.stat().st_mtime < _FOREIGN_TEMP_AGE_S
+        except FileNotFoundError:
+            return True  # renamed into place meanwhile
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a live process of another user
+    return True
+
+
+def stale_temps(directory: Path) -> list[Path]:
+    """Temporary files in ``directory`` whose writer is dead (killed mid-write)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if is_temp(p) and not _writer_alive(p))
+
+
+def remove_stale_temps(directory: Path) -> int:
+    """Delete what killed writers left in ``directory``; return how many files."""
+    stale = stale_temps(directory)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]:
@@ -109,9 +182,10 @@ def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]
         pattern = "*.parquet"
     by_directory: dict[Path, list[Path]] = {}
     for path in base.glob(pattern):
-        if not path.name.startswith(_TMP_PREFIX):
+        if not is_temp(path):
             by_directory.setdefault(path.parent, []).append(path)
-    return sorted(p for parts in by_directory.values() for p in _current(parts))
+    return sorted(p for directory, parts in by_directory.items()
+                  for p in _current(root, table, directory, parts))
 
 
 def spaces_in(root: Path, table: Table) -> list[str]:
@@ -143,7 +217,7 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
     directory = partition_dir(root, table, space)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{part_name or uuid.uuid4().hex}.parquet"
-    tmp = directory / f"{_TMP_PREFIX}{final.name}.{uuid.uuid4().hex}"
+    tmp = directory / temp_name(final.name)
     try:
         pq.write_table(conform(table, data), tmp)
         with open(tmp, "rb") as handle:
@@ -154,21 +228,41 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
     return final
 
 
-def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -> Path:
-    """Make ``data`` the whole content of one space partition (used by ingest).
+def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> list[Path]:
+    """Make each of ``tables`` (name -> rows) the whole content of its ``space`` partition.
 
-    The new part is written atomically as the next generation, which readers take in place of
-    every older part from the moment its rename lands; the older parts are deleted afterwards.
-    An interrupted ingest therefore leaves the old or the new ground truth, never a mix.
+    One switch for all of them (an ingest's archs and accuracies): the new parts are written as
+    the next generation of each table, then the space's generation pointer is replaced in one
+    rename naming them current; the older parts are deleted afterwards.  Killed at any instant,
+    readers see the old tables or the new ones, never a mix.
     """
-    directory = partition_dir(root, TABLES[table_name], space)
-    old_parts = sorted(directory.glob("*.parquet")) if directory.is_dir() else []
-    generation = max((g for g in map(_generation, old_parts) if g is not None), default=0) + 1
-    new_part = write_part(root, table_name, data, space=space,
-                          part_name=f"{_GENERATION_PREFIX}{generation:08d}-{uuid.uuid4().hex}")
-    for part in old_parts:
-        part.unlink(missing_ok=True)
-    return new_part
+    prepare_root(root)
+    committed = committed_generations(root, space)
+    directories = {name: partition_dir(root, TABLES[name], space) for name in tables}
+    old_parts = {name: sorted(p for p in d.glob("*.parquet") if not is_temp(p))
+                 if d.is_dir() else [] for name, d in directories.items()}
+    current = {name: committed.get(name, max(map(_generation, parts), default=0))
+               for name, parts in old_parts.items()}
+    pointer = generations_path(root, space)
+    pointer.parent.mkdir(exist_ok=True)
+    if not pointer.exists():  # pin what readers see now before new generations appear
+        _atomic_write_bytes(pointer, json.dumps(current, sort_keys=True).encode())
+    new_generations = {name: max(map(_generation, parts), default=0) + 1
+                       for name, parts in old_parts.items()}
+    new_parts = [write_part(root, name, data, space=space, part_name=(
+        f"{_GENERATION_PREFIX}{new_generations[name]:08d}-{uuid.uuid4().hex}"))
+        for name, data in tables.items()]
+    switched = committed_generations(root, space) | new_generations
+    _atomic_write_bytes(pointer, json.dumps(switched, sort_keys=True).encode())
+    for parts in old_parts.values():
+        for part in parts:
+            part.unlink(missing_ok=True)
+    return new_parts
+
+
+def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -> Path:
+    """Make ``data`` the whole content of one space partition (see :func:`replace_partitions`)."""
+    return replace_partitions(root, {table_name: data}, space)[0]
 
 
 def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Table:
@@ -188,6 +282,12 @@ def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Tabl
 
 
 def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{uuid.uuid4().hex}")
-    tmp.write_bytes(payload)
-    os.replace(tmp, path)
+    tmp = path.with_name(temp_name(path.name))
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
