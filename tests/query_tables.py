@@ -32,23 +32,32 @@ def score_part(space: str, arch_ids, values, *, dataset: str = "cifar10", init_s
 
 
 def accuracy_part(space: str, arch_ids, accuracies, *, dataset: str, split: str,
-                  epochs: int = 200, seed: int | None = None) -> pa.Table:
+                  epochs: int = 200, seed: int | None = None, train_times=None,
+                  eval_times=None) -> pa.Table:
+    """Accuracy rows of one (dataset, split, epochs, seed); times NULL unless given."""
     arch_ids = np.asarray(arch_ids, dtype=np.int64)
     n = arch_ids.size
+
+    def times(values) -> pa.Array:
+        return pa.array([None] * n if values is None else np.asarray(values, np.float64),
+                        pa.float64())
+
     return pa.table({
         "space": [space] * n, "arch_id": arch_ids, "dataset": [dataset] * n,
         "split": [split] * n, "epochs": pa.array([epochs] * n, pa.int32()),
         "seed": pa.array([seed] * n, pa.int64()),
         "accuracy": np.asarray(accuracies, dtype=np.float64),
-        "train_time_s": pa.array([None] * n, pa.float64()), "source": ["test"] * n,
+        "train_time_s": times(train_times), "eval_time_s": times(eval_times),
+        "source": ["test"] * n,
     })
 
 
-def arch_part(space: str, arch_ids) -> pa.Table:
+def arch_part(space: str, arch_ids, arch_strs=None) -> pa.Table:
     arch_ids = np.asarray(arch_ids, dtype=np.int64)
     n = arch_ids.size
     return pa.table({
-        "space": [space] * n, "arch_id": arch_ids, "arch_str": [f"arch-{i}" for i in arch_ids],
+        "space": [space] * n, "arch_id": arch_ids,
+        "arch_str": [f"arch-{i}" for i in arch_ids] if arch_strs is None else list(arch_strs),
         "encoding": pa.array([None] * n, pa.string()), "params": np.ones(n),
         "flops": np.ones(n), "source": ["test"] * n,
     })
