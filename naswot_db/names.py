@@ -91,6 +91,13 @@ def spaces_sharing_ground_truth(space: str) -> tuple[str, ...]:
                      if owner == space and name != space))
 
 
+def ground_truth_space_sql(column: str) -> str:
+    """SQL for :func:`ground_truth_space` of a space column (views join on it)."""
+    cases = " ".join(f"WHEN '{name}' THEN '{owner}'" for name, owner in _FIXED_SPACES.items()
+                     if name != owner)
+    return f"CASE {column} {cases} ELSE {column} END"
+
+
 def canonical_ingest_space(name: str) -> str:
     """The space an ingest writes: ``nds`` (every NDS file) or a space owning ground truth."""
     return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)

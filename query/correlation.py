@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space_sql
+
 from . import stats
 from .errors import QueryError
-from .selection import SCORE_NAME, Source, open_source, require_any_scores, require_scores
+from .selection import Source, open_source, require_any_scores, require_scores
 from .shipped import score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
@@ -33,11 +35,11 @@ _ORDER_COLUMNS = [f"s.{name}" for name in GROUP_COLUMNS[:6]] + ["t.target_order"
 
 
 def _scores_sql(replicate: str) -> str:
-    """The score rows a study reads, one per arch and group (``?``: as_reference, dataset
+    """The score rows a study reads, one per arch and group (``?``: as_reference, score, dataset
     filter twice)."""
     value = ("CASE WHEN ? AND reference_raises THEN 'NaN'::DOUBLE "
              "ELSE coalesce(value, 'NaN'::DOUBLE) END")
-    where = f"score = '{SCORE_NAME}' AND (? IS NULL OR dataset = ?)"
+    where = "score = ? AND (? IS NULL OR dataset = ?)"
     if replicate == EACH_REPLICATE:
         return (f"SELECT space, dataset, config_id, batch_size, init_seed, batch_seed, arch_id, "
                 f"{value} AS value, 1 AS replicates FROM scores WHERE {where}")
@@ -57,7 +59,8 @@ def _targets_sql(targets: dict[str, list[Target]]) -> tuple[str, list]:
 
 
 def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str | None = None,
-                replicate: str = EACH_REPLICATE, as_reference: bool = False) -> pa.Table:
+                replicate: str = EACH_REPLICATE, as_reference: bool = False,
+                score: str = DEFAULT_SCORE) -> pa.Table:
     """Every (score, label) pair of the study, sorted by group (targets in the order given)
     then arch id, with ``group`` numbering the groups; NaN label where the arch has none."""
     if replicate not in (EACH_REPLICATE, MEAN_REPLICATE):
@@ -70,11 +73,12 @@ def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str |
            f"coalesce(g.accuracy, 'NaN'::DOUBLE) AS accuracy, "
            f"dense_rank() OVER (ORDER BY {order}) AS \"group\" "
            f"FROM s JOIN {target_table} USING (space) "
-           f"LEFT JOIN {LABELS_VIEW} AS g ON g.space = s.space AND g.arch_id = s.arch_id "
+           f"LEFT JOIN {LABELS_VIEW} AS g ON g.space = {ground_truth_space_sql('s.space')} "
+           f"AND g.arch_id = s.arch_id "
            f"AND g.dataset = t.acc_dataset AND g.split = t.acc_split "
            f"AND g.epochs = t.acc_epochs "
            f"ORDER BY \"group\", s.arch_id")
-    params = [as_reference, dataset, dataset] + target_params
+    params = [as_reference, score, dataset, dataset] + target_params
     return source.connection.sql(sql, params=params).to_arrow_table()
 
 
@@ -96,15 +100,15 @@ def _group_statistics(ids: np.ndarray, values: np.ndarray, labels: np.ndarray,
 
 def _study_targets(source: Source, space: str | None, dataset: str | None,
                    targets: Sequence[str] | None, epochs: int | None,
-                   label: str) -> dict[str, list[Target]]:
+                   label: str, score: str) -> dict[str, list[Target]]:
     if space is not None:
-        require_scores(source, space, dataset)
+        require_scores(source, space, dataset, score)
         spaces = [space]
     else:
         require_any_scores(source)
         spaces = [row[0] for row in source.connection.execute(
             "SELECT DISTINCT space FROM scores WHERE score = ? AND (? IS NULL OR dataset = ?) "
-            "ORDER BY space", [SCORE_NAME, dataset, dataset]).fetchall()]
+            "ORDER BY space", [score, dataset, dataset]).fetchall()]
         if not spaces:
             raise QueryError(f"no scores on dataset {dataset!r} under {source.root}")
     return {name: resolve_targets(source.connection, name, targets, epochs, label)
@@ -115,7 +119,7 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
                  dataset: str | None = None, targets: Sequence[str] | None = None,
                  epochs: int | None = None, replicate: str = EACH_REPLICATE,
                  top_k: Sequence[float] = (1, 5, 10), as_reference: bool = False,
-                 label: str = "mean",
+                 label: str = "mean", score: str = DEFAULT_SCORE,
                  connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Correlation of score and accuracy per space, dataset, configuration, replicate, target.
 
@@ -123,11 +127,13 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     (per space).  ``replicate``: ``"each"`` (one row per (init_seed, batch_seed)) or
     ``"mean"``.  ``as_reference``: networks the reference raises on count as NaN, as in its
     score_networks.py.  ``label``: ``"mean"`` over training seeds or ``"max"`` (NASWOT's NB101
-    ground truth).
+    ground truth).  ``score``: which stored score (``naswot``, ``jacov``).
     """
+    space = None if space is None else canonical_space(space)
+    score = canonical_score(score)
     with open_source(root, connection) as source:
-        study_targets = _study_targets(source, space, dataset, targets, epochs, label)
-        pairs = paired_rows(source, study_targets, dataset, replicate, as_reference)
+        study_targets = _study_targets(source, space, dataset, targets, epochs, label, score)
+        pairs = paired_rows(source, study_targets, dataset, replicate, as_reference, score)
         origins = {name: score_origin(source.root, name) for name in study_targets}
     columns = {name: pairs.column(name).to_numpy()
                for name in ("group", "arch_id", "value", "accuracy", "replicates")}
@@ -136,7 +142,7 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     rows = []
     for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
         part = slice(start, stop)
-        rows.append({**key, "origin": origins[key["space"]],
+        rows.append({**key, "score": score, "origin": origins[key["space"]],
                      "replicates": int(columns["replicates"][part].max()),
                      **_group_statistics(columns["arch_id"][part], columns["value"][part],
                                          columns["accuracy"][part], top_k)})

@@ -13,6 +13,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
+from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space
+
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
@@ -50,20 +52,22 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
                  dataset: str = "cifar10", target: str | None = None,
                  replicate: Replicate = MEAN_REPLICATE, config_id: str | None = None,
                  batch_size: int | None = None, as_reference: bool = False,
-                 label: str = "mean",
+                 label: str = "mean", score: str = DEFAULT_SCORE,
                  connection: duckdb.DuckDBPyConnection | None = None) -> Path:
     """Score vs accuracy of every usable arch, coloured by point density, tau-b in the title.
 
     ``target``: ``DATASET:SPLIT[@EPOCHS]`` (default: the space's first default target);
-    ``replicate``: ``"mean"`` or ``(init_seed, batch_seed)``.
+    ``replicate``: ``"mean"`` or ``(init_seed, batch_seed)``; ``score``: which stored score.
     """
     output = _check_output(Path(output))
     policy = MEAN_REPLICATE if replicate == MEAN_REPLICATE else EACH_REPLICATE
+    space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
-        config = choose_config(source, space, dataset, config_id, batch_size)
+        config = choose_config(source, space, dataset, config_id, batch_size, score)
         chosen = resolve_targets(source.connection, space, [target] if target else None,
                                  label=label)[0]
-        pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference).to_pandas()
+        pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference,
+                            score).to_pandas()
         shipped = score_origin(source.root, space) == SHIPPED
     pairs = pairs[(pairs["config_id"] == config.config_id)
                   & (pairs["batch_size"] == config.batch_size)]
@@ -88,7 +92,7 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         figure.colorbar(points, ax=axes, label="points per cell")
     which = "mean over replicates" if policy == MEAN_REPLICATE else \
         f"init {replicate[0]}, batch {replicate[1]}"
-    axes.set_xlabel(f"NASWOT score ({dataset}, batch {config.batch_size}, {which})")
+    axes.set_xlabel(f"{score} score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
     origin = "shipped " if shipped else ""
     axes.set_title(f"{space}, {origin}{dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"

@@ -25,8 +25,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
+
 from .errors import QueryError
-from .selection import SCORE_NAME, ScoreConfig, Source, choose_config, fetch_columns, open_source
+from .selection import ScoreConfig, Source, choose_config, fetch_columns, open_source
 from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
@@ -73,7 +75,7 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
         "CASE WHEN ? AND reference_raises THEN 0.0 ELSE coalesce(value, 'NaN'::DOUBLE) END "
         "AS value FROM scores WHERE space = ? AND dataset = ? AND score = ? "
         "AND config_id = ? AND batch_size = ?"),
-        [as_reference, space, dataset, SCORE_NAME, config.config_id, config.batch_size])
+        [as_reference, space, dataset, config.score, config.config_id, config.batch_size])
     arch_ids, arch_rows = np.unique(scores["arch_id"], return_inverse=True)
     pairs = np.stack([scores["init_seed"], scores["batch_seed"]], axis=1)
     replicate_pairs, replicate_cols = np.unique(pairs, axis=0, return_inverse=True)
@@ -88,7 +90,7 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
     labels = fetch_columns(source, (
         f"SELECT a.arch_id, t.target, a.accuracy FROM {LABELS_VIEW} AS a JOIN {target_table} "
         "USING (dataset, split, epochs) WHERE a.space = ?"),
-        target_params + [space])
+        target_params + [ground_truth_space(space)])
     accuracies = np.full((arch_ids.size, len(targets)), np.nan)
     rows = np.searchsorted(arch_ids, labels["arch_id"])
     scored = (rows < arch_ids.size) & (arch_ids[np.minimum(rows, arch_ids.size - 1)]
@@ -284,6 +286,7 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
                     targets: Sequence[str] | None = None, epochs: int | None = None,
                     config_id: str | None = None, batch_size: int | None = None,
                     as_reference: bool = False, label: str = "mean",
+                    score: str = DEFAULT_SCORE,
                     connection: duckdb.DuckDBPyConnection | None = None) -> SearchResult:
     """Simulated NASWOT search on ``space`` with scores of ``dataset`` for every N in ``n``.
 
@@ -291,10 +294,12 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
     over the arch's stored replicates) or ``(init_seed, batch_seed)``.  ``targets``: None (the
     space's default), ``["all"]`` or ``["DATASET:SPLIT[@EPOCHS]", ...]``.  ``as_reference``:
     networks the reference raises on score 0.0, as in its search.py.  ``label``: ``"mean"``
-    over training seeds or ``"max"`` (NASWOT's NB101 ground truth).
+    over training seeds or ``"max"`` (NASWOT's NB101 ground truth).  ``score``: which stored
+    score ranks the draws (``naswot``, ``jacov``).
     """
+    space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
-        config = choose_config(source, space, dataset, config_id, batch_size)
+        config = choose_config(source, space, dataset, config_id, batch_size, score)
         chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
         tables = load_search_tables(source, space, dataset, chosen_targets, config, as_reference)
     return search_tables(tables, list(n), runs, replace, seed, replicate)

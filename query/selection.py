@@ -14,11 +14,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from naswot_db.names import DEFAULT_SCORE
+
 from .connection import connect, resolve_root
 from .errors import QueryError
-
-SCORE_NAME = "naswot"
-
 
 @dataclass(frozen=True)
 class Source:
@@ -50,8 +49,11 @@ def fetch_columns(source: Source, sql: str, params: list | None = None) -> dict[
     return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
-def build_hint(source: Source, space: str, dataset: str) -> str:
-    return f"`naswot-db build --space {space} --dataset {dataset} --root {source.root}`"
+def build_hint(source: Source, space: str, dataset: str, score: str = DEFAULT_SCORE) -> str:
+    """The build command that makes the missing scores, exactly as it can be run."""
+    score_flag = "" if score == DEFAULT_SCORE else f" --score {score}"
+    return (f"`naswot-db build --space {space} --dataset {dataset}{score_flag} "
+            f"--root {source.root}`")
 
 
 def _known_space_datasets(space: str, root: Path) -> tuple[str, ...] | None:
@@ -65,11 +67,13 @@ def _known_space_datasets(space: str, root: Path) -> tuple[str, ...] | None:
         return None
 
 
-def require_scores(source: Source, space: str, dataset: str | None) -> None:
-    """Raise a :class:`QueryError` naming the fix unless ``space`` (and ``dataset``) has scores."""
+def require_scores(source: Source, space: str, dataset: str | None,
+                   score: str = DEFAULT_SCORE) -> None:
+    """Raise a :class:`QueryError` naming the fix unless ``space`` (and ``dataset``) has
+    ``score`` scores."""
     stored = {row[0] for row in source.connection.execute(
         "SELECT DISTINCT dataset FROM scores WHERE space = ? AND score = ?",
-        [space, SCORE_NAME]).fetchall()}
+        [space, score]).fetchall()}
     if stored and (dataset is None or dataset in stored):
         return
     spaces_with_data = {row[0] for row in source.connection.execute(
@@ -85,8 +89,8 @@ def require_scores(source: Source, space: str, dataset: str | None) -> None:
                          f"datasets: {', '.join(registered)}")
     shown = dataset or (registered[0] if registered else "DATASET")
     which = f"space {space!r} and dataset {dataset!r}" if dataset else f"space {space!r}"
-    raise QueryError(f"no scores for {which} under {source.root} yet; build them with "
-                     f"{build_hint(source, space, shown)}")
+    raise QueryError(f"no {score} scores for {which} under {source.root} yet; build them with "
+                     f"{build_hint(source, space, shown, score)}")
 
 
 def require_any_scores(source: Source) -> None:
@@ -102,19 +106,21 @@ class ScoreConfig:
 
     config_id: str
     batch_size: int
+    score: str = DEFAULT_SCORE
 
 
 def choose_config(source: Source, space: str, dataset: str, config_id: str | None = None,
-                  batch_size: int | None = None) -> ScoreConfig:
-    """The single (config_id, batch_size) matching the filters; several: ask the user to pick."""
-    require_scores(source, space, dataset)
+                  batch_size: int | None = None, score: str = DEFAULT_SCORE) -> ScoreConfig:
+    """The single (config_id, batch_size) of ``score`` matching the filters; several: ask the
+    user to pick."""
+    require_scores(source, space, dataset, score)
     rows = source.connection.execute(
         "SELECT config_id, batch_size, count(*) FROM scores WHERE space = ? AND dataset = ? "
         "AND score = ? AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?) "
         "GROUP BY ALL ORDER BY ALL",
-        [space, dataset, SCORE_NAME, config_id, config_id, batch_size, batch_size]).fetchall()
+        [space, dataset, score, config_id, config_id, batch_size, batch_size]).fetchall()
     if len(rows) == 1:
-        return ScoreConfig(rows[0][0], rows[0][1])
+        return ScoreConfig(rows[0][0], rows[0][1], score)
     if not rows:
         raise QueryError(f"no scores for space {space!r}, dataset {dataset!r} with config_id "
                          f"{config_id!r} and batch size {batch_size!r}")

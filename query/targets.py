@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from naswot_db.names import ground_truth_space
+
 from .errors import QueryError
 
 
@@ -65,10 +67,10 @@ def _label(space: str, dataset: str, split: str, epochs: int, budgets: int) -> s
 
 
 def available_targets(connection, space: str) -> list[Target]:
-    """Every ground-truth column ``naswot_labels`` holds for ``space``."""
+    """Every ground-truth column ``naswot_labels`` holds for ``space`` (nb101-original: NB101's)."""
     rows = connection.execute(
         f"SELECT DISTINCT dataset, split, epochs FROM {LABELS_VIEW} "
-        "WHERE space = ? ORDER BY dataset, split, epochs", [space]).fetchall()
+        "WHERE space = ? ORDER BY dataset, split, epochs", [ground_truth_space(space)]).fetchall()
     budgets = len({epochs for _, _, epochs in rows})
     return [Target(d, s, e, _label(space, d, s, e, budgets)) for d, s, e in rows]
 

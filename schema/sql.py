@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from naswot_db.names import ground_truth_space_sql
+
 from .tables import PARTITION_COLUMN, TABLES, Table
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-# scores joined with each architecture's description and every ground-truth value it has.
+# scores joined with each architecture's description and every ground-truth value it has
+# (nb101-original scores join NB101's archs and accuracies).
 SCORED_VIEW = """
 CREATE OR REPLACE VIEW scored AS
 SELECT s.*,
@@ -18,9 +21,9 @@ SELECT s.*,
        g.dataset AS acc_dataset, g.split AS acc_split, g.epochs AS acc_epochs,
        g.seed AS acc_seed, g.accuracy, g.train_time_s, g.eval_time_s
 FROM scores AS s
-LEFT JOIN archs AS a USING (space, arch_id)
-LEFT JOIN accuracies AS g USING (space, arch_id)
-"""
+LEFT JOIN archs AS a ON a.space = {truth} AND a.arch_id = s.arch_id
+LEFT JOIN accuracies AS g ON g.space = {truth} AND g.arch_id = s.arch_id
+""".format(truth=ground_truth_space_sql("s.space"))
 
 
 def _quote_path(path: Path) -> str:

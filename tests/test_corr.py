@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from query_tables import accuracy_part, score_part, write
 from scipy.stats import rankdata
 
+from naswot_db.names import UnknownNameError
 from naswot_db.cli import main
 from naswot_db.query import QueryError, connect, correlations, engine
 
-SPACE = "toy"
+SPACE = "nats-sss"
 ARCHS = np.arange(60)
 RAISES = {4, 9}
 REPLICATES = ((0, 0), (1, 0), (0, 2))
@@ -132,7 +133,7 @@ def test_target_filter_and_errors(root, tmp_path):
     assert set(table["target"]) == {"cifar100/x-test"}
     with pytest.raises(QueryError, match="no scores on dataset 'cifar100'"):
         correlations(tmp_path / "empty", dataset="cifar100")  # only the shipped NB201 cifar10
-    with pytest.raises(QueryError, match="unknown space 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown space 'nope'"):
         correlations(root, space="nope")
     with pytest.raises(QueryError, match="bad target 'cifar10'"):
         correlations(root, targets=["cifar10"])
@@ -143,7 +144,7 @@ SELECT dataset, init_seed, batch_seed, acc_dataset,
        kendall_tau(value, accuracy) AS kendall_tau, spearman(value, accuracy) AS spearman,
        pearson(value, accuracy) AS pearson, top_k_overlap(arch_id, value, accuracy, 5) AS top5,
        usable_pairs(value, accuracy) AS used
-FROM scored WHERE space = 'toy' GROUP BY ALL ORDER BY ALL
+FROM scored WHERE space = 'nats-sss' GROUP BY ALL ORDER BY ALL
 """
 
 

@@ -19,9 +19,9 @@ def root(tmp_path_factory):
     archs = np.arange(200)
     values = archs * 0.5
     values[[0, 3]] = [np.nan, -np.inf]
-    write(root, "scores", score_part("toy", archs, values), "toy")
-    write(root, "accuracies", accuracy_part("toy", archs, 40 + archs * 0.2, dataset="cifar10",
-                                            split="ori-test"), "toy")
+    write(root, "scores", score_part("nats-sss", archs, values), "nats-sss")
+    write(root, "accuracies", accuracy_part("nats-sss", archs, 40 + archs * 0.2, dataset="cifar10",
+                                            split="ori-test"), "nats-sss")
     return root
 
 
@@ -33,17 +33,17 @@ def test_point_density_counts_points_per_cell():
 
 def test_scatter_svg_carries_tau_and_counts(root, tmp_path):
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        path = scatter_plot(tmp_path / "scatter.svg", root, space="toy", replicate=(0, 0))
+        path = scatter_plot(tmp_path / "scatter.svg", root, space="nats-sss", replicate=(0, 0))
     text = path.read_text()
     assert text.startswith("<?xml") and "Kendall τ = 1.000" in text
     assert "198 archs, 2 excluded" in text
 
 
 def test_search_png_and_cli(root, tmp_path):
-    result = simulate_search(root, space="toy", n=(2, 8), runs=30, replicate="mean")
+    result = simulate_search(root, space="nats-sss", n=(2, 8), runs=30, replicate="mean")
     path = search_plot(result, tmp_path / "search.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    cli = CliRunner().invoke(main, ["plot", "search", "--root", str(root), "--space", "toy",
+    cli = CliRunner().invoke(main, ["plot", "search", "--root", str(root), "--space", "nats-sss",
                                     "--n", "2,8", "--runs", "30", "-o", str(tmp_path / "s.svg")])
     assert cli.exit_code == 0, cli.output
     assert (tmp_path / "s.svg").read_text().startswith("<?xml")

@@ -24,12 +24,12 @@ def _count(connection, sql: str) -> int:
 
 def test_shipped_ground_truth_fills_spaces_the_root_lacks(tmp_path):
     write(tmp_path, "scores", score_part("nb201", [0, 1, 2], [3.0, 1.0, 2.0]), "nb201")
-    write(tmp_path, "accuracies", accuracy_part("toy", [0], [50.0], dataset="cifar10",
-                                                split="ori-test"), "toy")
+    write(tmp_path, "accuracies", accuracy_part("nats-sss", [0], [50.0], dataset="cifar10",
+                                                split="ori-test"), "nats-sss")
     with connect(tmp_path) as connection:
         assert _count(connection, "SELECT count(*) FROM accuracies WHERE space = 'nb201'") \
             == SHIPPED_NB201_ROWS
-        assert _count(connection, "SELECT count(*) FROM accuracies WHERE space = 'toy'") == 1
+        assert _count(connection, "SELECT count(*) FROM accuracies WHERE space = 'nats-sss'") == 1
         assert _count(connection, "SELECT count(*) FROM archs WHERE space = 'nb201'") == 15625
         # scored: each score row joined with its arch and every ground-truth value
         joined = connection.sql("SELECT arch_id, value, arch_str, acc_dataset, acc_split, "
@@ -49,14 +49,14 @@ def test_an_ingest_into_the_root_replaces_the_shipped_rows(tmp_path):
 
 
 def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):
-    write(tmp_path, "scores", score_part("toy", [0, 1, 2], [3.0, -np.inf, np.nan]), "toy")
+    write(tmp_path, "scores", score_part("nats-sss", [0, 1, 2], [3.0, -np.inf, np.nan]), "nats-sss")
     sql_engine = engine(tmp_path)
     scores = sqlalchemy_metadata().tables["scores"]
     with sql_engine.connect() as connection:
         frame = pd.read_sql(sa.select(scores.c.arch_id, scores.c.status)
-                            .where(scores.c.space == "toy").order_by(scores.c.arch_id), connection)
+                            .where(scores.c.space == "nats-sss").order_by(scores.c.arch_id), connection)
         used = connection.execute(sa.text("SELECT usable_pairs(value, arch_id) FROM scores "
-                                                 "WHERE space = 'toy'")).scalar()
+                                                 "WHERE space = 'nats-sss'")).scalar()
     sql_engine.dispose()
     assert frame.to_dict("list") == {"arch_id": [0, 1, 2], "status": ["ok", "singular", "error"]}
     assert used == 1
@@ -68,8 +68,8 @@ def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):
     ("table", "arch_id  value\n-------  -----\n0        3\n1        1"),
 ])
 def test_sql_command_formats(tmp_path, fmt, expected):
-    write(tmp_path, "scores", score_part("toy", [0, 1], [3.0, 1.0]), "toy")
-    result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy' ORDER BY 1",
+    write(tmp_path, "scores", score_part("nats-sss", [0, 1], [3.0, 1.0]), "nats-sss")
+    result = CliRunner().invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'nats-sss' ORDER BY 1",
                                        "--root", str(tmp_path), "--format", fmt])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == expected
@@ -77,9 +77,9 @@ def test_sql_command_formats(tmp_path, fmt, expected):
 
 
 def test_sql_command_json_and_errors(tmp_path):
-    write(tmp_path, "scores", score_part("toy", [0], [np.nan]), "toy")
+    write(tmp_path, "scores", score_part("nats-sss", [0], [np.nan]), "nats-sss")
     runner = CliRunner()
-    result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'toy'", "--root",
+    result = runner.invoke(main, ["sql", "SELECT arch_id, value FROM scores WHERE space = 'nats-sss'", "--root",
                                   str(tmp_path), "--format", "json"])
     assert json.loads(result.stdout) == [{"arch_id": 0, "value": None}]
     failed = runner.invoke(main, ["sql", "SELECT * FROM nope", "--root", str(tmp_path)])

@@ -10,11 +10,12 @@ import pytest
 from click.testing import CliRunner
 from query_tables import accuracy_part, arch_part, score_part, write
 
+from naswot_db.names import UnknownNameError
 from naswot_db.cli import main
 from naswot_db.query import QueryError, simulate_search
 from naswot_db.schema import shipped_root
 
-SPACE = "toy"
+SPACE = "nats-sss"
 ARCHS = np.arange(40)
 # replicate -> archs that have it (a partial build for two of them)
 REPLICATES = {(0, 0): ARCHS, (1, 0): ARCHS[:30], (0, 1): ARCHS[:20]}
@@ -190,10 +191,10 @@ def test_draws_follow_the_documented_random_stream(root):
 def test_runs_with_only_non_finite_scores_are_counted_and_left_out(tmp_path):
     archs = np.arange(10)
     values = [np.nan, -np.inf, np.nan, -np.inf, np.nan, -np.inf, np.nan, -np.inf, 1.0, 2.0]
-    write(tmp_path, "scores", score_part("toy", archs, values), "toy")
-    write(tmp_path, "accuracies", accuracy_part("toy", archs, archs * 10.0, dataset="cifar10",
-                                                split="ori-test"), "toy")
-    result = simulate_search(tmp_path, space="toy", n=(2,), runs=400, seed=1, replicate=(0, 0))
+    write(tmp_path, "scores", score_part("nats-sss", archs, values), "nats-sss")
+    write(tmp_path, "accuracies", accuracy_part("nats-sss", archs, archs * 10.0, dataset="cifar10",
+                                                split="ori-test"), "nats-sss")
+    result = simulate_search(tmp_path, space="nats-sss", n=(2,), runs=400, seed=1, replicate=(0, 0))
     draws = result.draws[2].arch_ids
     all_bad = ~np.isin(draws, [8, 9]).any(axis=1)
     row = _row(result.table(), "naswot", 2)
@@ -250,18 +251,18 @@ def test_errors_are_one_clear_line(root, tmp_path):
         simulate_search(root, space=SPACE, n=(40,), replace=False)
     with pytest.raises(QueryError, match="stored replicates: 0,0 0,1 1,0"):
         simulate_search(root, space=SPACE, replicate=(5, 5))
-    with pytest.raises(QueryError, match="unknown space 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown space 'nope'"):
         simulate_search(root, space="nope")
-    with pytest.raises(QueryError, match="--space toy --dataset cifar100"):
+    with pytest.raises(QueryError, match="--space nats-sss --dataset cifar100"):
         simulate_search(root, space=SPACE, dataset="cifar100")
     with pytest.raises(QueryError, match="no accuracies for target 'cifar10:x-test'"):
         simulate_search(root, space=SPACE, targets=["cifar10:x-test"])
     other = tmp_path / "two-configs"
-    write(other, "scores", score_part("toy", [0, 1], [1.0, 2.0], config_id="a"), "toy")
-    write(other, "scores", score_part("toy", [0, 1], [1.0, 2.0], config_id="b"), "toy")
+    write(other, "scores", score_part("nats-sss", [0, 1], [1.0, 2.0], config_id="a"), "nats-sss")
+    write(other, "scores", score_part("nats-sss", [0, 1], [1.0, 2.0], config_id="b"), "nats-sss")
     with pytest.raises(QueryError, match="several score configurations; choose one: "
                                          "--config-id a --batch-size 16"):
-        simulate_search(other, space="toy")
+        simulate_search(other, space="nats-sss")
 
 
 def test_cli_search_formats_and_errors(root):

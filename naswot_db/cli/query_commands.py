@@ -7,23 +7,28 @@ commands do not pay for DuckDB, SciPy and matplotlib.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-_FORMATS = ("table", "csv", "json", "markdown")
+from naswot_db.errors import NaswotDbError
+
+from .options import (
+    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, format_option,
+    replicate_option, root_option, score_option, space_option,
+)
+
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
 _READS_SCORES = re.compile(r"\bscor(es|ed)\b", re.IGNORECASE)
 
 
-def _int_list(_ctx, _param, text: str) -> list[int]:
+def _sample_sizes(_ctx, _param, text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers") from None
-    if not values:
-        raise click.BadParameter("give at least one value")
+        raise NaswotDbError(f"--n {text!r} is not a comma-separated list of integers") from None
+    if not values or min(values) < 1:
+        raise NaswotDbError(f"--n {text!r}: give sample sizes >= 1, e.g. 10,100,1000")
     return values
 
 
@@ -31,35 +36,12 @@ def _float_list(_ctx, _param, text: str) -> list[float]:
     try:
         values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers") from None
-    if not all(0 < value <= 100 for value in values):
-        raise click.BadParameter(f"{text!r}: percentages must be in (0, 100]")
+        raise NaswotDbError(f"--top-k {text!r} is not a comma-separated list of numbers") from None
+    if not values or not all(0 < value <= 100 for value in values):
+        raise NaswotDbError(f"--top-k {text!r}: percentages must be in (0, 100]")
     return values
 
 
-def _replicate(_ctx, _param, text: str):
-    """``random``, ``mean`` or ``INIT,BATCH`` (a fixed init_seed/batch_seed pair)."""
-    if text in ("random", "mean"):
-        return text
-    try:
-        init_seed, batch_seed = (int(part) for part in text.split(","))
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: use random, mean or INIT_SEED,BATCH_SEED") from None
-    return init_seed, batch_seed
-
-
-def _options(*decorators: Callable) -> Callable:
-    def apply(function: Callable) -> Callable:
-        for decorator in reversed(decorators):
-            function = decorator(function)
-        return function
-    return apply
-
-
-_root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
-_format = click.option("--format", "fmt", type=click.Choice(_FORMATS), default="table",
-                       show_default=True, help="Output format.")
 _targets = click.option("--target", "targets", multiple=True, metavar="DATASET:SPLIT[@EPOCHS]",
                         help="Accuracy target (repeatable), or 'all' [default: NB201's six "
                              "paper columns; other spaces every column at its largest budget].")
@@ -72,24 +54,26 @@ _label = click.option("--label", type=click.Choice(["mean", "max"]), default="me
                       show_default=True,
                       help="Per-arch accuracy: mean over training seeds, or the best seed "
                            "(NASWOT's NB101 ground truth).")
-_config = _options(
+_config = combine(
     click.option("--config-id", default=None, help="Score configuration, when several exist."),
-    click.option("--batch-size", type=int, default=None,
+    click.option("--batch-size", type=click.IntRange(min=1), default=None,
                  help="Scoring batch size, when several exist."))
+_scores_dataset = click.option("--dataset", default="cifar10", show_default=True,
+                               help="Dataset the scores were computed on.")
 
-_search_options = _options(
-    _root,
-    click.option("--space", default="nb201", show_default=True),
-    click.option("--dataset", default="cifar10", show_default=True,
-                 help="Dataset the scores were computed on."),
+_search_options = combine(
+    root_option,
+    space_option(default="nb201"),
+    score_option,
+    _scores_dataset,
     click.option("--n", "n_values", default="10,100,1000", show_default=True,
-                 callback=_int_list, help="Archs scored per search, comma-separated."),
-    click.option("--runs", default=500, show_default=True, type=int),
+                 callback=_sample_sizes, help="Archs scored per search, comma-separated."),
+    click.option("--runs", default=500, show_default=True, type=click.IntRange(min=1)),
     click.option("--replace/--no-replace", default=True, show_default=True,
                  help="Draw with replacement (as the reference does) or without."),
-    click.option("--seed", default=0, show_default=True, type=int, help="RNG seed."),
-    click.option("--replicate", default="random", show_default=True, callback=_replicate,
-                 help="Score replicate per draw: random, mean, or INIT_SEED,BATCH_SEED."),
+    click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+                 help="RNG seed."),
+    replicate_option(REPLICATE_RANDOM, REPLICATE_RANDOM, REPLICATE_MEAN, REPLICATE_PAIR),
     _targets, _epochs, _label, _config, _as_reference)
 
 
@@ -105,20 +89,21 @@ def _resolved_root(root: Path | None) -> Path:
     return resolved
 
 
-def _run_search(root, space, dataset, n_values, runs, replace, seed, replicate, targets,
+def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
                 epochs, label, config_id, batch_size, as_reference):
     from naswot_db.query import simulate_search
 
-    return simulate_search(_resolved_root(root), space=space, dataset=dataset, n=n_values, runs=runs,
-                           replace=replace, seed=seed, replicate=replicate,
+    return simulate_search(_resolved_root(root), space=space, dataset=dataset, n=n_values,
+                           runs=runs, replace=replace, seed=seed, replicate=replicate,
                            targets=list(targets) or None, epochs=epochs, config_id=config_id,
-                           batch_size=batch_size, as_reference=as_reference, label=label)
+                           batch_size=batch_size, as_reference=as_reference, label=label,
+                           score=score)
 
 
 @click.command()
 @click.argument("query")
-@_root
-@_format
+@root_option
+@format_option
 def sql(query: str, root: Path | None, fmt: str) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
     from naswot_db.query.connection import run_sql
@@ -136,7 +121,7 @@ def sql(query: str, root: Path | None, fmt: str) -> None:
 
 @click.command()
 @_search_options
-@_format
+@format_option
 def search(fmt: str, **options) -> None:
     """Simulated NASWOT search: accuracy of the best-scored of N archs, over many runs.
 
@@ -157,27 +142,27 @@ def search(fmt: str, **options) -> None:
 
 
 @click.command()
-@_root
-@click.option("--space", default=None, help="Only this space [default: every scored space].")
+@root_option
+@space_option(help_text="Only this space [default: every scored space].")
+@score_option
 @click.option("--dataset", default=None, help="Only scores on this dataset.")
 @_targets
 @_epochs
-@click.option("--replicate", type=click.Choice(["each", "mean"]), default="each",
-              show_default=True, help="One row per init/batch seed pair, or their mean score.")
+@replicate_option(REPLICATE_EACH, REPLICATE_EACH, REPLICATE_MEAN)
 @click.option("--top-k", default="1,5,10", show_default=True, callback=_float_list,
               help="Top-k%% overlaps to report, comma-separated percentages.")
 @_label
 @_as_reference
-@_format
-def corr(root, space, dataset, targets, epochs, replicate, top_k, label, as_reference,
+@format_option
+def corr(root, space, score, dataset, targets, epochs, replicate, top_k, label, as_reference,
          fmt) -> None:
     """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy."""
     from naswot_db.query import correlations
     from naswot_db.query.formatting import render
 
-    frame = correlations(_resolved_root(root), space=space, dataset=dataset, targets=list(targets) or None,
-                         epochs=epochs, replicate=replicate, top_k=top_k,
-                         as_reference=as_reference, label=label)
+    frame = correlations(_resolved_root(root), space=space, dataset=dataset,
+                         targets=list(targets) or None, epochs=epochs, replicate=replicate,
+                         top_k=top_k, as_reference=as_reference, label=label, score=score)
     click.echo(render(frame, fmt))
 
 
@@ -191,28 +176,25 @@ _output = click.option("--output", "-o", required=True, type=click.Path(path_typ
 
 
 @plot.command("scatter")
-@_root
-@click.option("--space", default="nb201", show_default=True)
-@click.option("--dataset", default="cifar10", show_default=True,
-              help="Dataset the scores were computed on.")
+@root_option
+@space_option(default="nb201")
+@score_option
+@_scores_dataset
 @click.option("--target", default=None, metavar="DATASET:SPLIT[@EPOCHS]",
               help="Accuracy on the y axis [default: the space's first default target].")
-@click.option("--replicate", default="mean", show_default=True, callback=_replicate,
-              help="mean, or INIT_SEED,BATCH_SEED.")
+@replicate_option(REPLICATE_MEAN, REPLICATE_MEAN, REPLICATE_PAIR)
 @_label
 @_config
 @_as_reference
 @_output
-def plot_scatter(output, root, space, dataset, target, replicate, label, config_id, batch_size,
-                 as_reference) -> None:
+def plot_scatter(output, root, space, score, dataset, target, replicate, label, config_id,
+                 batch_size, as_reference) -> None:
     """Score vs accuracy, coloured by point density, Kendall tau in the title."""
-    from naswot_db.query import QueryError, scatter_plot
+    from naswot_db.query import scatter_plot
 
-    if replicate == "random":
-        raise QueryError("a scatter plot needs --replicate mean or INIT_SEED,BATCH_SEED")
     path = scatter_plot(output, _resolved_root(root), space=space, dataset=dataset, target=target,
                         replicate=replicate, config_id=config_id, batch_size=batch_size,
-                        as_reference=as_reference, label=label)
+                        as_reference=as_reference, label=label, score=score)
     click.echo(f"wrote {path}")
 
 
