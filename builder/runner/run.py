@@ -24,7 +24,9 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
-from naswot_db.schema import SCORES, check_root, part_files, prepare_root, write_part
+from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
+from naswot_db.schema.locks import exclusive
+from naswot_db.schema.storage import partition_dir, remove_stale_temps
 
 from .config import PRECISIONS, BuildConfig, BuildError, config_id
 from .provenance import runs_row, utc_now
@@ -141,6 +143,21 @@ def run_build(config: BuildConfig) -> BuildSummary:
                for seed in config.batch_seeds}
     cfg_id = config_id(config, scorer.settings(), space.model_config(),
                        _data_identity(dataset, data_root, config.split))
+    prepare_root(config.root)
+    shard = f" shard {config.shard}" if config.shard else ""
+    with exclusive(config.root, f"build-{space.name}-{cfg_id}{shard.replace('/', '-of-')}",
+                   f"a build of {space.name} on {dataset.name} (config {cfg_id}{shard})"):
+        for directory in (partition_dir(config.root, SCORES, space.name),
+                          partition_dir(config.root, RUNS, None)):
+            remove_stale_temps(directory)  # what a killed build of this root left behind
+        return _score_missing(config, scorer, space, dataset, device, arch_ids, batches,
+                              cfg_id, start)
+
+
+def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: torch.device,
+                   arch_ids: np.ndarray, batches: dict, cfg_id: str,
+                   start: float) -> BuildSummary:
+    """Score the (arch, seed) pairs the root lacks; the caller holds the build lock."""
     done = stored_pairs(config.root, space.name, scorer.name, dataset.name, config.batch_size,
                         cfg_id)
     pending = {pair: ~np.isin(arch_ids, done.get(pair, np.empty(0, np.int64)))
@@ -149,8 +166,6 @@ def run_build(config: BuildConfig) -> BuildSummary:
     for mask in pending.values():
         todo |= mask
     skipped = len(arch_ids) * len(pending) - int(sum(m.sum() for m in pending.values()))
-
-    prepare_root(config.root)
     run_id = f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = utc_now()
     fingerprints = {seed: batch.fingerprint for seed, batch in batches.items()}

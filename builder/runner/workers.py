@@ -3,13 +3,15 @@
 Small convolutions scale poorly over threads, so on a CPU N single-thread processes score
 more archs per second than one process with N threads.  Workers take archs one at a time from
 a shared counter, so none sits idle while another still has a queue of slow archs; each writes
-its own parts; progress comes back through a queue.
+its own parts; progress comes back through a queue.  A worker dies with the build process
+(:mod:`.parent_death`), so no orphan keeps writing after a ``kill``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import queue
 from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
@@ -18,6 +20,7 @@ import numpy as np
 import torch
 
 from .config import BuildError
+from .parent_death import die_with_parent
 from .scoring_loop import ScoringJob, run_scoring_job
 
 _DONE = "done"
@@ -35,7 +38,8 @@ def claimed_positions(positions: np.ndarray, next_index: Synchronized) -> Iterat
 
 
 def _worker(job: ScoringJob, threads: int, next_index: Synchronized,
-            messages: mp.Queue) -> None:
+            messages: mp.Queue, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     torch.set_num_threads(threads)
     written, errors = run_scoring_job(job, lambda: messages.put(1),
                                       claimed_positions(job.positions, next_index))
@@ -51,8 +55,8 @@ def run_in_workers(job: ScoringJob, workers: int, on_arch) -> tuple[int, int]:
     processes = []
     for index in range(workers):
         part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}")
-        process = context.Process(target=_worker, args=(part, threads, next_index, messages),
-                                  daemon=True)
+        process = context.Process(target=_worker, daemon=True,
+                                  args=(part, threads, next_index, messages, os.getpid()))
         process.start()
         processes.append(process)
     written = errors = finished = 0
