@@ -4,7 +4,9 @@ Writes an NB201-sized score table (15,625 archs x 3 replicates, searched against
 NB201 accuracies) and an NB101-sized one (423,624 archs, one replicate, one label) into a
 temporary root, then prints: loading time, 500 runs at N = 10, 100, 1000 for each replicate
 policy (target: under 0.1 s each), and a full-table correlation over 423,624 rows (target:
-under 1 s).  Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
+under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (tests/search_tables.py):
+500 REA and 500 random-search runs at the 12,000 s budget (target: REA under 1 s) and 50 AREA
+runs (target: under 0.2 s), loading excluded.  Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from query_tables import accuracy_part, score_part, write  # noqa: E402
+from search_tables import write_space  # noqa: E402
 
 from naswot_db.query import connect, correlations  # noqa: E402
 from naswot_db.query.search import load_search_tables, search_tables  # noqa: E402
+from naswot_db.query.searches import BudgetOptions, run_budget_search  # noqa: E402
+from naswot_db.query.searches.mutations import mutation_for  # noqa: E402
+from naswot_db.query.searches.simulate import load_score_lookup, load_tables  # noqa: E402
 from naswot_db.query.selection import choose_config, open_source  # noqa: E402
 from naswot_db.query.targets import resolve_targets  # noqa: E402
 
@@ -82,6 +88,30 @@ def main() -> None:
         print(f"correlation (tau-b, Spearman, Pearson, top-k) over {NB101_ARCHS:,} rows, "
               f"end to end from the views: {seconds:.3f} s")
         connection.close()
+    _budgeted_searches()
+
+
+def _budgeted_searches() -> None:
+    """REA, AREA and random search at the paper's budget, runs and settings."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for space in ("nb201", "nats-sss"):
+            write_space(root, space)
+        with open_source(root) as source:
+            for space in ("nb201", "nats-sss"):
+                tables = load_tables(source, space, None, None, None, "mean")
+                scores = load_score_lookup(source, tables, "cifar10", "random", None, None,
+                                           False)
+                mutation = mutation_for(tables)
+                for method, runs in (("rea", RUNS), ("random", RUNS), ("area", 50)):
+                    def search():
+                        return run_budget_search(tables, method, runs, BudgetOptions(), scores,
+                                                 "random", mutation)
+
+                    result, seconds = search(), _best_of(3, search)
+                    print(f"{space} {method:>6}: {runs} runs at 12,000 s "
+                          f"({result.evaluations.mean():.0f} trainings each): "
+                          f"{seconds * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ..selection import Source, build_hint, choose_config, open_source
 from ..targets import resolve_targets
 from .area import ScoreLookup, run_area
 from .ground_truth import EvaluationTables, load_evaluation_tables, parse_fitness
-from .mutations import mutation_for
+from .mutations import DigitMutation, mutation_for
 from .random_budget import run_random
 from .rea import run_rea
 from .result import BUDGETED_METHODS, BudgetSearchResult, SearchSettings
@@ -53,8 +53,12 @@ class BudgetOptions:
 
 def run_budget_search(tables: EvaluationTables, method: str, runs: int,
                       options: BudgetOptions, scores: ScoreLookup | None = None,
-                      replicate: Replicate | None = None) -> BudgetSearchResult:
-    """Run ``method`` on loaded tables (the part the speed benchmark times)."""
+                      replicate: Replicate | None = None,
+                      mutation: DigitMutation | None = None) -> BudgetSearchResult:
+    """Run ``method`` on loaded tables (the part the speed benchmark times).
+
+    ``mutation``: :func:`mutation_for` of ``tables``, built once when running many searches.
+    """
     if method not in BUDGETED_METHODS:
         raise QueryError(f"unknown budgeted method {method!r}; choose from "
                          f"{', '.join(BUDGETED_METHODS)}")
@@ -70,15 +74,16 @@ def run_budget_search(tables: EvaluationTables, method: str, runs: int,
                               replicate if method == "area" else None)
     if method == "random":
         histories = run_random(tables, runs, options.seed, options.budget_s)
-    elif method == "rea":
-        histories = run_rea(tables, mutation_for(tables), runs, options.seed, options.budget_s,
+        return BudgetSearchResult.from_histories(tables, settings, histories)
+    mutation = mutation or mutation_for(tables)
+    if method == "rea":
+        histories = run_rea(tables, mutation, runs, options.seed, options.budget_s,
                             options.population, options.sample_size)
     else:
         if scores is None:
             raise QueryError("AREA needs stored scores")
-        histories = run_area(tables, mutation_for(tables), scores, runs, options.seed,
-                             options.budget_s, options.population, options.sample_size,
-                             options.init_sample)
+        histories = run_area(tables, mutation, scores, runs, options.seed, options.budget_s,
+                             options.population, options.sample_size, options.init_sample)
     return BudgetSearchResult.from_histories(tables, settings, histories)
 
 
