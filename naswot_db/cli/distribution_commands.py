@@ -1,0 +1,106 @@
+"""``naswot-db pack``, ``fetch`` and ``export``: the commands that move a database between labs
+and into other tools.  Only click is imported at load; none of them imports torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import root_option, score_option, space_option
+
+_FORMATS = ("naslib", "syne-tune", "csv", "parquet")
+
+
+def _resolved(root: Path | None) -> Path:
+    from naswot_db.schema import default_root
+
+    return root if root is not None else default_root()
+
+
+@click.command()
+@root_option
+@click.option("--space", "spaces", multiple=True,
+              help="Only this space (repeatable) [default: every space of the root].")
+@click.option("--score", default=None, help="Only this score [default: every score].")
+@click.option("--dataset", default=None, help="Only scores computed on this dataset.")
+@click.option("--config-id", default=None, help="Only scores of this configuration.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Archive file to write, e.g. nb201-naswot.tar.")
+def pack(root: Path | None, spaces: tuple[str, ...], score: str | None, dataset: str | None,
+         config_id: str | None, output: Path) -> None:
+    """Write the root (or the selected scores and their spaces' ground truth) as one archive.
+
+    Also writes ARCHIVE.sha256; publish both anywhere that serves files.
+    """
+    from naswot_db.distribution.pack import PackSelection, pack as pack_root
+
+    summary = pack_root(_resolved(root), output, PackSelection(spaces, score, dataset, config_id))
+    for entry in summary.files:
+        click.echo(f"{entry.path}: {entry.rows} rows")
+    click.echo(f"wrote {summary.archive} ({summary.size / 1e6:.2f} MB, sha256 {summary.sha256})")
+
+
+@click.command()
+@click.argument("source")
+@root_option
+@click.option("--sha256", default=None,
+              help="Expected sha256 of the whole archive (the publisher's ARCHIVE.sha256).")
+@click.option("--download-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where partial downloads are kept [default: the per-user cache folder].")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path | None,
+          quiet: bool) -> None:
+    """Verify the archive at SOURCE (http(s) URL or path) and merge it into the root.
+
+    A stopped download resumes when the same command is run again.
+    """
+    from naswot_db.distribution.fetch import fetch as fetch_archive
+
+    summary = fetch_archive(source, _resolved(root), sha256=sha256, download_dir=download_dir,
+                            progress=not quiet)
+    for part in summary.partitions:
+        where = f"{part.table}/{part.space}" if part.space else part.table
+        click.echo(f"{where}: {part.added} rows added, {part.already_stored} already stored")
+    for name, citation in summary.manifest.get("citations", {}).items():
+        click.echo(f"Please cite ({name}): {citation}", err=True)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), required=True,
+              help="naslib: zc_<space>.json; syne-tune: a blackbox folder; csv/parquet: the "
+                   "scored view, one file per space.")
+@root_option
+@space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
+                        "scored space for csv and parquet].")
+@score_option
+@click.option("--config-id", default=None, help="Score configuration, when several exist.")
+@click.option("--batch-size", type=int, default=None,
+              help="Scoring batch size, when several exist.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into.")
+def export(fmt: str, root: Path | None, space: str | None, score: str, config_id: str | None,
+           batch_size: int | None, output: Path) -> None:
+    """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
+    from naswot_db.query.selection import open_source
+
+    with open_source(root) as source:
+        if fmt in ("csv", "parquet"):
+            from naswot_db.distribution.exports.tables import export_tables
+
+            written = export_tables(source, output, fmt, space)
+        elif fmt == "naslib":
+            from naswot_db.distribution.exports.naslib import export_naslib
+
+            written = export_naslib(source, output, space or "nb201", score, config_id,
+                                    batch_size)
+        else:
+            from naswot_db.distribution.exports.syne_tune import export_syne_tune
+
+            written = export_syne_tune(source, output, space or "nb201", score, config_id,
+                                       batch_size)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+COMMANDS = (pack, fetch, export)

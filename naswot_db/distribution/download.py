@@ -1,0 +1,131 @@
+"""Downloading an archive over HTTP(S) with a progress bar and resume of a partial download.
+
+The bytes go to ``<download dir>/<url hash>-<name>.part`` (never into a root).  A transfer that
+stops early keeps the partial file and the server's validator (ETag or Last-Modified) beside it;
+the next attempt asks only for the rest (``Range`` with ``If-Range``, so a file that changed on
+the server is fetched whole again).  A server that ignores ranges sends the whole file, which
+replaces the partial one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import platformdirs
+import requests
+from tqdm import tqdm
+
+from naswot_db.errors import NaswotDbError
+from naswot_db.schema.storage import APP_NAME
+
+_CHUNK = 1 << 20
+_TIMEOUT_S = (15, 60)  # connect, read
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+class DownloadError(NaswotDbError):
+    """A download that failed or stopped early (the partial file is kept for a resume)."""
+
+
+def default_download_dir() -> Path:
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "downloads"
+
+
+def is_url(source: str) -> bool:
+    return urlparse(source).scheme in ("http", "https")
+
+
+def partial_path(url: str, folder: Path) -> Path:
+    """Where the partial download of ``url`` lives (one file per URL)."""
+    name = Path(unquote(urlparse(url).path)).name or "archive"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return folder / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}-{safe}.part"
+
+
+def download(url: str, folder: Path | None = None, progress: bool = True) -> Path:
+    """Download ``url`` (resuming a partial download of it); return the complete file."""
+    folder = folder or default_download_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    part = partial_path(url, folder)
+    state_file = part.with_name(part.name + ".json")
+    state = _read_state(state_file) if part.exists() else {}
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"Accept-Encoding": "identity"}  # byte counts and ranges refer to the file itself
+    if have and state.get("validator"):
+        headers |= {"Range": f"bytes={have}-", "If-Range": state["validator"]}
+    try:
+        response = requests.get(url, headers=headers, stream=True, timeout=_TIMEOUT_S)
+    except requests.RequestException as exc:
+        raise DownloadError(f"cannot download {url}: {exc}") from None
+    with response:
+        if response.status_code == 416 and have and have == state.get("total"):
+            return _finish(part, state_file)
+        if response.status_code not in (200, 206):
+            raise DownloadError(f"cannot download {url}: HTTP {response.status_code} "
+                                f"{response.reason}")
+        offset = _resume_offset(response, have)
+        total = _total_size(response, offset)
+        validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
+        _write_state(state_file, {"url": url, "validator": validator, "total": total})
+        with open(part, "r+b" if offset else "wb") as handle, tqdm(
+                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=part.name.split("-", 1)[1][:-5], disable=not progress,
+                dynamic_ncols=True) as bar:
+            handle.seek(offset)
+            handle.truncate()
+            try:
+                for block in response.iter_content(_CHUNK):
+                    handle.write(block)
+                    bar.update(len(block))
+            except requests.RequestException as exc:
+                raise DownloadError(
+                    f"download of {url} stopped after {handle.tell()} of {total or '?'} bytes "
+                    f"({type(exc).__name__}); run the same command again to resume") from None
+            received = handle.tell()
+    if total is not None and received != total:
+        raise DownloadError(f"download of {url} stopped after {received} of {total} bytes; run "
+                            "the same command again to resume")
+    return _finish(part, state_file)
+
+
+def _resume_offset(response: requests.Response, have: int) -> int:
+    """Where the body starts in the file: ``have`` for a matching 206, else 0 (whole file)."""
+    if response.status_code != 206:
+        return 0
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+    if not match or int(match.group(1)) != have:
+        raise DownloadError(f"the server answered a resume of {response.url} with range "
+                            f"{response.headers.get('Content-Range')!r}, not bytes {have}-")
+    return have
+
+
+def _total_size(response: requests.Response, offset: int) -> int | None:
+    if response.status_code == 206:
+        stated = _CONTENT_RANGE.fullmatch(response.headers["Content-Range"].strip()).group(3)
+        return None if stated == "*" else int(stated)
+    length = response.headers.get("Content-Length")
+    return int(length) + offset if length is not None and length.isdigit() else None
+
+
+def _finish(part: Path, state_file: Path) -> Path:
+    """The complete download under its final name (``.part`` dropped)."""
+    final = part.with_suffix("")
+    os.replace(part, final)
+    state_file.unlink(missing_ok=True)
+    return final
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(path: Path, state: dict) -> None:
+    path.write_text(json.dumps(state))

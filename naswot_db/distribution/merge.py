@@ -1,0 +1,140 @@
+"""Merging a verified archive into a root: new rows added, known rows kept, conflicts refused.
+
+Every table partition of the archive is compared with the root's own rows on the table's key
+(:mod:`.keys`) before anything is written.  Rows whose key the root lacks are added; rows the
+root already holds with the same values are skipped; a key whose values differ (two ground
+truths for one network, two values for one scoring) stops the whole merge with one message,
+and the root stays as it was.  The writes then follow the root's conventions: archs and
+accuracies become the next generation of their partition (old and new rows together, as ingest
+writes them), scores and runs are new parts, each written atomically; runs and ground truth land
+before the scores that refer to them.  Merging the same archive twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from naswot_db.errors import NaswotDbError
+from naswot_db.schema import prepare_root, replace_partition, write_part
+
+from .archive import ArchiveFile, VerifiedArchive
+from .keys import KEY_COLUMNS, VALUE_COLUMNS
+from .own_tables import connect_own
+
+# write order: what scores refer to comes first
+_WRITE_ORDER = ("runs", "archs", "accuracies", "scores")
+_GENERATION_TABLES = ("archs", "accuracies")
+
+
+class MergeConflictError(NaswotDbError):
+    """The archive and the root hold different values for the same key."""
+
+
+@dataclass(frozen=True)
+class MergedPartition:
+    """The outcome for one file of the archive."""
+
+    table: str
+    space: str | None
+    received: int
+    added: int
+
+    @property
+    def already_stored(self) -> int:
+        return self.received - self.added
+
+
+@dataclass(frozen=True)
+class _Plan:
+    entry: ArchiveFile
+    new_rows: pa.Table
+    existing_rows: pa.Table
+
+
+def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]:
+    """Add what ``archive`` holds and ``root`` lacks; raise before writing on any conflict."""
+    prepare_root(root)
+    connection = connect_own(root)
+    try:
+        plans = [_plan(connection, archive, entry) for entry in archive.files]
+    finally:
+        connection.close()
+    for table in _WRITE_ORDER:
+        for plan in (p for p in plans if p.entry.table == table and p.new_rows.num_rows):
+            _write(root, plan)
+    return [MergedPartition(p.entry.table, p.entry.space, p.entry.rows, p.new_rows.num_rows)
+            for p in plans]
+
+
+def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
+          entry: ArchiveFile) -> _Plan:
+    """The archive rows the root lacks, after checking no key holds two different values."""
+    incoming = pq.read_table(archive.local_path(entry))
+    if entry.space is not None:
+        incoming = incoming.append_column("space", pa.array([entry.space] * incoming.num_rows,
+                                                            pa.string()))
+        existing = connection.sql(f"SELECT * FROM {entry.table} WHERE space = ?",
+                                  params=[entry.space]).to_arrow_table()
+    else:
+        existing = connection.sql(f"SELECT * FROM {entry.table}").to_arrow_table()
+    connection.register("incoming", incoming)
+    connection.register("existing", existing)
+    keys, values = KEY_COLUMNS[entry.table], VALUE_COLUMNS[entry.table]
+    _refuse_conflicts(connection, entry, keys, values)
+    match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+    new_rows = connection.sql(
+        f"SELECT i.* FROM incoming AS i ANTI JOIN existing AS e ON {match}").to_arrow_table()
+    return _Plan(entry, new_rows, existing)
+
+
+def _refuse_conflicts(connection, entry: ArchiveFile, keys: tuple[str, ...],
+                      values: tuple[str, ...]) -> None:
+    match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+    differ = " OR ".join(f"i.{v} IS DISTINCT FROM e.{v}" for v in values)
+    shown = ", ".join([*(f"i.{k}" for k in keys), *(f"e.{v}" for v in values),
+                       *(f"i.{v}" for v in values)])
+    against_root = connection.execute(
+        f"SELECT count(*) OVER (), {shown} FROM incoming AS i JOIN existing AS e ON {match} "
+        f"WHERE {differ} LIMIT 1").fetchall()
+    where = f"{entry.table}" + (f" of space {entry.space}" if entry.space else "")
+    if against_root:
+        count, *row = against_root[0]
+        key_text = _describe(keys, row[:len(keys)])
+        root_values = _describe(values, row[len(keys):len(keys) + len(values)])
+        archive_values = _describe(values, row[len(keys) + len(values):])
+        raise MergeConflictError(
+            f"the archive's {where} conflicts with the root's: {count} row(s) with the same key "
+            f"hold different values, e.g. {key_text}: root has {root_values}, archive has "
+            f"{archive_values}; nothing was written")
+    key_list = ", ".join(keys)
+    value_row = "row(" + ", ".join(values) + ")"
+    within = connection.execute(
+        f"SELECT count(*) OVER (), {key_list} FROM incoming GROUP BY {key_list} "
+        f"HAVING count(DISTINCT {value_row}) > 1 LIMIT 1").fetchall()
+    if within:
+        count, *row = within[0]
+        raise MergeConflictError(
+            f"the archive's {where} holds {count} key(s) with two different values, e.g. "
+            f"{_describe(keys, row)}; nothing was written")
+
+
+def _describe(names: tuple[str, ...], values) -> str:
+    return " ".join(f"{name}={value!r}" for name, value in zip(names, values))
+
+
+def _write(root: Path, plan: _Plan) -> None:
+    entry = plan.entry
+    if entry.table in _GENERATION_TABLES:
+        together = pa.concat_tables([plan.existing_rows, plan.new_rows.select(
+            plan.existing_rows.column_names).cast(plan.existing_rows.schema)])
+        replace_partition(root, entry.table, together, entry.space)
+    elif entry.table == "runs":
+        write_part(root, "runs", plan.new_rows, part_name=f"fetched-{uuid.uuid4().hex}")
+    else:
+        write_part(root, entry.table, plan.new_rows, space=entry.space)

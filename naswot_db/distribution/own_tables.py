@@ -1,0 +1,22 @@
+"""DuckDB views over a root's own current parts, without the shipped tables filling in.
+
+Pack and fetch work on what a root itself holds: the shipped tables come with every install,
+so they neither travel in an archive nor count as the root's ground truth when merging.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from naswot_db.schema import TABLES, part_files
+from naswot_db.schema.sql import view_sql
+
+
+def connect_own(root: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with one view per table over ``root``'s own parts."""
+    connection = duckdb.connect(":memory:")
+    for table in TABLES.values():
+        connection.execute(view_sql(table, part_files(root, table)))
+    return connection
