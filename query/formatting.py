@@ -11,7 +11,7 @@ from .shipped import SHIPPED
 
 FORMATS = ("table", "csv", "json", "markdown")
 _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
-                  "random": "random arch", "optimal": "optimal (best in space)"}
+                  "random_arch": "random arch", "optimal": "optimal (best in space)"}
 
 
 def _cell(value) -> str:

@@ -117,7 +117,7 @@ def search_plot(result: SearchResult, output: Path | str) -> Path:
             axes.plot(n, m, marker="o", color=colour, label=label)
             axes.fill_between(n, m - s, m + s, color=colour, alpha=0.2, linewidth=0)
         # one value each; the random arch's wide std is named, not drawn, to keep the scale
-        random_arch = table[table["method"] == "random"].iloc[0]
+        random_arch = table[table["method"] == "random_arch"].iloc[0]
         axes.axhline(random_arch[mean], color="C7", linestyle=":",
                      label=f"random arch (std {random_arch[std]:.1f})")
         optimal = table.loc[table["method"] == "optimal", mean].iloc[0]

@@ -200,7 +200,7 @@ class SearchResult:
         """One row per (method, N): runs used, non-finite runs, search time, per-target mean/std.
 
         Methods: ``naswot`` (highest stored score), ``best_of_n`` (highest accuracy among the N,
-        per target), then without N ``random`` (the first arch drawn in each run, all N pooled)
+        per target), then without N ``random_arch`` (the first arch drawn in each run, all N pooled)
         and ``optimal`` (best in the space).
         """
         return pd.DataFrame(self.rows).astype({"n": "Int64", "runs_all_nonfinite": "Int64"})
@@ -273,7 +273,7 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
                                       timing))
         result.rows.append(_summarise("best_of_n", n, best_of_n, tables.targets, runs, {}))
     pooled = np.concatenate(random_arch)
-    result.rows.append(_summarise("random", None, pooled, tables.targets, len(pooled), {}))
+    result.rows.append(_summarise("random_arch", None, pooled, tables.targets, len(pooled), {}))
     optimal = tables.best_in_space[None, :]
     result.rows.append(_summarise("optimal", None, optimal, tables.targets, 1, {}))
     return result

@@ -167,7 +167,7 @@ def test_every_statistic_matches_a_per_run_loop(root, policy, replace, as_refere
         _check_stats(row, naswot)
         _check_stats(_row(table, "best_of_n", n), best_of_n)
     assert set(result.draws[8].arch_ids.ravel().tolist()) == pool  # the whole pool is drawn
-    _check_stats(_row(table, "random"), np.concatenate(firsts))
+    _check_stats(_row(table, "random_arch"), np.concatenate(firsts))
     optimal = _row(table, "optimal")
     assert optimal["cifar10/ori-test@200 mean"] == 99.0
     assert optimal["cifar100/x-test@200 mean"] == 80.0
@@ -243,7 +243,7 @@ def test_nb201_paper_search_on_shipped_accuracies(tmp_path):
     optimal = _row(table, "optimal")
     assert [optimal[f"{label} mean"] for label in labels] == pytest.approx(accuracy.max(axis=0))
     # a monotone score of C10 test accuracy must come close to the best of N on that column
-    assert _row(table, "naswot", 100)["C10 test mean"] > _row(table, "random")["C10 test mean"] + 4
+    assert _row(table, "naswot", 100)["C10 test mean"] > _row(table, "random_arch")["C10 test mean"] + 4
 
 
 def test_errors_are_one_clear_line(root, tmp_path):
@@ -273,7 +273,7 @@ def test_cli_search_formats_and_errors(root):
     assert as_json.exit_code == 0, as_json.output
     records = json.loads(as_json.output)
     expected = simulate_search(root, space=SPACE, n=(2, 5), runs=50, replicate=(0, 0), seed=4)
-    assert [r["method"] for r in records] == ["naswot", "best_of_n"] * 2 + ["random", "optimal"]
+    assert [r["method"] for r in records] == ["naswot", "best_of_n"] * 2 + ["random_arch", "optimal"]
     assert records[0]["cifar10/ori-test@200 mean"] == pytest.approx(
         expected.table().iloc[0]["cifar10/ori-test@200 mean"])
     shown = runner.invoke(main, base + ["--format", "markdown"])
