@@ -34,7 +34,8 @@ def batch_jacobian(model: nn.Module, images: torch.Tensor) -> np.ndarray:
 
 def jacov_from_jacobian(jacobian: np.ndarray, k: float = K) -> float:
     """``-sum(log(v + k) + 1/(v + k))`` over the eigenvalues of the rows' correlation matrix."""
-    eigenvalues = np.linalg.eig(np.corrcoef(jacobian))[0]
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant row: NaN, an error row
+        eigenvalues = np.linalg.eig(np.corrcoef(jacobian))[0]
     if np.iscomplexobj(eigenvalues):  # a symmetric matrix: imaginary parts are rounding
         eigenvalues = eigenvalues.real
     return float(-np.sum(np.log(eigenvalues + k) + 1.0 / (eigenvalues + k)))
