@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .search import SearchResult
 from .shipped import SHIPPED
 
+if TYPE_CHECKING:  # type hints only: the plain search does not load the budgeted searches
+    from .searches.compare import SearchComparison
+    from .searches.result import BudgetSearchResult
+
 FORMATS = ("table", "csv", "json", "markdown")
 _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
-                  "random_arch": "random arch", "optimal": "optimal (best in space)"}
+                  "random_arch": "random arch", "optimal": "optimal (best in space)",
+                  "random": "random search", "rea": "REA", "area": "AREA"}
 
 
 def _cell(value) -> str:
@@ -60,8 +66,12 @@ def _plus_minus(mean: float, std: float) -> str:
     return "" if math.isnan(mean) else f"{mean:.2f} ± {std:.2f}"
 
 
-def paper_table(result: SearchResult) -> pd.DataFrame:
-    """The search as the paper prints it: "mean ± std" per target, one row per method and N."""
+def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
+    """The search as the paper prints it: "mean ± std" per target, one row per method and N.
+
+    A comparison with budgeted methods adds their mean number of archs trained and the runs
+    that trained nothing.
+    """
     table = result.table()
     rows = []
     for record in table.to_dict("records"):
@@ -76,6 +86,10 @@ def paper_table(result: SearchResult) -> pd.DataFrame:
                                   else f"{time_mean:.1f} ± {record['time_std_s']:.1f}")
         nonfinite = record.get("runs_all_nonfinite", math.nan)
         row["all non-finite runs"] = "" if pd.isna(nonfinite) else str(int(nonfinite))
+        if "evaluations_mean" in table.columns:
+            trained, unanswered = record["evaluations_mean"], record["runs_without_answer"]
+            row["archs trained"] = "" if pd.isna(trained) else f"{trained:.1f}"
+            row["runs without answer"] = "" if pd.isna(unanswered) else str(int(unanswered))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -94,3 +108,21 @@ def search_caption(result: SearchResult) -> str:
             f"{result.config.config_id}, batch {result.config.batch_size}), {policy}, "
             f"{result.runs} runs, sampling "
             f"{sampling} replacement from {result.pool_size} archs, seed {result.seed}{dropped}")
+
+
+def budget_caption(result: BudgetSearchResult) -> str:
+    """One line with a budgeted method's settings."""
+    s = result.settings
+    evolution = (f", P {s.population}, S {s.sample_size}" if s.population is not None else "")
+    sample = f", M {s.init_sample} scored" if s.init_sample is not None else ""
+    policy = (f", replicate {s.replicate[0]},{s.replicate[1]}" if isinstance(s.replicate, tuple)
+              else f", replicate policy {s.replicate}" if s.replicate is not None else "")
+    return (f"{s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}{sample}, fitness "
+            f"{s.fitness} of one random seed{policy}, seed {s.seed}")
+
+
+def comparison_caption(comparison: SearchComparison) -> str:
+    """The settings of every method in a comparison, one line each."""
+    lines = [search_caption(comparison.naswot)] if comparison.naswot is not None else \
+        [f"{comparison.space}"]
+    return "\n".join(lines + [budget_caption(result) for result in comparison.budgeted])

@@ -68,7 +68,8 @@ _search_options = combine(
     _scores_dataset,
     click.option("--n", "n_values", default="10,100,1000", show_default=True,
                  callback=_sample_sizes, help="Archs scored per search, comma-separated."),
-    click.option("--runs", default=500, show_default=True, type=click.IntRange(min=1)),
+    click.option("--runs", default=None, type=click.IntRange(min=1),
+                 help="Runs per method [default: 500; AREA 50, as in the paper]."),
     click.option("--replace/--no-replace", default=True, show_default=True,
                  help="Draw with replacement (as the reference does) or without."),
     click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
@@ -89,12 +90,26 @@ def _resolved_root(root: Path | None) -> Path:
     return resolved
 
 
+_budget_options = combine(
+    click.option("--budget-s", type=click.FloatRange(min=0), default=12_000.0,
+                 show_default=True, help="Simulated time budget of random, rea and area (s)."),
+    click.option("--population", type=click.IntRange(min=1), default=10, show_default=True,
+                 help="REA/AREA population P."),
+    click.option("--sample-size", type=click.IntRange(min=1), default=3, show_default=True,
+                 help="REA/AREA tournament size S (drawn with replacement)."),
+    click.option("--init-sample", type=click.IntRange(min=1), default=20, show_default=True,
+                 help="AREA: random archs scored to pick the initial population (M)."),
+    click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
+                 help="What random/rea/area optimise: one random seed's accuracy [default: "
+                      "cifar10-valid:x-valid@12 on nb201 and nats-sss]."))
+
+
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
                 epochs, label, config_id, batch_size, as_reference):
     from naswot_db.query import simulate_search
 
     return simulate_search(_resolved_root(root), space=space, dataset=dataset, n=n_values,
-                           runs=runs, replace=replace, seed=seed, replicate=replicate,
+                           runs=runs or 500, replace=replace, seed=seed, replicate=replicate,
                            targets=list(targets) or None, epochs=epochs, config_id=config_id,
                            batch_size=batch_size, as_reference=as_reference, label=label,
                            score=score)
@@ -119,18 +134,54 @@ def sql(query: str, root: Path | None, fmt: str) -> None:
         click.echo(render(frame, fmt))
 
 
+def _compare(methods, budget_s, population, sample_size, init_sample, fitness, root, space,
+             score, dataset, n_values, runs, replace, seed, replicate, targets, epochs, label,
+             config_id, batch_size, as_reference):
+    from naswot_db.query.searches import BudgetOptions
+    from naswot_db.query.searches.compare import compare_searches
+
+    options = BudgetOptions(budget_s, population, sample_size, init_sample, seed)
+    return compare_searches(_resolved_root(root), methods=methods, space=space, dataset=dataset,
+                            score=score, n=n_values, runs=runs, replace=replace,
+                            replicate=replicate, options=options, fitness=fitness,
+                            targets=list(targets) or None, epochs=epochs, label=label,
+                            config_id=config_id, batch_size=batch_size,
+                            as_reference=as_reference)
+
+
+def _methods(_ctx, _param, text: str) -> list[str]:
+    from naswot_db.query.searches.compare import parse_methods
+
+    return parse_methods(text)
+
+
 @click.command()
 @_search_options
+@click.option("--method", "methods", default="naswot", show_default=True, callback=_methods,
+              help="naswot, random, rea, area, comma-separated, or all: one table row each "
+                   "(naswot: one per N, with its baselines).")
+@_budget_options
 @format_option
-def search(fmt: str, **options) -> None:
-    """Simulated NASWOT search: accuracy of the best-scored of N archs, over many runs.
+def search(fmt: str, methods: list[str], budget_s, population, sample_size, init_sample,
+           fitness, **options) -> None:
+    """Simulated searches: NASWOT (the best-scored of N archs), random search, REA, AREA.
 
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
     """
-    from naswot_db.query.formatting import paper_table, render, search_caption
-
+    from naswot_db.query.formatting import (
+        comparison_caption, paper_table, render, search_caption,
+    )
     from naswot_db.query.shipped import SHIPPED
 
+    if methods != ["naswot"]:
+        comparison = _compare(methods, budget_s, population, sample_size, init_sample, fitness,
+                              **options)
+        if fmt in ("table", "markdown"):
+            click.echo(comparison_caption(comparison))
+            click.echo(render(paper_table(comparison), fmt))
+        else:
+            click.echo(render(comparison.table(), fmt))
+        return
     result = _run_search(**options)
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))

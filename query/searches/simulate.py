@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from naswot_db.names import canonical_space
+from naswot_db.names import DEFAULT_SCORE, canonical_space
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, load_search_tables
@@ -89,13 +89,13 @@ def run_budget_search(tables: EvaluationTables, method: str, runs: int,
 
 def load_score_lookup(source: Source, tables: EvaluationTables, dataset: str,
                       replicate: Replicate, config_id: str | None, batch_size: int | None,
-                      as_reference: bool) -> ScoreLookup:
+                      as_reference: bool, score: str = DEFAULT_SCORE) -> ScoreLookup:
     """AREA's stored scores for every searched arch."""
-    config = choose_config(source, tables.space, dataset, config_id, batch_size)
+    config = choose_config(source, tables.space, dataset, config_id, batch_size, score)
     scores = load_search_tables(source, tables.space, dataset, tables.targets, config,
                                 as_reference)
     return ScoreLookup.build(scores, tables, replicate,
-                             build_hint(source, tables.space, dataset))
+                             build_hint(source, tables.space, dataset, score))
 
 
 def simulate_budget_search(root: Path | str | None = None, *, method: str = "rea",
@@ -105,21 +105,22 @@ def simulate_budget_search(root: Path | str | None = None, *, method: str = "rea
                            epochs: int | None = None, label: str = "mean",
                            replicate: Replicate = RANDOM_REPLICATE,
                            config_id: str | None = None, batch_size: int | None = None,
-                           as_reference: bool = False,
+                           as_reference: bool = False, score: str = DEFAULT_SCORE,
                            connection: duckdb.DuckDBPyConnection | None = None
                            ) -> BudgetSearchResult:
     """Simulate ``method`` (``random``, ``rea`` or ``area``) on ``space``.
 
     ``runs`` defaults to the paper's (500, AREA 50); ``fitness``: ``DATASET:SPLIT@EPOCHS``
     (default the space's, NB201: ``cifar10-valid:x-valid@12``); ``targets``/``epochs``/``label``
-    choose the reported accuracies as for :func:`naswot_db.query.simulate_search`; ``dataset``,
-    ``replicate``, ``config_id``, ``batch_size`` and ``as_reference`` choose AREA's scores.
+    choose the reported accuracies as for :func:`naswot_db.query.simulate_search`; ``score``,
+    ``dataset``, ``replicate``, ``config_id``, ``batch_size`` and ``as_reference`` choose
+    AREA's scores.
     """
     space = canonical_space(space)
     with open_source(root, connection) as source:
         tables = load_tables(source, space, fitness, targets, epochs, label)
         scores = (load_score_lookup(source, tables, dataset, replicate, config_id, batch_size,
-                                    as_reference) if method == "area" else None)
+                                    as_reference, score) if method == "area" else None)
     return run_budget_search(tables, method, runs or DEFAULT_RUNS.get(method, 500), options,
                              scores, replicate)
 
