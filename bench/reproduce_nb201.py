@@ -3,7 +3,7 @@
 Builds NASWOT scores for ``--sample`` archs (default 1,000, drawn with ``--seed``) on CIFAR-10
 images (``--data-root``, default ../shared/data/cifar10-jpeg, or any CIFAR-10 root), then
 prints Kendall's tau-b against each shipped NB201 accuracy column and the simulated search
-table, each next to the paper's numbers (DESIGN.md, Table 2 of the ICML 2021 paper).
+table, each next to the paper's numbers (Table 2 of the ICML 2021 paper).
 
 A sample is not the paper's setting: the search draws from the sampled archs only, so the
 pool is smaller than the 15,625 the paper drew from, and the JPEG re-encoded images shift

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from naswot_db.builder.datasets import DatasetError, get_dataset, load_batch
-from naswot_db.builder.datasets.batches import nb201_train_positions
+from naswot_db.builder.datasets.batches import batch_positions, nb201_train_positions, pool_positions
 
 from conftest import write_cifar10
 
@@ -22,12 +22,18 @@ def documented_batch(pool_size: int, batch_seed: int, batch_size: int) -> list[i
     return sorted(range(pool_size), key=key)[:batch_size]
 
 
+def drawn_positions(dataset: str, root, batch_seed: int, batch_size: int) -> np.ndarray:
+    """The training-pool positions of a batch (``--split all``)."""
+    pool = pool_positions(get_dataset(dataset), root, "all")
+    return batch_positions(pool, batch_seed, batch_size)
+
+
 @pytest.mark.parametrize("bytes_keys", [True, False])
 def test_batch_is_the_documented_function_and_normalised(tmp_path, bytes_keys):
     pixels = write_cifar10(tmp_path, images_per_file=30, files=2, bytes_keys=bytes_keys)
     batch = load_batch(get_dataset("cifar10"), tmp_path, batch_seed=7, batch_size=16)
     expected_positions = documented_batch(60, 7, 16)
-    assert batch.positions.tolist() == expected_positions
+    assert drawn_positions("cifar10", tmp_path, 7, 16).tolist() == expected_positions
     first = pixels[expected_positions[0]]  # H, W, C uint8
     mean = np.array([125.3, 123.0, 113.9]) / 255
     std = np.array([63.0, 62.1, 66.7]) / 255
@@ -41,8 +47,9 @@ def test_smaller_batch_is_a_prefix_and_seeds_differ(cifar10_root):
     big = load_batch(dataset, cifar10_root, 0, 16)
     small = load_batch(dataset, cifar10_root, 0, 8)
     other = load_batch(dataset, cifar10_root, 1, 8)
-    assert small.positions.tolist() == big.positions.tolist()[:8]
-    assert other.positions.tolist() != small.positions.tolist()
+    assert torch.equal(small.images, big.images[:8])
+    assert drawn_positions("cifar10", cifar10_root, 1, 8).tolist() != \
+        drawn_positions("cifar10", cifar10_root, 0, 8).tolist()
     assert small.fingerprint != other.fingerprint
     assert load_batch(dataset, cifar10_root, 0, 8).fingerprint == small.fingerprint
 

@@ -10,6 +10,7 @@ import torch
 
 from image_files import IMAGENET16_TRAIN_FILES, imagenet16_files, planar_rows
 from naswot_db.builder.datasets import DatasetError, get_dataset, load_batch
+from naswot_db.builder.datasets.batches import batch_positions, pool_positions
 from naswot_db.builder.datasets.imagenet16 import ImageNet16_120
 
 # labels as stored: 1-based; everything above 120 must be dropped
@@ -70,14 +71,15 @@ def test_folder_itself_or_its_parent_can_be_the_root(files):
 def test_load_batch_draws_from_the_filtered_pool(files):
     root, contents = files
     batch = load_batch(get_dataset("ImageNet16-120"), root, batch_seed=0, batch_size=8)
+    positions = batch_positions(pool_positions(ImageNet16_120(), root, "all"), 0, 8)
     expected_images, _ = _expected_pool(contents)
     assert batch.images.shape == (8, 3, 16, 16)
-    first = (expected_images[batch.positions[0]] / 255.0 - ImageNet16_120.mean) / ImageNet16_120.std
+    first = (expected_images[positions[0]] / 255.0 - ImageNet16_120.mean) / ImageNet16_120.std
     np.testing.assert_allclose(batch.images[0].permute(1, 2, 0).numpy(), first, atol=1e-6)
-    assert len(set(batch.positions.tolist())) == 8 and batch.positions.max() < 25
-    again = ImageNet16_120().load_images(root, batch.positions)
+    assert len(set(positions.tolist())) == 8 and positions.max() < 25
+    again = ImageNet16_120().load_images(root, positions)
     assert torch.equal(batch.images, again)
-    assert not np.array_equal(batch.positions, np.arange(8))  # seeded draw, not the first 8
+    assert not np.array_equal(positions, np.arange(8))  # seeded draw, not the first 8
     
 
 def test_missing_training_file_is_one_clear_error(files):

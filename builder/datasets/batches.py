@@ -30,7 +30,6 @@ class Batch:
     """One scoring batch and what identifies it."""
 
     images: torch.Tensor
-    positions: np.ndarray
     fingerprint: str
 
 
@@ -79,4 +78,4 @@ def load_batch(dataset: ImageDataset, root: Path, batch_seed: int, batch_size: i
     """The batch for ``batch_seed`` as a normalised float32 tensor on the CPU."""
     positions = batch_positions(pool_positions(dataset, root, split), batch_seed, batch_size)
     images = dataset.load_images(root, positions)
-    return Batch(images=images, positions=positions, fingerprint=tensor_fingerprint(images))
+    return Batch(images=images, fingerprint=tensor_fingerprint(images))
