@@ -18,12 +18,13 @@ from urllib.parse import unquote, urlparse
 
 import platformdirs
 import requests
+import urllib3
 from tqdm import tqdm
 
 from naswot_db.errors import NaswotDbError
 from naswot_db.schema.storage import APP_NAME
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 _TIMEOUT_S = (15, 60)  # connect, read
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
@@ -78,11 +79,14 @@ def download(url: str, folder: Path | None = None, progress: bool = True) -> Pat
                 dynamic_ncols=True) as bar:
             handle.seek(offset)
             handle.truncate()
+            # read the raw body without urllib3's length check: every byte that arrived is
+            # kept for the resume, and the size check below reports a short transfer
+            response.raw.enforce_content_length = False
             try:
-                for block in response.iter_content(_CHUNK):
+                for block in response.raw.stream(_CHUNK, decode_content=False):
                     handle.write(block)
                     bar.update(len(block))
-            except requests.RequestException as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                 raise DownloadError(
                     f"download of {url} stopped after {handle.tell()} of {total or '?'} bytes "
                     f"({type(exc).__name__}); run the same command again to resume") from None

@@ -19,7 +19,7 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
 
 VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
     "archs": ("arch_str", "encoding", "params", "flops"),
-    "accuracies": ("accuracy", "train_time_s"),
+    "accuracies": ("accuracy", "train_time_s", "eval_time_s"),
     "scores": ("value", "status"),
     "runs": ("started_at", "host", "device", "torch_version", "config_id"),
 }

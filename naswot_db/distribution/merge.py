@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.schema import prepare_root, replace_partition, write_part
+from naswot_db.schema import TABLES, prepare_root, replace_partition, write_part
+from naswot_db.schema.storage import conform
 
 from .archive import ArchiveFile, VerifiedArchive
 from .keys import KEY_COLUMNS, VALUE_COLUMNS
@@ -75,7 +76,7 @@ def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]
 def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
           entry: ArchiveFile) -> _Plan:
     """The archive rows the root lacks, after checking no key holds two different values."""
-    incoming = pq.read_table(archive.local_path(entry))
+    incoming = conform(TABLES[entry.table], pq.read_table(archive.local_path(entry)))
     if entry.space is not None:
         incoming = incoming.append_column("space", pa.array([entry.space] * incoming.num_rows,
                                                             pa.string()))
