@@ -96,3 +96,16 @@ def test_batch_larger_than_pool_is_an_error(cifar10_root):
 def test_unknown_dataset_lists_known_ones():
     with pytest.raises(DatasetError, match="cifar100"):
         get_dataset("mnist")
+
+
+def test_labels_come_from_the_pickles_when_a_score_needs_them(tmp_path):
+    write_cifar10(tmp_path, images_per_file=10, files=1)
+    folder = tmp_path / "cifar-10-batches-py"
+    with open(folder / "data_batch_1", "rb") as handle:
+        record = pickle.load(handle)
+    record[b"labels"] = [i % 10 for i in range(10)]
+    with open(folder / "data_batch_1", "wb") as handle:
+        pickle.dump(record, handle)
+    batch = load_batch(get_dataset("cifar10"), tmp_path, 2, 6, with_labels=True)
+    assert batch.labels.tolist() == [p % 10 for p in drawn_positions("cifar10", tmp_path, 2, 6)]
+    assert load_batch(get_dataset("cifar10"), tmp_path, 2, 6).labels is None

@@ -128,3 +128,12 @@ def test_planar_layout_helper_round_trip():
     row = planar_rows(image)[0]
     assert row[0] == image[0, 0, 0, 0] and row[256] == image[0, 0, 0, 1]
     assert row[1] == image[0, 0, 1, 0]
+
+
+def test_labels_are_the_stored_ones_minus_one_as_the_reference_loader_gives(files):
+    root, contents = files
+    batch = load_batch(get_dataset("ImageNet16-120"), root, 0, 8, with_labels=True)
+    positions = batch_positions(pool_positions(ImageNet16_120(), root, "all"), 0, 8)
+    _, stored = _expected_pool(contents)
+    assert batch.labels.dtype == torch.int64
+    assert batch.labels.tolist() == (stored[positions] - 1).tolist()

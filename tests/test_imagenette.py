@@ -95,3 +95,9 @@ def test_batches_are_deterministic_and_errors_are_clear(tmp_path):
     (broken / "train" / "n01" / "bad.JPEG").write_bytes(b"not a jpeg")
     with pytest.raises(DatasetError, match="cannot decode image .*bad.JPEG"):
         dataset.load_images(broken, np.array([0]))
+
+
+def test_labels_are_the_class_folder_indices(tmp_path):
+    root = write_imagenette(tmp_path / "imagenette2", per_class=2, classes=3)
+    dataset = get_dataset("imagenette2")
+    assert dataset.load_labels(root, np.arange(6)).tolist() == [0, 0, 1, 1, 2, 2]

@@ -45,6 +45,11 @@ class ImageDataset(ABC):
     def load_images(self, root: Path, positions: np.ndarray) -> torch.Tensor:
         """Normalised images at ``positions`` of the training pool."""
 
+    @abstractmethod
+    def load_labels(self, root: Path, positions: np.ndarray) -> torch.Tensor:
+        """0-based class indices (int64) of the images at ``positions``, as the reference's
+        loaders give them to a score that needs labels."""
+
     def resolve_root(self, root: Path | None) -> Path:
         """The data root to read; datasets that can download override this."""
         if root is None:

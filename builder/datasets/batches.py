@@ -31,6 +31,7 @@ class Batch:
 
     images: torch.Tensor
     fingerprint: str
+    labels: torch.Tensor | None = None  # only when a score needs labels
 
 
 @functools.cache
@@ -74,8 +75,9 @@ def tensor_fingerprint(images: torch.Tensor) -> str:
 
 
 def load_batch(dataset: ImageDataset, root: Path, batch_seed: int, batch_size: int,
-               split: str = "all") -> Batch:
-    """The batch for ``batch_seed`` as a normalised float32 tensor on the CPU."""
+               split: str = "all", with_labels: bool = False) -> Batch:
+    """The batch for ``batch_seed`` as a normalised float32 tensor on the CPU (and its labels)."""
     positions = batch_positions(pool_positions(dataset, root, split), batch_seed, batch_size)
     images = dataset.load_images(root, positions)
-    return Batch(images=images, fingerprint=tensor_fingerprint(images))
+    labels = dataset.load_labels(root, positions) if with_labels else None
+    return Batch(images=images, fingerprint=tensor_fingerprint(images), labels=labels)

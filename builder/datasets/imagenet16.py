@@ -83,3 +83,7 @@ class ImageNet16_120(ImageDataset):
 
     def load_images(self, root: Path, positions: np.ndarray) -> torch.Tensor:
         return self.normalise(self.training_pool(root)[0][positions])
+
+    def load_labels(self, root: Path, positions: np.ndarray) -> torch.Tensor:
+        """Stored labels are 1-based; the reference's loader subtracts one."""
+        return torch.from_numpy(self.training_pool(root)[1][positions] - 1)

@@ -88,6 +88,14 @@ class Imagenette2(ImageDataset):
     def pool_size(self, root: Path) -> int:
         return len(self._pool(root))
 
+    def load_labels(self, root: Path, positions: np.ndarray) -> torch.Tensor:
+        """ImageFolder's label: the index of the image's class folder in sorted order."""
+        files = self._pool(root)
+        classes = sorted({path.relative_to(self._train_dir(root)).parts[0] for path in files})
+        index = {name: i for i, name in enumerate(classes)}
+        return torch.tensor([index[files[int(p)].relative_to(self._train_dir(root)).parts[0]]
+                             for p in positions], dtype=torch.int64)
+
     def load_images(self, root: Path, positions: np.ndarray) -> torch.Tensor:
         files = self._pool(root)
         pixels = np.stack([reference_pixels(files[int(p)]) for p in positions])
