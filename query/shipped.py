@@ -15,8 +15,10 @@ from naswot_db.schema import SCORES, TABLES, part_files, shipped_root
 from naswot_db.schema.storage import spaces_in
 from naswot_db.schema.tables import Table
 
+# origin of a space's rows in a view: shipped with naswot-db, or the root's own
 SHIPPED = "shipped"
-BUILT = "built"
+BUILT = "built"         # scores
+INGESTED = "ingested"   # archs and ground truth
 
 
 def shipped_spaces(root: Path, table: Table) -> list[str]:

@@ -1,0 +1,86 @@
+"""What a root holds, as the views see it: per space its archs, ground truth and scores.
+
+``naswot-db info`` prints this so a user knows which studies a root can answer before running
+one: the spaces, each ground-truth column (dataset, split, epoch budget, seeds, source and
+version), each score configuration with its replicate count and status counts, and whether
+the rows are the ones shipped with naswot-db or the root's own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
+from naswot_db.schema.storage import MANIFEST_NAME
+
+from .connection import connect, resolve_root
+from .shipped import BUILT, INGESTED, SHIPPED, shipped_spaces
+
+_ARCHS_SQL = "SELECT space, count(*) AS archs FROM archs GROUP BY ALL ORDER BY ALL"
+_GROUND_TRUTH_SQL = """
+SELECT space, dataset, split, epochs,
+       array_to_string(list_sort(list(DISTINCT coalesce(seed::VARCHAR, 'mean'))), ', ') AS seeds,
+       count(DISTINCT arch_id) AS archs, count(*) AS rows,
+       array_to_string(list_sort(list(DISTINCT source)), '; ') AS source
+FROM accuracies GROUP BY space, dataset, split, epochs ORDER BY ALL
+"""
+_SCORES_SQL = """
+SELECT space, score, dataset, batch_size, config_id, count(DISTINCT arch_id) AS archs,
+       count(DISTINCT (init_seed, batch_seed)) AS replicates,
+       count(*) FILTER (WHERE status = 'ok') AS ok,
+       count(*) FILTER (WHERE status = 'singular') AS singular,
+       count(*) FILTER (WHERE status = 'error') AS error
+FROM scores GROUP BY space, score, dataset, batch_size, config_id ORDER BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class RootInfo:
+    """A root's path, manifest state and one frame per table (``origin`` column on each)."""
+
+    root: Path
+    exists: bool
+    schema_version: int | None
+    archs: pd.DataFrame
+    ground_truth: pd.DataFrame
+    scores: pd.DataFrame
+
+    def sections(self) -> dict[str, pd.DataFrame]:
+        return {"archs": self.archs, "ground truth": self.ground_truth, "scores": self.scores}
+
+    def header(self) -> str:
+        if not self.exists:
+            return (f"root {self.root}: does not exist yet (every row below is shipped with "
+                    f"naswot-db; a build or ingest creates the root)")
+        version = (f"schema version {self.schema_version}" if self.schema_version is not None
+                   else f"no {MANIFEST_NAME} yet")
+        return f"root {self.root}: {version}"
+
+    def to_json(self) -> str:
+        sections = {name.replace(" ", "_"): json.loads(frame.to_json(orient="records"))
+                    for name, frame in self.sections().items()}
+        return json.dumps({"root": str(self.root), "exists": self.exists,
+                           "schema_version": self.schema_version, **sections}, indent=2)
+
+
+def _with_origin(frame: pd.DataFrame, shipped: list[str], own: str) -> pd.DataFrame:
+    frame["origin"] = [SHIPPED if space in shipped else own for space in frame["space"]]
+    return frame
+
+
+def root_info(root: Path | str | None = None) -> RootInfo:
+    """Everything :mod:`naswot_db.query.info` describes, for ``root`` (default root if None)."""
+    resolved = resolve_root(root)
+    manifest = resolved / MANIFEST_NAME
+    version = SCHEMA_VERSION if manifest.exists() else None  # resolve_root checked it
+    with connect(resolved) as connection:
+        frames = [connection.sql(sql).df() for sql in (_ARCHS_SQL, _GROUND_TRUTH_SQL, _SCORES_SQL)]
+    archs, ground_truth, scores = (
+        _with_origin(frame, shipped_spaces(resolved, table), own)
+        for frame, table, own in zip(frames, (ARCHS, ACCURACIES, SCORES),
+                                     (INGESTED, INGESTED, BUILT)))
+    return RootInfo(resolved, resolved.exists(), version, archs, ground_truth, scores)

@@ -1,0 +1,91 @@
+"""A fresh install answers the paper's NB201 search from the shipped tables, and finds its root
+from any working directory without writing one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from naswot_db.schema import SCHEMA_VERSION, default_root, shipped_root
+from naswot_db.schema.storage import ROOT_ENV
+
+
+def _fresh_env(home: Path) -> dict[str, str]:
+    """The environment of a new user: an empty home, no root or XDG folder configured."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (ROOT_ENV, "XDG_DATA_HOME", "NASWOT_DB_VALIDATION_DATA")}
+    env["HOME"] = str(home)
+    return env
+
+
+def _naswot_db(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "naswot_db", *args], cwd=cwd,
+                          env=_fresh_env(home), capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def fresh(tmp_path) -> tuple[Path, Path]:
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    return home, cwd
+
+
+def test_search_and_info_work_with_no_build(fresh):
+    home, cwd = fresh
+    search = _naswot_db(home, cwd, "search", "--space", "nb201", "--n", "10,100,1000")
+    assert search.returncode == 0, search.stderr
+    lines = search.stdout.splitlines()
+    assert "shipped with naswot-db, config e546981146c498f7" in lines[0]
+    naswot = [line for line in lines if line.startswith("NASWOT")]
+    assert [line.split()[1] for line in naswot] == ["10", "100", "1000"]
+    # C10 test of the shipped build, as PROVENANCE.md records it
+    assert [line.split()[5:8] for line in naswot] == [
+        ["92.45", "±", "1.26"], ["92.79", "±", "0.98"], ["92.90", "±", "0.74"]]
+    assert "does not exist" in search.stderr
+
+    info = _naswot_db(home, cwd, "info", "--format", "json")
+    assert info.returncode == 0, info.stderr
+    described = json.loads(info.stdout)
+    assert described["exists"] is False
+    assert Path(described["root"]).is_relative_to(home)  # the per-user data folder
+    assert [(s["space"], s["config_id"], s["replicates"], s["ok"], s["singular"], s["origin"])
+            for s in described["scores"]] == [
+        ("nb201", "e546981146c498f7", 1, 15_424, 201, "shipped")]
+    assert {(g["dataset"], g["split"], g["epochs"], g["origin"])
+            for g in described["ground_truth"]} >= {("cifar10-valid", "x-valid", 200, "shipped"),
+                                                     ("cifar10", "ori-test", 200, "shipped")}
+    assert not any(home.rglob("*")) and not any(cwd.iterdir())  # queries never write
+
+
+def test_default_root_is_the_same_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv(ROOT_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    roots = []
+    for folder in (tmp_path, shipped_root(), Path(__file__).parent):
+        monkeypatch.chdir(folder)
+        roots.append(default_root())
+    assert roots == [tmp_path / "xdg" / "naswot-db"] * 3  # never the package's own folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(ROOT_ENV, "relative/db")
+    assert default_root() == tmp_path / "relative" / "db"  # made absolute when read
+
+
+def test_table_info_lists_shipped_and_own_rows(tmp_path):
+    from query_tables import score_part, write
+
+    from naswot_db.query.info import root_info
+
+    write(tmp_path, "scores", score_part("nats-sss", [0, 1, 2], [1.0, float("-inf"), float("nan")],
+                                         init_seed=3), "nats-sss")
+    described = root_info(tmp_path)
+    scores = described.scores.set_index("space")
+    assert scores.loc["nats-sss", ["replicates", "ok", "singular", "error", "origin"]].tolist() == [
+        1, 1, 1, 1, "built"]
+    assert scores.loc["nb201", "origin"] == "shipped"
+    assert described.header() == f"root {tmp_path}: schema version {SCHEMA_VERSION}"

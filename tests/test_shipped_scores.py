@@ -1,0 +1,67 @@
+"""The NB201 scores shipped in data/shipped: what the file holds, and (with the validation data)
+that a rebuild of a seeded sample of archs reproduces them bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import validation_data
+
+from naswot_db.cli import main
+from naswot_db.schema import SCHEMA_VERSION, SCORES, part_files, read_table, shipped_root
+
+CONFIG_ID = "e546981146c498f7"
+ARCHS = 15_625
+SAMPLE = 32  # seeded sample rebuilt by the validation test
+
+
+def _shipped() -> dict[str, np.ndarray]:
+    parts = part_files(shipped_root(), SCORES, "nb201")
+    assert len(parts) == 1  # one compressed file
+    table = pq.read_table(parts[0])
+    assert pq.ParquetFile(parts[0]).metadata.row_group(0).column(0).compression == "ZSTD"
+    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def test_shipped_file_is_the_full_build_of_one_configuration():
+    rows = _shipped()
+    assert np.array_equal(rows["arch_id"], np.arange(ARCHS))
+    assert set(rows["config_id"]) == {CONFIG_ID}
+    assert set(zip(rows["init_seed"], rows["batch_seed"])) == {(0, 0)}
+    assert set(rows["batch_size"]) == {128} and set(rows["dataset"]) == {"cifar10"}
+    status, counts = np.unique(rows["status"], return_counts=True)
+    assert dict(zip(status, counts)) == {"ok": 15_424, "singular": 201}
+    assert np.isneginf(rows["value"][rows["status"] == "singular"]).all()
+    assert set(rows["schema_version"]) == {SCHEMA_VERSION}
+
+
+def test_rebuilt_sample_equals_the_shipped_values_bit_for_bit(tmp_path):
+    """The build command of PROVENANCE.md, on a seeded sample of archs (both statuses)."""
+    images = validation_data() / "cifar10-jpeg"
+    shipped = _shipped()
+    rng = np.random.default_rng(11)
+    singular = np.flatnonzero(shipped["status"] == "singular")
+    sample = np.union1d(rng.choice(ARCHS, SAMPLE - 2, replace=False), singular[:2])
+    root = tmp_path / "db"
+    result = CliRunner().invoke(main, [
+        "build", "--space", "nb201", "--dataset", "cifar10", "--data-root", str(images),
+        "--root", str(root), "--arch-ids", ",".join(map(str, sample)), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rebuilt = read_table(root, "scores", "nb201").sort_by("arch_id")
+    assert np.array_equal(rebuilt.column("arch_id").to_numpy(), sample)
+    assert set(rebuilt.column("config_id").to_pylist()) == {CONFIG_ID}
+    assert rebuilt.column("status").to_pylist() == shipped["status"][sample].tolist()
+    ours = rebuilt.column("value").to_numpy()
+    assert np.array_equal(ours.view(np.int64), shipped["value"][sample].view(np.int64))
+
+
+@pytest.mark.parametrize("flag", [[], ["--format", "markdown"]])
+def test_search_caption_says_the_scores_are_shipped(tmp_path, flag):
+    result = CliRunner().invoke(main, ["search", "--root", str(tmp_path / "none"), "--n", "10",
+                                       "--runs", "20", *flag])
+    assert result.exit_code == 0, result.output
+    caption = result.stdout.splitlines()[0]
+    assert f"1 replicate shipped with naswot-db, config {CONFIG_ID}" in caption
+    assert "does not exist" in result.stderr
