@@ -12,6 +12,8 @@ _EXPORTS = {
     "QueryError": "errors", "SearchResult": "search", "Target": "targets",
     "connect": "connection", "correlations": "correlation", "engine": "connection",
     "scatter_plot": "plots", "search_plot": "plots", "simulate_search": "search",
+    "anytime_plot": "plots", "compare_searches": "searches.compare",
+    "simulate_budget_search": "searches",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -117,12 +117,11 @@ def budget_caption(result: BudgetSearchResult) -> str:
     sample = f", M {s.init_sample} scored" if s.init_sample is not None else ""
     policy = (f", replicate {s.replicate[0]},{s.replicate[1]}" if isinstance(s.replicate, tuple)
               else f", replicate policy {s.replicate}" if s.replicate is not None else "")
-    return (f"{s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}{sample}, fitness "
+    return (f"{result.space} {s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}{sample}, fitness "
             f"{s.fitness} of one random seed{policy}, seed {s.seed}")
 
 
 def comparison_caption(comparison: SearchComparison) -> str:
     """The settings of every method in a comparison, one line each."""
-    lines = [search_caption(comparison.naswot)] if comparison.naswot is not None else \
-        [f"{comparison.space}"]
+    lines = [search_caption(comparison.naswot)] if comparison.naswot is not None else []
     return "\n".join(lines + [budget_caption(result) for result in comparison.budgeted])

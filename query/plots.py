@@ -1,4 +1,5 @@
-"""Figures a user looks at: score vs accuracy, and accuracy vs N of a simulated search.
+"""Figures a user looks at: score vs accuracy, accuracy vs N of a simulated search, and the
+anytime (best-so-far accuracy vs simulated time) curves of the budgeted searches.
 
 Built on ``matplotlib.figure.Figure`` (no pyplot state, no display needed) and written as PNG
 or SVG according to the output file's suffix.
@@ -19,6 +20,8 @@ from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
 from .search import Replicate, SearchResult
+from .searches.anytime import anytime_curve
+from .searches.compare import SearchComparison
 from .selection import choose_config, open_source
 from .shipped import SHIPPED, score_origin
 from .targets import resolve_targets
@@ -131,4 +134,46 @@ def search_plot(result: SearchResult, output: Path | str) -> Path:
     origin = "shipped " if result.origin == SHIPPED else ""
     figure.suptitle(f"{result.space}: simulated search on {origin}{result.dataset} scores, "
                     f"{result.runs} runs")
+    return _save(figure, output)
+
+
+_ANYTIME_POINTS = 241
+_ANYTIME_STYLE = {"random": ("random search", "C7"), "rea": ("REA", "C1"), "area": ("AREA", "C3")}
+
+
+def anytime_plot(comparison: SearchComparison, output: Path | str) -> Path:
+    """Best-so-far accuracy vs simulated time per target, as NAS-Bench-201 papers draw it: the
+    mean over runs with a ±std band for each budgeted method, NASWOT's rows as points with
+    ±std bars at their mean search time."""
+    output = _check_output(Path(output))
+    if not comparison.budgeted and comparison.naswot is None:
+        raise QueryError("nothing to plot: run at least one method")
+    end = max([float(np.nanmax(r.time_s)) for r in comparison.budgeted] + [1.0])
+    times = np.linspace(0.0, end, _ANYTIME_POINTS)
+    curves = [anytime_curve(result, times) for result in comparison.budgeted]
+    naswot = comparison.naswot.table() if comparison.naswot is not None else None
+    columns = min(3, len(comparison.targets))
+    rows = -(-len(comparison.targets) // columns)
+    figure = Figure(figsize=(4.5 * columns, 3.4 * rows), layout="constrained")
+    for index, target in enumerate(comparison.targets):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        for curve in curves:
+            label, colour = _ANYTIME_STYLE[curve.method]
+            mean, std = curve.mean[:, index], curve.std[:, index]
+            axes.plot(times, mean, color=colour, label=label)
+            axes.fill_between(times, mean - std, mean + std, color=colour, alpha=0.2,
+                              linewidth=0)
+        if naswot is not None:
+            picks = naswot[naswot["method"] == "naswot"]
+            for marker, (_, row) in zip("os^Dv<>", picks.iterrows()):
+                axes.errorbar(row["time_mean_s"], row[f"{target.label} mean"],
+                              yerr=row[f"{target.label} std"], fmt=marker, color="C0",
+                              capsize=3, label=f"NASWOT N={int(row['n'])}")
+        axes.set_xlabel("simulated search time (s)")
+        axes.set_ylabel("accuracy (%)")
+        axes.set_title(target.label)
+        if index == 0:
+            axes.legend(fontsize="small")
+    runs = ", ".join(f"{r.settings.method} {r.settings.runs}" for r in comparison.budgeted)
+    figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs ({runs})")
     return _save(figure, output)

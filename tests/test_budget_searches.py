@@ -1,29 +1,25 @@
 """REA, AREA and the budgeted random search against plain per-run implementations.
 
-The reference below re-implements every method one run at a time, the way the NAS-Bench-201
-reference code reads (a deque population, Python's ``max``), on dictionaries of what the tests
-wrote, drawing from the documented stream ``numpy.random.default_rng([seed, run]).random()``.
-Every run's chosen arch, search time and number of trainings must match exactly.
+:mod:`reference_searches` re-implements every method one run at a time on what the tests wrote
+(whole NB201 / NATS-sss tables, :mod:`search_tables`); every run's chosen arch, search time and
+number of trainings must match exactly, and so must the anytime curves and table rows.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 
-import nats_bench
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import nats_files as nf
-from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.cli import main
 from naswot_db.query import QueryError
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
-from search_tables import NB201_OPS, NB201_TARGETS, write_space
-
-SSS_CHANNELS = list(range(8, 65, 8))
+from naswot_db.query.searches.anytime import anytime_curve
+from naswot_db.query.searches.compare import compare_searches
+from reference_searches import Reference
+from search_tables import write_space
 
 
 @pytest.fixture(scope="module")
@@ -33,126 +29,11 @@ def spaces(tmp_path_factory):
                   enumerate(("nb201", "nats-sss"))}
 
 
-class Stream:
-    """The documented per-run stream: choice of n = floor(u * n)."""
-
-    def __init__(self, seed: int, run: int) -> None:
-        self.rng = np.random.default_rng([seed, run])
-
-    def uniform(self) -> float:
-        return float(self.rng.random())
-
-    def pick(self, n: int) -> int:
-        return int(self.uniform() * n)
-
-
-class Reference:
-    """One space as dictionaries, and each method run by run."""
-
-    def __init__(self, space: str, written: dict, budget: float, population: int = 10,
-                 sample_size: int = 3, init_sample: int = 20) -> None:
-        self.space, self.written = space, written
-        self.ids = sorted(written["fitness"])
-        self.id_of = dict(zip(written["arch_strs"], written["arch_ids"].tolist()))
-        self.str_of = {v: k for k, v in self.id_of.items()}
-        self.budget, self.population = budget, population
-        self.sample_size, self.init_sample = sample_size, init_sample
-
-    def random_arch(self, stream: Stream) -> int:
-        return self.ids[stream.pick(len(self.ids))]
-
-    def train(self, arch: int, stream: Stream) -> tuple[float, float]:
-        seed = stream.pick(len(self.written["fitness"][arch]))
-        return self.written["fitness"][arch][seed], self.written["cost"][arch][seed]
-
-    def mutate(self, arch: int, stream: Stream) -> int:
-        text = self.str_of[arch]
-        if self.space == "nb201":
-            nodes = [[edge.split("~")[0] for edge in node.strip("|").split("|")]
-                     for node in text.split("+")]
-            node = 1 + stream.pick(3)
-            edge = stream.pick(node)
-            others = [op for op in NB201_OPS if op != nodes[node - 1][edge]]
-            nodes[node - 1][edge] = others[stream.pick(4)]
-            child = "+".join("|" + "|".join(f"{op}~{j}" for j, op in enumerate(ops)) + "|"
-                             for ops in nodes)
-        else:
-            channels = text.split(":")
-            layer = stream.pick(5)
-            channels[layer] = str(SSS_CHANNELS[stream.pick(8)])
-            child = ":".join(channels)
-        return self.id_of[child]
-
-    def evolve(self, stream, population, history, clock):
-        while clock < self.budget:
-            sample = [population[stream.pick(len(population))] for _ in range(self.sample_size)]
-            parent = max(sample, key=lambda member: member[1])
-            child = self.mutate(parent[0], stream)
-            fitness, cost = self.train(child, stream)
-            if clock + cost > self.budget:
-                break
-            clock += cost
-            population.append((child, fitness))
-            history.append((child, fitness))
-            population.popleft()
-        return history, clock
-
-    def rea(self, seed: int, run: int):
-        stream, population, history, clock = Stream(seed, run), deque(), [], 0.0
-        for _ in range(self.population):
-            arch = self.random_arch(stream)
-            fitness, cost = self.train(arch, stream)
-            clock += cost
-            population.append((arch, fitness))
-            history.append((arch, fitness))
-        return self.answer(*self.evolve(stream, population, history, clock))
-
-    def score(self, arch: int, u: float, replicate) -> tuple[float, float]:
-        stored = [(self.written["scores"][pair][0][arch], self.written["scores"][pair][1][arch])
-                  for pair in sorted(self.written["scores"])]
-        if replicate == "random":
-            return stored[int(u * len(stored))]
-        if replicate == "mean":
-            return (sum(s for s, _ in stored) / len(stored), sum(t for _, t in stored) / len(stored))
-        return stored[sorted(self.written["scores"]).index(replicate)]
-
-    def area(self, seed: int, run: int, replicate="random"):
-        stream, clock, drawn = Stream(seed, run), 0.0, []
-        for order in range(self.init_sample):
-            arch = self.random_arch(stream)
-            score, seconds = self.score(arch, stream.uniform(), replicate)
-            clock += seconds
-            drawn.append((order, arch, score if math.isfinite(score) else -math.inf))
-        best = sorted(drawn, key=lambda d: (-d[2], d[0]))[:self.population]
-        population, history = deque(), []
-        for _, arch, _ in sorted(best):
-            fitness, cost = self.train(arch, stream)
-            clock += cost
-            population.append((arch, fitness))
-            history.append((arch, fitness))
-        return self.answer(*self.evolve(stream, population, history, clock))
-
-    def random_search(self, seed: int, run: int):
-        stream, history, clock = Stream(seed, run), [], 0.0
-        while clock < self.budget:
-            arch = self.random_arch(stream)
-            fitness, cost = self.train(arch, stream)
-            if clock + cost > self.budget:
-                break
-            clock += cost
-            history.append((arch, fitness))
-        return self.answer(history, clock)
-
-    @staticmethod
-    def answer(history, clock):
-        best = max(history, key=lambda item: item[1])[0] if history else -1
-        return best, clock, len(history)
-
-
 def _check(result, reference: Reference, method, seed: int, **kwargs) -> None:
     expected = [getattr(reference, method)(seed, run, **kwargs)
                 for run in range(result.settings.runs)]
-    chosen, clock, trained = (np.array(column) for column in zip(*expected))
+    chosen, clock, trained = (np.array([getattr(r, name) for r in expected])
+                              for name in ("chosen", "clock", "trained"))
     np.testing.assert_array_equal(result.chosen, chosen)
     np.testing.assert_allclose(result.time_s, clock, rtol=1e-12)
     np.testing.assert_array_equal(result.evaluations, trained)
@@ -234,3 +115,59 @@ def test_bad_settings_are_one_clear_error(spaces):
         simulate_budget_search(root, method="rea", fitness="cifar10-valid:x-valid")
     with pytest.raises(QueryError, match="no per-seed accuracies for the fitness cifar10:x-valid@12"):
         simulate_budget_search(root, method="rea", fitness="cifar10:x-valid@12")
+
+
+def test_anytime_curve_is_the_incumbent_of_every_run(spaces):
+    root, written = spaces
+    result = simulate_budget_search(root, method="area", space="nb201", runs=12,
+                                    options=BudgetOptions(seed=4, budget_s=3_000))
+    reference = Reference("nb201", written["nb201"], 3_000.0)
+    runs = [reference.area(4, run) for run in range(12)]
+    times = np.array([0.0, 5.0, 400.0, 1_000.0, 2_000.0, 2_999.0, 5_000.0])
+    curve = anytime_curve(result, times)
+    c10_test = written["nb201"]["targets"][("cifar10", "ori-test")]
+    column = [t.label for t in result.targets].index("C10 test")
+    for index, time_s in enumerate(times):
+        incumbents = [run.incumbent_at(time_s) for run in runs]
+        values = np.array([c10_test[a] for a in incumbents if a >= 0])
+        assert curve.runs[index] == values.size
+        if values.size:
+            assert curve.mean[index, column] == pytest.approx(values.mean(), rel=1e-12)
+            assert curve.std[index, column] == pytest.approx(values.std(), rel=1e-9, abs=1e-12)
+        else:
+            assert np.isnan(curve.mean[index]).all()
+    assert curve.runs[0] == 0 and curve.runs[-1] == 12  # nothing trained at t = 0
+
+
+def test_comparison_table_and_cli(spaces, tmp_path):
+    root, _ = spaces
+    comparison = compare_searches(root, methods=["rea", "naswot", "random"], n=[10],
+                                  runs=20, options=BudgetOptions(budget_s=2_000, seed=5))
+    table = comparison.table()
+    assert table["method"].tolist() == ["naswot", "best_of_n", "rea", "random", "random_arch",
+                                        "optimal"]
+    alone = simulate_budget_search(root, method="rea", runs=20,
+                                   options=BudgetOptions(budget_s=2_000, seed=5))
+    np.testing.assert_array_equal(comparison.budgeted[0].chosen, alone.chosen)
+    runner = CliRunner()
+    out = runner.invoke(main, ["search", "--root", str(root), "--method", "rea,area",
+                               "--runs", "20", "--budget-s", "2000", "--seed", "5"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].startswith("nb201 rea: 20 runs, budget 2000 s, P 10, S 3")
+    assert lines[1].startswith("nb201 area: 20 runs") and "M 20 scored" in lines[1]
+    assert "archs trained" in lines[2] and lines[4].startswith("REA") and \
+        lines[5].startswith("AREA")
+    assert f"{alone.row()['C10 test mean']:.2f} ± {alone.row()['C10 test std']:.2f}" in lines[4]
+    csv = runner.invoke(main, ["search", "--root", str(root), "--method", "rea", "--runs", "20",
+                               "--budget-s", "2000", "--seed", "5", "--format", "csv"])
+    header, row = csv.output.splitlines()
+    assert header.startswith("method,n,runs,runs_without_answer,time_mean_s")
+    assert float(row.split(",")[4]) == pytest.approx(alone.time_s.mean())
+    figure = tmp_path / "anytime.png"
+    out = runner.invoke(main, ["plot", "anytime", "--root", str(root), "--runs", "5",
+                               "--n", "10", "--budget-s", "2000", "-o", str(figure)])
+    assert out.exit_code == 0, out.output
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = runner.invoke(main, ["search", "--root", str(root), "--method", "rea,bohb"])
+    assert bad.exit_code != 0 and "Error: unknown search method 'bohb'" in bad.output

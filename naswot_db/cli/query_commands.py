@@ -219,7 +219,7 @@ def corr(root, space, score, dataset, targets, epochs, replicate, top_k, label, 
 
 @click.group()
 def plot() -> None:
-    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search."""
+    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves."""
 
 
 _output = click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
@@ -257,6 +257,23 @@ def plot_search(output, **options) -> None:
     from naswot_db.query import search_plot
 
     click.echo(f"wrote {search_plot(_run_search(**options), output)}")
+
+
+@plot.command("anytime")
+@_search_options
+@click.option("--method", "methods", default="all", show_default=True, callback=_methods,
+              help="Methods to draw: naswot, random, rea, area, comma-separated, or all.")
+@_budget_options
+@_output
+def plot_anytime(output, methods, budget_s, population, sample_size, init_sample, fitness,
+                 **options) -> None:
+    """Best-so-far accuracy vs simulated time of random search, REA and AREA (mean ± std over
+    runs), with NASWOT's rows at their search time."""
+    from naswot_db.query import anytime_plot
+
+    comparison = _compare(methods, budget_s, population, sample_size, init_sample, fitness,
+                          **options)
+    click.echo(f"wrote {anytime_plot(comparison, output)}")
 
 
 COMMANDS = (sql, search, corr, plot)
