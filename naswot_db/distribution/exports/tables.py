@@ -1,19 +1,28 @@
 """The ``scored`` view (scores joined with archs and accuracies) as CSV or Parquet files.
 
-One file per space, ``OUTPUT/<space>.csv`` or ``.parquet``, written by DuckDB's ``COPY``: plain
-files for anyone without naswot-db.  Singular networks' -inf stays -inf (``-inf`` in CSV).
+One file per space, ``OUTPUT/<space>.csv`` or ``.parquet``: plain files for anyone without
+naswot-db.  Rows stream from DuckDB to Arrow's writers in batches, so a large space never sits
+in memory whole.  Singular networks' -inf stays -inf (``-inf`` in CSV).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.csv as csv
+import pyarrow.parquet as pq
+
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source
 
 from .atomic import atomic_file
 
-_COPY_OPTIONS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet, COMPRESSION zstd"}
+_BATCH_ROWS = 100_000
+
+
+def _writer(fmt: str, path: Path, schema):
+    return (csv.CSVWriter(path, schema) if fmt == "csv"
+            else pq.ParquetWriter(path, schema, compression="zstd"))
 
 
 def export_tables(source: Source, output: Path, fmt: str, space: str | None) -> list[Path]:
@@ -25,14 +34,18 @@ def export_tables(source: Source, output: Path, fmt: str, space: str | None) -> 
     output.mkdir(parents=True, exist_ok=True)
     written = []
     for name in spaces:
-        if not source.connection.execute("SELECT count(*) FROM scores WHERE space = ?",
-                                         [name]).fetchone()[0]:
-            raise QueryError(f"no scores for space {name!r} under {source.root}")
+        reader = source.connection.sql(
+            "SELECT * FROM scored WHERE space = ? ORDER BY ALL", params=[name]
+        ).to_arrow_reader(_BATCH_ROWS)
         path = output / f"{name}.{fmt}"
+        rows = 0
         with atomic_file(path) as tmp:
-            literal = "'" + str(tmp).replace("'", "''") + "'"
-            source.connection.execute(
-                f"COPY (SELECT * FROM scored WHERE space = $space ORDER BY ALL) TO {literal} "
-                f"({_COPY_OPTIONS[fmt]})", {"space": name})
+            writer = _writer(fmt, tmp, reader.schema)
+            with writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            if not rows:
+                raise QueryError(f"no scores for space {name!r} under {source.root}")
         written.append(path)
     return written
