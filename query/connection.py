@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from naswot_db.schema import TABLES, check_root, default_root, part_files
+from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.sql import SCORED_VIEW, view_sql
 from naswot_db.schema.tables import Table
 
 from .errors import QueryError
 from .macros import register_macros
+from .readonly import check_read_statement, restrict_to_files
 from .shipped import shipped_parts
 
 if TYPE_CHECKING:
@@ -43,11 +45,20 @@ def view_files(root: Path, table: Table) -> list[Path]:
 
 
 def install_views(connection, root: Path) -> None:
-    """Create the table views, the ``scored`` view and the macros on a DuckDB connection."""
+    """Create the table views, the ``scored`` view and the macros on a DuckDB connection.
+
+    Afterwards the connection can open the views' part files and no other file
+    (:mod:`.readonly`); a foreign Parquet file under a table folder is refused, not read.
+    """
+    readable: list[Path] = []
     for table in TABLES.values():
-        connection.execute(view_sql(table, view_files(root, table)))
+        files = view_files(root, table)
+        refuse_foreign_parts(table, files)
+        connection.execute(view_sql(table, files))
+        readable += files
     connection.execute(SCORED_VIEW)
     register_macros(connection)
+    restrict_to_files(connection, readable)
 
 
 def connect(root: Path | str | None = None) -> duckdb.DuckDBPyConnection:
@@ -83,7 +94,8 @@ def one_line(error: duckdb.Error) -> str:
 
 
 def run_sql(query: str, root: Path | str | None = None) -> pd.DataFrame | None:
-    """Run one SQL statement over the views; its rows, or None for a statement without any."""
+    """Run one reading SQL statement over the views; its rows, or None without any."""
+    check_read_statement(query)
     connection = connect(root)
     try:
         relation = connection.sql(query)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from naswot_db.names import ground_truth_space_sql
 
-from .tables import PARTITION_COLUMN, TABLES, Table
+from .dedup import KEYS, first_per_key_sql, split_by_uniqueness
+from .tables import PARTITION_COLUMN, RUNS, TABLES, Table
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -30,22 +31,49 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def parquet_source_sql(table: Table, files: list[Path]) -> str:
+    """A SELECT of every row of ``files`` as parts of ``table`` (partition column included)."""
+    file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
+    hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
+            if table.partitioned else ", hive_partitioning = false")
+    return f"SELECT * FROM read_parquet({file_list}{hive}, union_by_name = true)"
+
+
+def _row_sources(table: Table, files: list[Path]) -> list[str]:
+    """SELECTs whose union is the table: parts of a keyed table are deduplicated by key."""
+    key = KEYS.get(table.name)
+    if key is None:
+        return [parquet_source_sql(table, files)]
+    unique, unsure = split_by_uniqueness(files)
+    return ([parquet_source_sql(table, unique)] if unique else []) + (
+        [first_per_key_sql(key, parquet_source_sql(table, unsure))] if unsure else [])
+
+
+# A run's rows_written as the rows of that run present now: right for a killed run too, whose
+# own row was last written before its rows landed.
+_RUNS_ROWS_PRESENT = ("SELECT r.* REPLACE (coalesce(n.rows_present, 0) AS rows_written) "
+                      "FROM ({runs}) AS r LEFT JOIN (SELECT run_id, count(*) AS rows_present "
+                      "FROM scores GROUP BY run_id) AS n USING (run_id)")
+
+
 def view_sql(table: Table, files: list[Path]) -> str:
     """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types.
 
     The parts are unioned by name with a typed empty row set, so a nullable column that older
     parts lack (e.g. ``eval_time_s`` in a root ingested before it existed) reads as NULL.
+    ``scores`` shows each key once (:mod:`.dedup`); ``runs`` counts each run's rows present
+    (create it after ``scores``).
     """
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     typed_nulls = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
     if not files:
         return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
-    file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
-    hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
-            if table.partitioned else ", hive_partitioning = false")
-    return (f"CREATE OR REPLACE VIEW {table.name} AS SELECT {columns} FROM (SELECT {typed_nulls} "
-            f"WHERE false UNION ALL BY NAME SELECT * "
-            f"FROM read_parquet({file_list}{hive}, union_by_name = true))")
+    union = " UNION ALL BY NAME ".join(f"({source})" for source in _row_sources(table, files))
+    rows = (f"SELECT {columns} FROM (SELECT {typed_nulls} WHERE false UNION ALL BY NAME "
+            f"{union})")
+    if table is RUNS:
+        rows = _RUNS_ROWS_PRESENT.format(runs=rows)
+    return f"CREATE OR REPLACE VIEW {table.name} AS {rows}"
 
 
 def sqlalchemy_metadata() -> sa.MetaData:

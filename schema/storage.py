@@ -96,7 +96,7 @@ def partition_dir(root: Path, table: Table, space: str | None) -> Path:
     return base / f"{PARTITION_COLUMN}={space}" if table.partitioned else base
 
 
-def _generation(path: Path) -> int:
+def part_generation(path: Path) -> int:
     """Generation number of a part written by :func:`replace_partitions`; 0 for other parts."""
     if path.name.startswith(_GENERATION_PREFIX):
         return int(path.name[len(_GENERATION_PREFIX):].split("-", 1)[0])
@@ -126,8 +126,8 @@ def _current(root: Path, table: Table, directory: Path, parts: list[Path]) -> li
     if table.partitioned:
         committed = committed_generations(root, directory.name.split("=", 1)[1]).get(table.name)
     if committed is None:
-        committed = max(map(_generation, parts), default=0)
-    return [p for p in parts if _generation(p) == committed]
+        committed = max(map(part_generation, parts), default=0)
+    return [p for p in parts if part_generation(p) == committed]
 
 
 def is_temp(path: Path) -> bool:
@@ -241,13 +241,13 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     directories = {name: partition_dir(root, TABLES[name], space) for name in tables}
     old_parts = {name: sorted(p for p in d.glob("*.parquet") if not is_temp(p))
                  if d.is_dir() else [] for name, d in directories.items()}
-    current = {name: committed.get(name, max(map(_generation, parts), default=0))
+    current = {name: committed.get(name, max(map(part_generation, parts), default=0))
                for name, parts in old_parts.items()}
     pointer = generations_path(root, space)
     pointer.parent.mkdir(exist_ok=True)
     if not pointer.exists():  # pin what readers see now before new generations appear
         _atomic_write_bytes(pointer, json.dumps(current, sort_keys=True).encode())
-    new_generations = {name: max(map(_generation, parts), default=0) + 1
+    new_generations = {name: max(map(part_generation, parts), default=0) + 1
                        for name, parts in old_parts.items()}
     new_parts = [write_part(root, name, data, space=space, part_name=(
         f"{_GENERATION_PREFIX}{new_generations[name]:08d}-{uuid.uuid4().hex}"))
@@ -263,6 +263,12 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
 def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -> Path:
     """Make ``data`` the whole content of one space partition (see :func:`replace_partitions`)."""
     return replace_partitions(root, {table_name: data}, space)[0]
+
+
+def rows_in_parts(root: Path, table: Table, space: str | None, prefix: str) -> int:
+    """Rows in the current parts of ``table`` whose file name starts with ``prefix``."""
+    return sum(pq.read_metadata(p).num_rows for p in part_files(root, table, space)
+               if p.name.startswith(prefix))
 
 
 def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Table:

@@ -50,10 +50,12 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from . import build_commands, distribution_commands, info_command, query_commands
+    from . import (build_commands, distribution_commands, info_command, maintenance_commands,
+                   query_commands)
 
     for command in (build_commands.build, build_commands.ingest, *query_commands.COMMANDS,
-                    info_command.info, *distribution_commands.COMMANDS):
+                    info_command.info, *distribution_commands.COMMANDS,
+                    *maintenance_commands.COMMANDS):
         main.add_command(command)
 
 

@@ -1,0 +1,57 @@
+"""``naswot-db check`` and ``naswot-db compact``: verify a root, and merge its small parts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .options import root_option, space_option
+
+
+def _root(root: Path | None) -> Path:
+    from naswot_db.schema import default_root
+
+    return Path(root) if root is not None else default_root()
+
+
+@click.command()
+@root_option
+def check(root: Path | None) -> None:
+    """Verify a root: manifest, every part's schema, duplicate score keys, temporary files of
+    killed writers, ingest generations, runs' row counts. One line per finding; exit status 1
+    when there is any."""
+    from naswot_db.schema.checks import check_findings, manifest_summary
+
+    resolved = _root(root)
+    findings = check_findings(resolved)
+    for finding in findings:
+        click.echo(finding)
+    if findings:
+        click.echo(f"{len(findings)} problem(s) in {resolved}", err=True)
+        sys.exit(1)
+    click.echo(manifest_summary(resolved))
+
+
+@click.command()
+@root_option
+@space_option(help_text="Only this space's scores [default: every scored space].")
+def compact(root: Path | None, space: str | None) -> None:
+    """Rewrite each score partition's many small parts as a few large ones, each key once.
+
+    Safe while builds and queries run: a query sees every key once at every instant, and
+    parts a build adds meanwhile are kept. Connections opened before must reconnect.
+    """
+    from naswot_db.schema.compaction import compact_root
+
+    resolved = _root(root)
+    compacted = compact_root(resolved, [space] if space else None)
+    if not compacted:
+        click.echo(f"{resolved}: no scores to compact")
+    for done in compacted:
+        click.echo(f"{done.space}: {done.parts_before} parts, {done.rows_before:,} rows -> "
+                   f"{done.parts_after} parts, {done.rows_after:,} rows")
+
+
+COMMANDS = (check, compact)

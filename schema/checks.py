@@ -1,0 +1,146 @@
+"""``naswot-db check``: everything that can be wrong with a root, one finding per line.
+
+Findings: the manifest, every Parquet file that is not a part of its table, score keys stored
+more than once, temporary files of dead writers, ingest generations that do not match their
+pointer, and finished runs whose recorded row count differs from the rows present.  Nothing
+is changed; ``naswot-db compact`` and a rerun of the interrupted command repair what they can.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from naswot_db.errors import NaswotDbError
+
+from .dedup import SCORE_KEY, first_per_key_sql
+from .parts import part_problem
+from .sql import parquet_source_sql
+from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
+                      generations_path, is_temp, part_files, part_generation, partition_dir,
+                      stale_temps)
+from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
+
+
+def _manifest_findings(root: Path) -> list[str]:
+    if not (root / MANIFEST_NAME).exists():
+        return [f"{root / MANIFEST_NAME}: missing (not a naswot-db root?)"]
+    try:
+        check_root(root)
+    except NaswotDbError as exc:
+        return [str(exc)]
+    return []
+
+
+def _table_directories(root: Path, table: Table) -> list[Path]:
+    base = root / table.name
+    if not base.is_dir():
+        return []
+    if not table.partitioned:
+        return [base]
+    return sorted(p for p in base.iterdir() if p.is_dir())
+
+
+def _file_findings(root: Path) -> list[str]:
+    """Foreign or unreadable Parquet files and temporary files left by dead writers."""
+    findings = []
+    for table in TABLES.values():
+        for directory in _table_directories(root, table):
+            if table.partitioned and not directory.name.startswith(f"{PARTITION_COLUMN}="):
+                findings.append(f"{directory}: not a {PARTITION_COLUMN}=<space> folder")
+                continue
+            for path in sorted(directory.glob("*.parquet")):
+                if not is_temp(path):
+                    findings.extend(filter(None, [part_problem(table, path)]))
+            findings.extend(f"{path}: temporary file of a killed writer (removed by the next "
+                            "build, ingest or compact of it)" for path in stale_temps(directory))
+    findings.extend(f"{path}: temporary file of a killed writer"
+                    for directory in (root, root / GENERATIONS_DIR)
+                    for path in stale_temps(directory))
+    return findings
+
+
+def _generation_findings(root: Path) -> list[str]:
+    """Ingested tables whose parts are not the generation their pointer names."""
+    findings = []
+    spaces = {p.stem for p in (root / GENERATIONS_DIR).glob("*.json") if not is_temp(p)}
+    for space in sorted(spaces):
+        try:
+            committed = committed_generations(root, space)
+        except NaswotDbError as exc:
+            findings.append(str(exc))
+            continue
+        for name, generation in sorted(committed.items()):
+            table = TABLES.get(name)
+            if table is None:
+                findings.append(f"{generations_path(root, space)}: unknown table {name!r}")
+                continue
+            directory = partition_dir(root, table, space)
+            present = {part_generation(p) for p in directory.glob("*.parquet") if not is_temp(p)}
+            if generation and generation not in present:
+                findings.append(f"{directory}: generation {generation} named by "
+                                f"{generations_path(root, space)} is missing")
+            if present - {generation}:
+                findings.append(f"{directory}: parts of generations "
+                                f"{sorted(present - {generation})} besides the current "
+                                f"{generation} (an interrupted ingest; rerun it)")
+    return findings
+
+
+def _scores_sql(root: Path) -> str | None:
+    files = [p for p in part_files(root, SCORES) if part_problem(SCORES, p) is None]
+    if not files:
+        return None
+    return parquet_source_sql(SCORES, files)
+
+
+def _duplicate_findings(connection: duckdb.DuckDBPyConnection, scores: str) -> list[str]:
+    key = ", ".join(SCORE_KEY)
+    rows = connection.execute(
+        f"SELECT space, count(*) AS keys, sum(n) - count(*) AS extra FROM (SELECT {key}, "
+        f"count(*) AS n FROM ({scores}) GROUP BY ALL HAVING count(*) > 1) GROUP BY space "
+        "ORDER BY space").fetchall()
+    return [f"scores/{PARTITION_COLUMN}={space}: {keys} score keys stored more than once "
+            f"({extra} extra rows; queries count each once, `naswot-db compact` drops them)"
+            for space, keys, extra in rows]
+
+
+def _runs_findings(root: Path, connection: duckdb.DuckDBPyConnection,
+                   scores: str | None) -> list[str]:
+    runs = [p for p in part_files(root, RUNS) if part_problem(RUNS, p) is None]
+    if not runs:
+        return []
+    present = (f"SELECT run_id, count(*) AS n FROM ({first_per_key_sql(SCORE_KEY, scores)}) "
+               "GROUP BY run_id" if scores
+               else "SELECT NULL::VARCHAR AS run_id, 0::BIGINT AS n WHERE false")
+    rows = connection.execute(
+        f"SELECT r.run_id, r.rows_written, coalesce(p.n, 0) "
+        f"FROM ({parquet_source_sql(RUNS, runs)}) AS r LEFT JOIN ({present}) AS p USING (run_id) "
+        "WHERE r.finished_at IS NOT NULL AND r.rows_written IS DISTINCT FROM coalesce(p.n, 0) "
+        "ORDER BY r.run_id").fetchall()
+    return [f"runs: run {run_id} records {recorded} rows written, {found} present"
+            for run_id, recorded, found in rows]
+
+
+def check_findings(root: Path) -> list[str]:
+    """Every problem found in ``root``, one line each; empty for a sound root."""
+    root = Path(root)
+    if not root.is_dir():
+        return [f"{root}: no such database root"]
+    findings = _manifest_findings(root) + _file_findings(root) + _generation_findings(root)
+    with duckdb.connect(":memory:") as connection:
+        scores = _scores_sql(root)
+        if scores:
+            findings += _duplicate_findings(connection, scores)
+        findings += _runs_findings(root, connection, scores)
+    return findings
+
+
+def manifest_summary(root: Path) -> str:
+    """One line saying what was checked (for the all-clear message)."""
+    counts = {name: len(part_files(root, table)) for name, table in TABLES.items()}
+    version = json.loads((root / MANIFEST_NAME).read_text())["schema_version"]
+    return (f"{root}: schema version {version}, "
+            + ", ".join(f"{n} {name} parts" for name, n in counts.items()) + "; no problems")

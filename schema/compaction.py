@@ -1,0 +1,103 @@
+"""``naswot-db compact``: a score partition's many small parts rewritten as a few large ones.
+
+A build writes one part per chunk, so a full NB101 build leaves thousands of small files, and
+every query pays for opening each and for deduplicating keys across them.  Compaction writes
+the partition's rows, one per key (the earliest run's), sorted by arch, into parts of at most
+:data:`ROWS_PER_PART` rows under temporary names, renames them into place, then deletes the
+parts it read.  At every instant readers see each key once: while old and new parts coexist
+the partition is not one whole compaction, so the views deduplicate it.  Parts a build adds
+meanwhile are not touched.  A killed compaction leaves temporary files (removed by the next
+run) and possibly both sets, which read correctly and compact again.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .dedup import SCORE_KEY, compacted_name, first_per_key_sql, is_one_compaction
+from .locks import exclusive
+from .parts import refuse_foreign_parts
+from .storage import (check_root, conform, part_files, partition_dir, remove_stale_temps,
+                      spaces_in, temp_name)
+from .sql import parquet_source_sql
+from .tables import SCORES
+
+ROWS_PER_PART = 1 << 22  # 4,194,304 rows: NB101 x 15 replicates is two parts
+ROW_GROUP_ROWS = 1 << 20
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What compacting one partition did."""
+
+    space: str
+    parts_before: int
+    parts_after: int
+    rows_before: int
+    rows_after: int
+
+
+def _write_sorted_rows(connection: duckdb.DuckDBPyConnection, files: list[Path],
+                       directory: Path, rows: int) -> list[Path]:
+    """The partition's rows, one per key, as compacted parts; returns their final paths."""
+    columns = ", ".join(f'"{name}"' for name in SCORES.file_schema().names)
+    once = first_per_key_sql(SCORE_KEY, parquet_source_sql(SCORES, files))
+    reader = connection.sql(f"SELECT {columns} FROM ({once}) ORDER BY "
+                            f"{', '.join(SCORE_KEY[1:])}").to_arrow_reader(ROW_GROUP_ROWS)
+    count = max(1, math.ceil(rows / ROWS_PER_PART))
+    compaction_id = uuid.uuid4().hex
+    finals = [directory / compacted_name(compaction_id, i, count) for i in range(count)]
+    temps = [directory / temp_name(final.name) for final in finals]
+    try:
+        batches = iter(reader)
+        for temp in temps:
+            written = 0
+            with pq.ParquetWriter(temp, SCORES.file_schema()) as writer:
+                while written < ROWS_PER_PART:
+                    batch = next(batches, None)
+                    if batch is None:
+                        break
+                    writer.write_table(conform(SCORES, pa.Table.from_batches([batch])))
+                    written += batch.num_rows
+            with open(temp, "rb") as handle:
+                os.fsync(handle.fileno())
+        for temp, final in zip(temps, finals):
+            os.replace(temp, final)
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+    return finals
+
+
+def compact_partition(root: Path, space: str) -> Compaction:
+    """Compact the scores of ``space`` in ``root`` (a no-op when already one compaction)."""
+    check_root(root)
+    directory = partition_dir(root, SCORES, space)
+    with exclusive(root, f"compact-{space}", f"a compaction of {space}"):
+        remove_stale_temps(directory)
+        files = part_files(root, SCORES, space)
+        refuse_foreign_parts(SCORES, files)
+        rows_before = sum(pq.read_metadata(f).num_rows for f in files)
+        if not files or is_one_compaction(files):
+            return Compaction(space, len(files), len(files), rows_before, rows_before)
+        with duckdb.connect(":memory:") as connection:
+            rows_after = connection.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(SCORE_KEY)} FROM "
+                f"({parquet_source_sql(SCORES, files)}))").fetchall()[0][0]
+            written = _write_sorted_rows(connection, files, directory, rows_after)
+        for path in files:
+            path.unlink(missing_ok=True)
+        return Compaction(space, len(files), len(written), rows_before, rows_after)
+
+
+def compact_root(root: Path, spaces: list[str] | None = None) -> list[Compaction]:
+    """Compact every score partition of ``root`` (or the listed spaces)."""
+    return [compact_partition(root, space) for space in (spaces or spaces_in(root, SCORES))]

@@ -1,0 +1,56 @@
+"""Each score key counts once, whatever lies on disk.
+
+Builds of one configuration exclude each other (:mod:`.locks`), but a part copied in by hand,
+a shared file system without working locks, or a compaction killed halfway can still put a
+key on disk twice.  The ``scores`` view therefore keeps one row per key, the one of the
+earliest run.  That costs a hash pass over the rows, so a partition whose parts are exactly
+one finished compaction (duplicate-free by construction) is read without it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# What identifies one scoring: two rows with these values are the same measurement.
+SCORE_KEY = ("space", "arch_id", "score", "dataset", "batch_size", "config_id", "init_seed",
+             "batch_seed")
+KEYS: dict[str, tuple[str, ...]] = {"scores": SCORE_KEY}
+
+_COMPACTED = re.compile(r"^compact-(?P<id>[0-9a-f]{32})-(?P<index>\d{4})-of-(?P<count>\d{4})"
+                        r"\.parquet$")
+
+
+def compacted_name(compaction_id: str, index: int, count: int) -> str:
+    """File name of part ``index`` of the ``count`` parts one compaction writes."""
+    return f"compact-{compaction_id}-{index:04d}-of-{count:04d}.parquet"
+
+
+def is_one_compaction(parts: list[Path]) -> bool:
+    """True when ``parts`` are all the parts of one finished compaction, and nothing else."""
+    matches = [_COMPACTED.match(p.name) for p in parts]
+    if not parts or None in matches:
+        return False
+    ids = {m["id"] for m in matches}
+    counts = {int(m["count"]) for m in matches}
+    indices = sorted(int(m["index"]) for m in matches)
+    return len(ids) == 1 and counts == {len(parts)} and indices == list(range(len(parts)))
+
+
+def split_by_uniqueness(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(parts known duplicate-free, parts whose rows must be deduplicated)."""
+    by_directory: dict[Path, list[Path]] = {}
+    for path in files:
+        by_directory.setdefault(path.parent, []).append(path)
+    unique: list[Path] = []
+    unsure: list[Path] = []
+    for parts in by_directory.values():
+        (unique if is_one_compaction(parts) else unsure).extend(parts)
+    return sorted(unique), sorted(unsure)
+
+
+def first_per_key_sql(key: tuple[str, ...], source_sql: str) -> str:
+    """``source_sql`` with one row per ``key``: the row of the earliest run."""
+    partition = ", ".join(f'"{name}"' for name in key)
+    return (f"SELECT * FROM ({source_sql}) QUALIFY row_number() OVER "
+            f"(PARTITION BY {partition} ORDER BY run_id) = 1")
