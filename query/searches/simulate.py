@@ -128,6 +128,7 @@ def simulate_budget_search(root: Path | str | None = None, *, method: str = "rea
 def load_tables(source: Source, space: str, fitness: str | None, targets: Sequence[str] | None,
                 epochs: int | None, label: str) -> EvaluationTables:
     """The searched space's fitness, costs and reported targets."""
+    column = parse_fitness(space, fitness)  # first: a space without a mutation says so
     chosen = resolve_targets(source.connection, space, list(targets) if targets else None,
                              epochs, label)
-    return load_evaluation_tables(source, space, parse_fitness(space, fitness), chosen)
+    return load_evaluation_tables(source, space, column, chosen)
