@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -278,3 +280,25 @@ def test_merge_adds_new_spaces_and_rows_and_keeps_the_roots(archive, built_root,
     parts = list((root / "accuracies" / "space=nb101").glob("*.parquet"))
     assert len(parts) == 1 and parts[0].name.startswith("gen"), "ground truth is a generation"
     assert pq.read_table(parts[0]).num_rows == 5
+
+
+def test_pack_fetch_and_export_do_not_import_torch(archive, tmp_path):
+    script = (
+        "import sys\n"
+        "from naswot_db.cli import main\n"
+        "for args in (['fetch', sys.argv[1], '--root', sys.argv[2], '--quiet'],\n"
+        "             ['pack', '--root', sys.argv[2], '-o', sys.argv[3]],\n"
+        "             ['export', '--format', 'naslib', '--root', sys.argv[2], '-o', sys.argv[4]],\n"
+        "             ['export', '--format', 'syne-tune', '--root', sys.argv[2], '-o',\n"
+        "              sys.argv[4]]):\n"
+        "    try:\n"
+        "        main(args, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('torch' in sys.modules)\n")
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(archive), str(tmp_path / "db"),
+         str(tmp_path / "again.tar"), str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+    assert (tmp_path / "again.tar").is_file() and (tmp_path / "out" / "nb201").is_dir()

@@ -60,12 +60,12 @@ class _Plan:
 
 def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]:
     """Add what ``archive`` holds and ``root`` lacks; raise before writing on any conflict."""
-    prepare_root(root)
     connection = connect_own(root)
     try:
         plans = [_plan(connection, archive, entry) for entry in archive.files]
     finally:
         connection.close()
+    prepare_root(root)
     for table in _WRITE_ORDER:
         for plan in (p for p in plans if p.entry.table == table and p.new_rows.num_rows):
             _write(root, plan)
