@@ -22,6 +22,7 @@ extracted by name, so ``../`` members, absolute paths and links never reach the 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import tarfile
@@ -91,7 +92,7 @@ def write_archive(output: Path, manifest: dict[str, Any], staged: dict[str, Path
     with tarfile.open(output, "w", format=tarfile.PAX_FORMAT) as tar:
         for name, data in ((MANIFEST_NAME, payload), (MANIFEST_DIGEST_NAME, digest)):
             info = _member_info(name, len(data))
-            tar.addfile(info, _BytesReader(data))
+            tar.addfile(info, io.BytesIO(data))
         for name, path in staged.items():
             with open(path, "rb") as handle:
                 tar.addfile(_member_info(name, path.stat().st_size), handle)
@@ -101,18 +102,6 @@ def _member_info(name: str, size: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o644, 0
     return info
-
-
-class _BytesReader:
-    """The file-like object ``TarFile.addfile`` reads a small in-memory member from."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._offset = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._offset + size
-        chunk, self._offset = self._data[self._offset:end], min(end, len(self._data))
-        return chunk
 
 
 @dataclass(frozen=True)
@@ -137,8 +126,8 @@ def verify_archive(archive: Path, staging: Path) -> VerifiedArchive:
         raise ArchiveError(f"{archive} is not a complete naswot-db archive ({exc}); if it was "
                            "downloaded, fetch it again") from None
     except EOFError:
-        raise ArchiveError(f"{archive} is truncated; if it was downloaded, fetch it again "
-                           "to resume") from None
+        raise ArchiveError(f"{archive} is truncated; if it was downloaded, fetch it "
+                           "again") from None
     manifest = _checked_manifest(archive, staging, received)
     files = tuple(_manifest_files(archive, manifest))
     listed = {entry.path for entry in files}
@@ -177,7 +166,7 @@ def _copy_members(tar: tarfile.TarFile, archive: Path, staging: Path) -> dict[st
                 size += len(block)
         if size != member.size:
             raise ArchiveError(f"{archive} is truncated inside {name}; if it was downloaded, "
-                               "fetch it again to resume")
+                               "fetch it again")
         received[name] = (size, digest.hexdigest())
     return received
 
