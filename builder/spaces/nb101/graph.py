@@ -1,29 +1,27 @@
 """NAS-Bench-101 cell graphs: validation, pruning, module hashing and channel counts.
 
-Pruning and hashing follow NAS-Bench-101's ``ModelSpec`` and ``graph_util.hash_module``, so a
-cell given as any (adjacency, ops) pair lands on the benchmark's own module hash, and the
-channel split follows the reference NASWOT port (``ComputeVertexChannels``).
+Pruning and hashing (torch-free, in :mod:`naswot_db.nb101_cell`, which the query layer shares)
+follow NAS-Bench-101's ``ModelSpec`` and ``graph_util.hash_module``, so a cell given as any
+(adjacency, ops) pair lands on the benchmark's own module hash, and the channel split follows
+the reference NASWOT port (``ComputeVertexChannels``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
 import numpy as np
 
+from naswot_db.nb101_cell import (
+    CANONICAL_OPS, CONV1X1, CONV3X3, INPUT, MAXPOOL3X3, OUTPUT, cell_hash, kept_vertices,
+)
+
 from ..base import SpaceError
 
-INPUT = "input"
-OUTPUT = "output"
-CONV3X3 = "conv3x3-bn-relu"
-CONV1X1 = "conv1x1-bn-relu"
-MAXPOOL3X3 = "maxpool3x3"
-# NAS-Bench-101's canonical op order: the hash labels interior vertices by index in it
-CANONICAL_OPS = (CONV3X3, CONV1X1, MAXPOOL3X3)
-_INPUT_LABEL = -1
-_OUTPUT_LABEL = -2
+__all__ = ["CANONICAL_OPS", "CONV1X1", "CONV3X3", "CellSpec", "INPUT", "MAXPOOL3X3", "OUTPUT",
+           "encoding_json", "module_hash", "pruned_spec", "reference_raises", "spec_from_encoding",
+           "spec_from_record", "vertex_channels"]
 
 
 @dataclass(frozen=True)
@@ -78,27 +76,12 @@ def _validated(adjacency: object, ops: object) -> tuple[np.ndarray, list[str]]:
 def pruned_spec(adjacency: object, ops: object) -> CellSpec:
     """The cell as NAS-Bench-101's ModelSpec prunes it: vertices off every input->output path go."""
     matrix, ops = _validated(adjacency, ops)
-    last = len(ops) - 1
-    reach_from_input = _reachable(matrix, 0)
-    reach_to_output = _reachable(matrix.T, last)
-    keep = [v for v in range(len(ops)) if v in reach_from_input and v in reach_to_output]
+    keep = kept_vertices(matrix)
     if len(keep) < 2:
         raise SpaceError("NB101 cell has no path from input to output")
     kept = matrix[np.ix_(keep, keep)]
     return CellSpec(tuple(tuple(int(e) for e in row) for row in kept),
                     tuple(ops[v] for v in keep))
-
-
-def _reachable(matrix: np.ndarray, start: int) -> set[int]:
-    seen = {start}
-    frontier = [start]
-    while frontier:
-        vertex = frontier.pop()
-        for target in np.flatnonzero(matrix[vertex]).tolist():
-            if target not in seen:
-                seen.add(target)
-                frontier.append(target)
-    return seen
 
 
 def spec_from_record(raw_adjacency: str, raw_ops: str) -> CellSpec:
@@ -119,23 +102,7 @@ def spec_from_record(raw_adjacency: str, raw_ops: str) -> CellSpec:
 
 def module_hash(spec: CellSpec) -> str:
     """NAS-Bench-101's isomorphism-invariant module hash (iterated md5 of vertex neighbourhoods)."""
-    size = spec.num_vertices
-    labels = [_INPUT_LABEL] + [CANONICAL_OPS.index(op) for op in spec.ops[1:-1]] + [_OUTPUT_LABEL]
-    in_degree = [sum(spec.adjacency[s][v] for s in range(size)) for v in range(size)]
-    out_degree = [sum(row) for row in spec.adjacency]
-    hashes = [_md5(str((out_degree[v], in_degree[v], labels[v]))) for v in range(size)]
-    for _ in range(size):
-        hashes = [
-            _md5("".join(sorted(hashes[s] for s in range(size) if spec.adjacency[s][v])) + "|"
-                 + "".join(sorted(hashes[t] for t in range(size) if spec.adjacency[v][t])) + "|"
-                 + hashes[v])
-            for v in range(size)
-        ]
-    return _md5(str(sorted(hashes)))
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
+    return cell_hash(spec.adjacency, spec.ops)
 
 
 def encoding_json(module_hash_value: str, spec: CellSpec) -> str:
