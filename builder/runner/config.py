@@ -11,6 +11,7 @@ from naswot_db.errors import NaswotDbError
 from naswot_db.names import DEFAULT_SCORE
 
 PRECISIONS = ("fp32", "tf32")
+ENGINES = ("local", "ray")
 
 
 class BuildError(NaswotDbError):
@@ -59,6 +60,10 @@ class BuildConfig:
     precision: str = "fp32"
     chunk_size: int = 64
     workers: int = 1
+    engine: str = "local"  # local (processes on this machine) or ray (actors of a Ray cluster)
+    ray_address: str | None = None  # ray engine: None starts Ray here, "auto" or HOST:PORT joins
+    gpus_per_worker: float | None = None  # ray engine; None: the cluster's GPUs shared evenly
+    cpus_per_worker: float = 1.0  # ray engine
     progress: bool = True
 
     def describe(self) -> dict:

@@ -35,15 +35,15 @@ def utc_now() -> datetime:
 
 
 def runs_row(run_id: str, started_at: datetime, finished_at: datetime | None,
-             device: torch.device, precision: str, config: dict, config_id: str,
+             device: str, precision: str, config: dict, config_id: str,
              fingerprints: dict[int, str], rows_written: int) -> pa.Table:
-    """One runs row describing a build invocation."""
+    """One runs row describing a build invocation; ``device`` names where it scored."""
     return pa.Table.from_pylist([{
         "run_id": run_id,
         "started_at": started_at,
         "finished_at": finished_at,
         "host": socket.gethostname(),
-        "device": device_name(device),
+        "device": device,
         "torch_version": torch.__version__,
         "package_versions": json.dumps(package_versions(), sort_keys=True),
         "precision": precision,

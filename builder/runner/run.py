@@ -26,10 +26,12 @@ from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import partition_dir, remove_stale_temps
+from naswot_db.schema.storage import partition_dir, remove_stale_temps, rows_in_parts
 
-from .config import PRECISIONS, BuildConfig, BuildError, config_id
-from .provenance import runs_row, utc_now
+from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
+from .devices import resolve_device, worker_devices
+from .provenance import device_name, runs_row, utc_now
+from .ray_engine import RaySettings, import_ray, run_in_ray
 from .scoring_loop import ScoringJob, run_scoring_job
 from .workers import run_in_workers
 
@@ -45,25 +47,6 @@ class BuildSummary:
     rows_skipped: int
     errors: int
     elapsed_s: float
-
-
-def resolve_device(text: str) -> torch.device:
-    """``auto`` -> first CUDA device if any, else CPU; ``cuda[:i]`` must exist."""
-    if text == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(text)
-    except RuntimeError:
-        raise BuildError(f"unknown device {text!r}; use auto, cpu, cuda or cuda:i") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise BuildError(f"device {text!r} requested but CUDA is not available here")
-        if (device.index or 0) >= torch.cuda.device_count():
-            raise BuildError(f"device {text!r} does not exist: "
-                             f"{torch.cuda.device_count()} CUDA device(s) here")
-    elif device.type != "cpu":
-        raise BuildError(f"unsupported device {text!r}; use auto, cpu, cuda or cuda:i")
-    return device
 
 
 def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
@@ -124,6 +107,10 @@ def run_build(config: BuildConfig) -> BuildSummary:
         raise BuildError(f"--workers must be >= 1, got {config.workers}")
     if not config.init_seeds or not config.batch_seeds:
         raise BuildError("at least one init seed and one batch seed are needed")
+    if config.engine not in ENGINES:
+        raise BuildError(f"unknown engine {config.engine!r}; choose {', '.join(ENGINES)}")
+    if config.engine == "ray":
+        import_ray()  # missing Ray is one error line before anything is written
     config = dataclasses.replace(config, init_seeds=sorted(set(config.init_seeds)),
                                  batch_seeds=sorted(set(config.batch_seeds)),
                                  arch_ids=(None if config.arch_ids is None
@@ -136,7 +123,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
     if dataset.name not in space.score_datasets:
         raise BuildError(f"space {space.name} is scored on {', '.join(space.score_datasets)}, "
                          f"not {dataset.name}")
-    device = resolve_device(config.device)
+    # the ray engine's actors resolve the device on their own machines
+    device = resolve_device("cpu" if config.engine == "ray" else config.device)
     arch_ids = select_arch_ids(space, config)
     data_root = dataset.resolve_root(config.data_root)
     batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split)
@@ -170,19 +158,28 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
     started = utc_now()
     fingerprints = {seed: batch.fingerprint for seed, batch in batches.items()}
 
+    ray = config.engine == "ray"
+    positions = np.flatnonzero(todo)
+    workers = min(config.workers, len(positions))  # no process without an arch
+    local_devices = worker_devices(device, max(1, workers))
+    devices = [] if ray else [device_name(d) for d in local_devices]  # Ray actors report theirs
+
     def record_run(finished, rows):
+        where = ", ".join(dict.fromkeys(devices)) or f"ray ({config.ray_address or 'local'})"
         write_part(config.root, "runs",
-                   runs_row(run_id, started, finished, device, config.precision,
+                   runs_row(run_id, started, finished, where, config.precision,
                             config.describe() | {"model": space.model_config(),
-                                                 "score_settings": scorer.settings()}, cfg_id,
+                                                 "score_settings": scorer.settings(),
+                                                 "worker_devices": devices}, cfg_id,
                             fingerprints, rows), part_name=run_id)
 
     record_run(None, 0)
     job = ScoringJob(
         space=space.name, score=scorer.name, root=config.root, arch_ids=arch_ids, pending=pending,
-        positions=np.flatnonzero(todo), init_seeds=list(config.init_seeds),
+        positions=positions, init_seeds=list(config.init_seeds),
         batch_seeds=list(config.batch_seeds),
-        images={seed: batch.images for seed, batch in batches.items()}, device=str(device),
+        images={seed: batch.images for seed, batch in batches.items()},
+        device=config.device if ray else str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
         static={"score": scorer.name, "dataset": dataset.name, "batch_size": config.batch_size,
                 "config_id": cfg_id, "run_id": run_id})
@@ -190,15 +187,19 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
     try:
         with tqdm(total=len(job.positions), unit="arch", disable=not config.progress,
                   desc=f"{space.name}/{dataset.name}", dynamic_ncols=True) as bar:
-            workers = min(config.workers, len(job.positions))  # no process without an arch
-            if workers > 1:
-                written, errors = run_in_workers(job, workers, lambda: bar.update(1))
+            if ray and workers:
+                settings = RaySettings(config.ray_address, workers, config.gpus_per_worker,
+                                       config.cpus_per_worker)
+                written, errors, devices[:] = run_in_ray(job, space, settings,
+                                                         lambda: bar.update(1))
+            elif workers > 1:
+                written, errors = run_in_workers(job, local_devices, lambda: bar.update(1))
             else:
                 written, errors = run_scoring_job(job, lambda: bar.update(1))
     except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
         raise BuildError(f"out of memory ({type(exc).__name__}); finished rows are kept: lower "
                          "--batch-size or --workers and rerun the same command") from None
-    finally:
-        record_run(utc_now(), written)
+    finally:  # counted from the parts that landed: right when a worker was killed too
+        record_run(utc_now(), rows_in_parts(config.root, SCORES, space.name, run_id))
     return BuildSummary(run_id, cfg_id, len(arch_ids), written, skipped, errors,
                         time.monotonic() - start)

@@ -3,8 +3,9 @@
 The score is a :class:`~naswot_db.builder.scoring.Scorer` plug-in looked up by name; one that
 changes the model's weights gets a fresh copy of the seeded network for each batch.
 
-A :class:`ScoringJob` is plain data, so the same loop runs in the build process or in a worker
-process (``--workers``); each writes its own atomic Parquet parts.
+A :class:`ScoringJob` is plain data, so the same per-arch work (:class:`ArchScorer`) runs in the
+build process, in a local worker process (``--workers``) or in a Ray actor (``--engine ray``);
+a local process writes its own atomic Parquet parts, a Ray actor returns its rows to the driver.
 """
 
 from __future__ import annotations
@@ -48,19 +49,23 @@ class ScoringJob:
     static: dict  # columns shared by every row (score, dataset, batch size, config, run)
 
 
-class _ChunkWriter:
-    """Collects score rows and writes them as atomic Parquet parts."""
+class ChunkWriter:
+    """Collects score rows and writes them as atomic Parquet parts (--chunk-size archs or 30 s)."""
 
     def __init__(self, job: ScoringJob) -> None:
         self.job = job
+        self.chunk_rows = max(1, job.chunk_archs * len(job.pending))
         self.rows: list[dict] = []
         self.parts = 0
         self.written = 0
         self.last_flush = time.monotonic()
 
-    def due(self, chunk_rows: int) -> bool:
-        return (len(self.rows) >= chunk_rows
-                or bool(self.rows) and time.monotonic() - self.last_flush > _FLUSH_SECONDS)
+    def add(self, rows: list[dict]) -> None:
+        """Take one arch's rows; write a part when a chunk is full or 30 s have passed."""
+        self.rows.extend(rows)
+        if (len(self.rows) >= self.chunk_rows
+                or bool(self.rows) and time.monotonic() - self.last_flush > _FLUSH_SECONDS):
+            self.flush()
 
     def flush(self) -> None:
         if self.rows:
@@ -102,31 +107,53 @@ def _score_arch(space: Space, scorer: Scorer, arch_id: int, init_seed: int,
     return errors
 
 
+class ArchScorer:
+    """The per-arch work every engine shares: a job's space, scorer and batches on one device.
+
+    ``space`` may be a copy that already holds its arch list (a Ray actor far from the root).
+    """
+
+    def __init__(self, job: ScoringJob, space: Space | None = None,
+                 device: torch.device | None = None) -> None:
+        self.job = job
+        self.space = get_space(job.space, job.root) if space is None else space
+        self.scorer = get_scorer(job.score)
+        self.device = torch.device(job.device) if device is None else device
+        keep_freed_memory()
+        self.images = {seed: batch.to(self.device) for seed, batch in job.images.items()}
+
+    def rows(self, position: int) -> list[dict]:
+        """The rows of every pending (init seed, batch seed) of the arch at ``position``."""
+        job = self.job
+        arch_id = int(job.arch_ids[position])
+        raises = self.space.reference_raises(arch_id)
+        rows: list[dict] = []
+        for init_seed in job.init_seeds:
+            seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
+            if seeds:
+                _score_arch(self.space, self.scorer, arch_id, init_seed, seeds, self.images,
+                            self.device, job.precision, raises, rows)
+        return rows
+
+
+def error_rows(rows: list[dict]) -> int:
+    return sum(row["status"] == STATUS_ERROR for row in rows)
+
+
 def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None],
                     positions: Iterable[int] | None = None) -> tuple[int, int]:
     """Score the pending (arch, seed)s of ``job`` at ``positions`` (default: all of them).
 
     Returns (rows written, error rows).
     """
-    space = get_space(job.space, job.root)
-    scorer = get_scorer(job.score)
-    device = torch.device(job.device)
-    keep_freed_memory()
-    images = {seed: batch.to(device) for seed, batch in job.images.items()}
-    writer = _ChunkWriter(job)
-    chunk_rows = max(1, job.chunk_archs * len(job.pending))
+    arch_scorer = ArchScorer(job)
+    writer = ChunkWriter(job)
     errors = 0
     try:
         for position in job.positions if positions is None else positions:
-            arch_id = int(job.arch_ids[position])
-            raises = space.reference_raises(arch_id)
-            for init_seed in job.init_seeds:
-                seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
-                if seeds:
-                    errors += _score_arch(space, scorer, arch_id, init_seed, seeds, images,
-                                          device, job.precision, raises, writer.rows)
-            if writer.due(chunk_rows):
-                writer.flush()
+            rows = arch_scorer.rows(position)
+            errors += error_rows(rows)
+            writer.add(rows)
             on_arch()
     finally:
         writer.flush()  # completed rows are valid even when interrupted

@@ -46,15 +46,20 @@ def _worker(job: ScoringJob, threads: int, next_index: Synchronized,
     messages.put((_DONE, written, errors))
 
 
-def run_in_workers(job: ScoringJob, workers: int, on_arch) -> tuple[int, int]:
-    """Run ``job`` over ``workers`` processes sharing its archs; return (written, errors)."""
+def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tuple[int, int]:
+    """Run ``job`` over one process per entry of ``devices``, sharing its archs.
+
+    Several entries may name one GPU: the processes share it.  Returns (written, errors).
+    """
+    workers = len(devices)
     context = mp.get_context("spawn")
     messages = context.Queue()
     next_index = context.Value("q", 0)
     threads = max(1, torch.get_num_threads() // workers)
     processes = []
     for index in range(workers):
-        part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}")
+        part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}",
+                                   device=str(devices[index]))
         process = context.Process(target=_worker, daemon=True,
                                   args=(part, threads, next_index, messages, os.getpid()))
         process.start()

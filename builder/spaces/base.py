@@ -85,3 +85,8 @@ class Space(ABC):
     def model_config(self) -> dict[str, Any]:
         """Settings that change the networks (recorded in runs and in the config id)."""
         return {}
+
+    def detached(self) -> "Space":
+        """This space with all it reads from the root loaded, so that a pickled copy builds
+        networks where the root is not (a Ray actor on another machine)."""
+        return self

@@ -33,12 +33,23 @@ from .options import int_list_option, root_option, score_option, space_option
               help="Archs per Parquet part (also flushed every 30 s).")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes sharing the work (and the threads); on a CPU use one per core.")
+              help="Processes (local) or Ray actors sharing the work; on a CPU one per core.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="local: processes here; ray: actors of a Ray cluster.")
+@click.option("--ray-address", default=None,
+              help="Ray cluster to join (auto or HOST:PORT) [default: start Ray here].")
+@click.option("--gpus-per-worker", type=click.FloatRange(min=0), default=None,
+              help="Ray: GPUs per actor, fractions share a GPU [default: the cluster's GPUs "
+                   "shared evenly, at most 1; 0 for --device cpu].")
+@click.option("--cpus-per-worker", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Ray: CPUs per actor (also its torch threads).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(space: str, dataset: str, score: str, root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
-          chunk_size: int, threads: int | None, workers: int, quiet: bool) -> None:
+          chunk_size: int, threads: int | None, workers: int, engine: str,
+          ray_address: str | None, gpus_per_worker: float | None, cpus_per_worker: float,
+          quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
     import torch  # the builder and torch load only when a build runs, not for --help
 
@@ -54,7 +65,9 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
         data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
         batch_size=batch_size, arch_ids=arch_ids, limit=limit,
         shard=Shard.parse(shard) if shard else None, device=device, split=split,
-        precision=precision, chunk_size=chunk_size, workers=workers, progress=not quiet)
+        precision=precision, chunk_size=chunk_size, workers=workers, engine=engine,
+        ray_address=ray_address, gpus_per_worker=gpus_per_worker,
+        cpus_per_worker=cpus_per_worker, progress=not quiet)
     summary = run_build(config)
     click.echo(f"Please cite: {get_space(space, config.root).citation}; "
                f"{get_scorer(score).citation}", err=True)

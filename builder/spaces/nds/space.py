@@ -59,12 +59,19 @@ class NDSSpace(Space):
                 f"naswot-db ingest --space nds --source NDS_DATA_DIR --root {self.root}")
         return table
 
-    def _net_by_id(self, arch_id: int) -> str:
+    def _nets_by_id(self) -> dict[int, str]:
         if self._nets is None:
             table = self.arch_table()
             self._nets = dict(zip(table.column("arch_id").to_pylist(),
                                   table.column("arch_str").to_pylist()))
-        if arch_id not in self._nets:
+        return self._nets
+
+    def detached(self) -> "NDSSpace":
+        self._nets_by_id()
+        return self
+
+    def _net_by_id(self, arch_id: int) -> str:
+        if arch_id not in self._nets_by_id():
             raise SpaceError(f"{self.name} has no arch id {arch_id} under {self.root} "
                              f"(ids 0..{len(self._nets) - 1})")
         return self._nets[arch_id]

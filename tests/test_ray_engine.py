@@ -1,0 +1,110 @@
+"""--engine ray on a real local Ray cluster (2 CPUs): the local engine's rows, a killed actor."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from naswot_db.builder.runner import BuildConfig, run_build
+from naswot_db.cli import main
+from naswot_db.schema import SCORES, part_files, read_table
+
+from conftest import write_cifar10
+
+ray = pytest.importorskip("ray")
+
+KEY = ("arch_id", "init_seed", "batch_seed")
+COLUMNS = (*KEY, "value", "status", "error", "reference_raises", "config_id")
+ARCHS, INIT_SEEDS, BATCH = 20, [0, 1], 8
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local Ray instance for the module; builds join it instead of starting their own."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cifar")
+    write_cifar10(root)
+    return root
+
+
+def config(root: Path, data_root: Path, **extra) -> BuildConfig:
+    return BuildConfig(space="nb201", dataset="cifar10", root=root, data_root=data_root,
+                       init_seeds=INIT_SEEDS, batch_size=BATCH, limit=ARCHS, device="cpu",
+                       progress=False, **extra)
+
+
+def rows(root: Path) -> list[tuple]:
+    table = read_table(root, "scores")
+    return sorted(zip(*(table.column(name).to_pylist() for name in COLUMNS)))
+
+
+@pytest.fixture(scope="module")
+def local_rows(tmp_path_factory, data_root) -> list[tuple]:
+    root = tmp_path_factory.mktemp("local")
+    run_build(config(root, data_root))
+    return rows(root)
+
+
+def test_ray_build_stores_the_local_engines_rows(tmp_path, cluster, data_root, local_rows):
+    root = tmp_path / "db"
+    result = CliRunner().invoke(main, [
+        "build", "--space", "nb201", "--dataset", "cifar10", "--root", str(root),
+        "--data-root", str(data_root), "--init-seeds", "0-1", "--batch-size", str(BATCH),
+        "--limit", str(ARCHS), "--device", "cpu", "--quiet", "--engine", "ray",
+        "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"{ARCHS * len(INIT_SEEDS)} rows written" in result.output
+    assert rows(root) == local_rows  # bit-identical values, same keys
+    run = read_table(root, "runs").to_pylist()[0]
+    described = json.loads(run["config"])
+    assert (described["engine"], described["workers"]) == ("ray", 2)
+    assert len(described["worker_devices"]) == 2 and "cpu" in run["device"]
+    again = run_build(config(root, data_root, engine="ray", workers=2))  # resume: nothing left
+    assert (again.rows_written, again.rows_skipped) == (0, ARCHS * len(INIT_SEEDS))
+
+
+def test_a_killed_actor_loses_no_row_and_writes_none_twice(tmp_path, cluster, data_root,
+                                                           local_rows):
+    root = tmp_path / "db"
+    summaries = []
+    build = threading.Thread(target=lambda: summaries.append(run_build(config(
+        root, data_root, engine="ray", workers=2, chunk_size=1))))
+    build.start()
+    deadline = time.monotonic() + 120
+    while not part_files(root, SCORES, "nb201") and time.monotonic() < deadline:
+        time.sleep(0.01)  # the first chunk is stored: the build is under way
+    victims = [name for name in ray.util.list_named_actors() if name.startswith("naswot-db-")]
+    assert build.is_alive() and victims, "the build ended before an actor could be killed"
+    ray.kill(ray.get_actor(sorted(victims)[0]))
+    build.join()
+    assert summaries and summaries[0].rows_written == ARCHS * len(INIT_SEEDS)
+    stored = rows(root)
+    assert Counter(row[:3] for row in stored).most_common(1)[0][1] == 1  # each key once
+    assert stored == local_rows
+    described = json.loads(read_table(root, "runs").to_pylist()[0]["config"])
+    assert len(described["worker_devices"]) == 3  # the dead actor was replaced
+
+
+def test_without_ray_the_engine_says_how_to_install_it(tmp_path, data_root, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
+    root = tmp_path / "db"
+    result = CliRunner().invoke(main, [
+        "build", "--space", "nb201", "--dataset", "cifar10", "--root", str(root),
+        "--data-root", str(data_root), "--limit", "2", "--engine", "ray"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        'Error: the Ray engine needs Ray: pip install "naswot-db[ray]" (or pip install ray)']
+    assert not root.exists()
