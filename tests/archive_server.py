@@ -17,10 +17,12 @@ from pathlib import Path
 @dataclass
 class ServedFiles:
     """Files by URL path; ``cut_after`` bytes of the next response body, then the connection
-    closes (a dropped transfer); the headers of every request received."""
+    closes (a dropped transfer); ``ranges`` off: every answer is the whole file (a server
+    without range support); the headers of every request received."""
 
     files: dict[str, Path]
     cut_after: int | None = None
+    ranges: bool = True
     requests: list[dict[str, str]] = field(default_factory=list)
     base_url: str = ""
 
@@ -43,7 +45,7 @@ def _handler(served: ServedFiles) -> type[BaseHTTPRequestHandler]:
             etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
             start, status = 0, 200
             match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
-            if match and self.headers.get("If-Range", etag) == etag:
+            if served.ranges and match and self.headers.get("If-Range", etag) == etag:
                 start, status = int(match.group(1)), 206
             body = data[start:]
             self.send_response(status)

@@ -21,7 +21,7 @@ from distribution_roots import add_nb101, build_nb201, own_tables, snapshot
 from naswot_db.cli import main
 from naswot_db.distribution.archive import (MANIFEST_DIGEST_NAME, MANIFEST_NAME, ArchiveError,
                                             manifest_bytes)
-from naswot_db.distribution.download import partial_path
+from naswot_db.distribution.download import DownloadError, partial_path
 from naswot_db.distribution.fetch import fetch
 from naswot_db.distribution.merge import MergeConflictError
 from naswot_db.distribution.pack import PackSelection, pack
@@ -170,6 +170,24 @@ def test_truncated_transfer_then_resumed(built_root, archive, tmp_path):
         assert result.exit_code == 0, result.output
         assert served.requests[-1]["Range"] == f"bytes={half}-"
     assert own_tables(root) == own_tables(built_root)
+
+
+def test_resume_against_a_server_without_ranges_starts_over(built_root, archive, tmp_path):
+    root, downloads = tmp_path / "db", tmp_path / "downloads"
+    with serve({"db.tar": archive}) as served:
+        served.cut_after, served.ranges = archive.stat().st_size // 3, False
+        with pytest.raises(DownloadError, match="stopped after"):
+            fetch(served.url("db.tar"), root, download_dir=downloads, progress=False)
+        fetch(served.url("db.tar"), root, download_dir=downloads, progress=False)
+    assert own_tables(root) == own_tables(built_root)
+
+
+def test_missing_url_is_one_error_line(tmp_path):
+    with serve({}) as served:
+        result = _cli("fetch", served.url("gone.tar"), "--root", str(tmp_path / "db"),
+                      "--quiet", "--download-dir", str(tmp_path / "downloads"))
+    assert result.exit_code == 1 and result.output.strip().endswith("HTTP 404 Not Found")
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "db").exists()
 
 
 def test_truncated_local_archive_is_refused(archive, tmp_path):

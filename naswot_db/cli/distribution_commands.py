@@ -74,13 +74,15 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
 @space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
                         "scored space for csv and parquet].")
 @score_option
+@click.option("--dataset", default=None,
+              help="Only scores computed on this dataset [default: every one, one task each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
 @click.option("--batch-size", type=int, default=None,
               help="Scoring batch size, when several exist.")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write into.")
-def export(fmt: str, root: Path | None, space: str | None, score: str, config_id: str | None,
-           batch_size: int | None, output: Path) -> None:
+def export(fmt: str, root: Path | None, space: str | None, score: str, dataset: str | None,
+           config_id: str | None, batch_size: int | None, output: Path) -> None:
     """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
     from naswot_db.query.selection import open_source
 
@@ -92,13 +94,13 @@ def export(fmt: str, root: Path | None, space: str | None, score: str, config_id
         elif fmt == "naslib":
             from naswot_db.distribution.exports.naslib import export_naslib
 
-            written = export_naslib(source, output, space or "nb201", score, config_id,
-                                    batch_size)
+            written = export_naslib(source, output, space or "nb201", score, dataset,
+                                    config_id, batch_size)
         else:
             from naswot_db.distribution.exports.syne_tune import export_syne_tune
 
-            written = export_syne_tune(source, output, space or "nb201", score, config_id,
-                                       batch_size)
+            written = export_syne_tune(source, output, space or "nb201", score, dataset,
+                                       config_id, batch_size)
     for path in written:
         click.echo(f"wrote {path}")
 

@@ -124,41 +124,47 @@ def _ground_truth_spaces(connection, selection: PackSelection, where: str,
     return None
 
 
-def _stage_tables(connection, staging: Path,
-                  selection: PackSelection) -> tuple[list[ArchiveFile], dict[str, Path]]:
-    """One deduplicated Parquet file per selected table partition, written under ``staging``."""
+def _table_filters(connection, selection: PackSelection) -> dict[str, tuple[str, list]]:
+    """Per table, the SQL condition (and its parameters) of the rows that travel."""
     where, params = _score_filter(selection)
     truth_spaces = _ground_truth_spaces(connection, selection, where, params)
     truth = ("true", []) if truth_spaces is None else ("list_contains(?, space)", [truth_spaces])
     everything = not selection.spaces and not selection.filters_scores
-    queries = {"archs": truth, "accuracies": truth, "scores": (where, params),
-               "runs": ("true", []) if everything else (
-                   f"run_id IN (SELECT run_id FROM scores WHERE {where})", params)}
+    runs = ("true", []) if everything else (
+        f"run_id IN (SELECT run_id FROM scores WHERE {where})", params)
+    return {"archs": truth, "accuracies": truth, "scores": (where, params), "runs": runs}
+
+
+def _stage_partition(connection, staging: Path, name: str, space: str | None, clause: str,
+                     values: list) -> tuple[ArchiveFile, Path] | None:
+    """The partition's selected rows, duplicates dropped, in key order, as one Parquet file."""
+    space_clause, space_values = ("space = ?", [space]) if space is not None else ("true", [])
+    rows = connection.sql(
+        f"SELECT DISTINCT * FROM {name} WHERE ({clause}) AND {space_clause} "
+        f"ORDER BY {', '.join(KEY_COLUMNS[name])}", params=values + space_values).to_arrow_table()
+    if rows.num_rows == 0:
+        return None
+    path = member_path(name, space)
+    local = staging / path
+    local.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(conform(TABLES[name], rows), local, compression="zstd")
+    return ArchiveFile(path, name, space, rows.num_rows, local.stat().st_size,
+                       sha256_of(local)), local
+
+
+def _stage_tables(connection, staging: Path,
+                  selection: PackSelection) -> tuple[list[ArchiveFile], dict[str, Path]]:
+    """One file per selected table partition, written under ``staging``."""
     files, staged = [], {}
-    for name, (clause, values) in queries.items():
-        table = TABLES[name]
-        order = ", ".join(KEY_COLUMNS[name])
-        if table.partitioned:
-            spaces = [row[0] for row in connection.execute(
-                f"SELECT DISTINCT space FROM {name} WHERE {clause} ORDER BY space",
-                values).fetchall()]
-        else:
-            spaces = [None]
+    for name, (clause, values) in _table_filters(connection, selection).items():
+        spaces = [row[0] for row in connection.execute(
+            f"SELECT DISTINCT space FROM {name} WHERE {clause} ORDER BY space",
+            values).fetchall()] if TABLES[name].partitioned else [None]
         for space in spaces:
-            space_clause = "space = ?" if space is not None else "true"
-            rows = connection.sql(
-                f"SELECT DISTINCT * FROM {name} WHERE ({clause}) AND {space_clause} "
-                f"ORDER BY {order}", params=values + ([space] if space is not None else [])
-            ).to_arrow_table()
-            if rows.num_rows == 0:
-                continue
-            path = member_path(name, space)
-            local = staging / path
-            local.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(conform(table, rows), local, compression="zstd")
-            files.append(ArchiveFile(path, name, space, rows.num_rows, local.stat().st_size,
-                                     sha256_of(local)))
-            staged[path] = local
+            staged_file = _stage_partition(connection, staging, name, space, clause, values)
+            if staged_file is not None:
+                files.append(staged_file[0])
+                staged[staged_file[0].path] = staged_file[1]
     return files, staged
 
 

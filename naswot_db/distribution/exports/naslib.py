@@ -80,41 +80,49 @@ def _clamped(value: float) -> float:
     return float(np.clip(value, -CLAMP, CLAMP))
 
 
+def _task_entries(source: Source, space: str, task: str, score: str, config_id: str | None,
+                  batch_size: int | None) -> tuple[dict[str, dict], dict]:
+    """One dataset's ``{hash: {proxy: {...}, "val_accuracy": a}}`` and what the sidecar says."""
+    validation, _ = require_targets(space, task)
+    scores = task_scores(source, space, task, score, config_id, batch_size)
+    budgets, table = accuracies(source, space, validation, scores.arch_ids)
+    if not budgets:
+        raise QueryError(f"no {validation[0]}/{validation[1]} accuracies for space {space!r}: "
+                         "ingest the benchmark's ground truth first")
+    hashes = _hashes(source, space, scores.arch_ids)
+    with warnings.catch_warnings():  # archs whose every replicate errored: NaN, left out
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values, times = np.nanmean(scores.values, axis=1), np.nanmean(scores.times, axis=1)
+    entries = {}
+    for i, arch_id in enumerate(scores.arch_ids.tolist()):
+        accuracy = table[i, -1]
+        if np.isnan(values[i]) or np.isnan(accuracy) or arch_id not in hashes:
+            continue
+        entries[hashes[arch_id]] = {NASLIB_PROXIES[score]: {"score": _clamped(values[i]),
+                                                            "time": float(times[i])},
+                                    "val_accuracy": float(accuracy)}
+    about = {"config_id": scores.config_id, "batch_size": scores.batch_size,
+             "replicates_averaged": scores.replicates, "archs": len(entries),
+             "archs_left_out": int(scores.arch_ids.size - len(entries)),
+             "val_accuracy": f"{validation[0]}/{validation[1]} after {budgets[-1]} epochs, "
+                             "mean over training seeds"}
+    return entries, about
+
+
 def export_naslib(source: Source, output: Path, space: str, score: str,
-                  config_id: str | None = None, batch_size: int | None = None) -> list[Path]:
+                  dataset: str | None = None, config_id: str | None = None,
+                  batch_size: int | None = None) -> list[Path]:
     """Write ``OUTPUT/zc_<space>.json`` and its ``.naswot-db.json`` sidecar."""
     name = naslib_file(space)
-    proxy = NASLIB_PROXIES[score]
     data: dict[str, dict] = {}
     tasks: dict[str, dict] = {}
-    for dataset in scored_datasets(source, space, score):
-        validation, _ = require_targets(space, dataset)
-        scores = task_scores(source, space, dataset, score, config_id, batch_size)
-        budgets, table = accuracies(source, space, validation, scores.arch_ids)
-        if not budgets:
-            raise QueryError(f"no {validation[0]}/{validation[1]} accuracies for space "
-                             f"{space!r}: ingest the benchmark's ground truth first")
-        hashes = _hashes(source, space, scores.arch_ids)
-        with warnings.catch_warnings():  # archs whose every replicate errored: NaN, left out
-            warnings.simplefilter("ignore", RuntimeWarning)
-            values, times = np.nanmean(scores.values, axis=1), np.nanmean(scores.times, axis=1)
-        entries = {}
-        for i, arch_id in enumerate(scores.arch_ids.tolist()):
-            accuracy = table[i, -1]
-            if np.isnan(values[i]) or np.isnan(accuracy) or arch_id not in hashes:
-                continue
-            entries[hashes[arch_id]] = {proxy: {"score": _clamped(values[i]),
-                                                "time": float(times[i])},
-                                        "val_accuracy": float(accuracy)}
-        data[dataset] = entries
-        tasks[dataset] = {"config_id": scores.config_id, "batch_size": scores.batch_size,
-                          "replicates_averaged": scores.replicates, "archs": len(entries),
-                          "archs_left_out": int(scores.arch_ids.size - len(entries)),
-                          "val_accuracy": f"{validation[0]}/{validation[1]} after "
-                                          f"{budgets[-1]} epochs, mean over training seeds"}
+    for task in scored_datasets(source, space, score, dataset):
+        data[task], tasks[task] = _task_entries(source, space, task, score, config_id,
+                                                batch_size)
     output.mkdir(parents=True, exist_ok=True)
     written = [output / name, output / name.replace(".json", ".naswot-db.json")]
-    sidecar = {"space": space, "score": score, "naslib_proxy": proxy, "tasks": tasks,
+    sidecar = {"space": space, "score": score, "naslib_proxy": NASLIB_PROXIES[score],
+               "tasks": tasks,
                "procedure": f"naswot-db's {score} as the reference code computes it, not "
                             "NASLib's own implementation",
                "non_finite": f"-inf/+inf written as -{CLAMP:g}/+{CLAMP:g}; archs without a "

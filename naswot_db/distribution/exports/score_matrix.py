@@ -33,13 +33,16 @@ class TaskScores:
     times: np.ndarray
 
 
-def scored_datasets(source: Source, space: str, score: str) -> list[str]:
-    """The datasets ``space`` has ``score`` scores on (each one task of an export)."""
+def scored_datasets(source: Source, space: str, score: str,
+                    dataset: str | None = None) -> list[str]:
+    """The datasets ``space`` has ``score`` scores on (each one task of an export), or just
+    ``dataset``."""
     rows = source.connection.execute(
-        "SELECT DISTINCT dataset FROM scores WHERE space = ? AND score = ? ORDER BY dataset",
-        [space, score]).fetchall()
+        "SELECT DISTINCT dataset FROM scores WHERE space = ? AND score = ? AND "
+        "(? IS NULL OR dataset = ?) ORDER BY dataset", [space, score, dataset, dataset]).fetchall()
     if not rows:
-        raise QueryError(f"no {score} scores for space {space!r} under {source.root}")
+        which = f" on {dataset!r}" if dataset else ""
+        raise QueryError(f"no {score} scores for space {space!r}{which} under {source.root}")
     return [row[0] for row in rows]
 
 

@@ -91,10 +91,11 @@ def _budgets(source: Source, space: str, tasks: list[TaskScores],
 
 
 def export_syne_tune(source: Source, output: Path, space: str, score: str,
-                     config_id: str | None = None, batch_size: int | None = None) -> list[Path]:
+                     dataset: str | None = None, config_id: str | None = None,
+                     batch_size: int | None = None) -> list[Path]:
     """Write the blackbox folder ``OUTPUT/<space>``; return it."""
-    tasks = [task_scores(source, space, dataset, score, config_id, batch_size)
-             for dataset in scored_datasets(source, space, score)]
+    tasks = [task_scores(source, space, name, score, config_id, batch_size)
+             for name in scored_datasets(source, space, score, dataset)]
     replicates = tasks[0].replicates
     if any(task.replicates != replicates for task in tasks):
         raise QueryError(f"the datasets of space {space!r} hold different score replicates; "
