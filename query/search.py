@@ -28,7 +28,7 @@ import pandas as pd
 from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
 
 from .errors import QueryError
-from .selection import ScoreConfig, Source, choose_config, fetch_columns, open_source
+from .selection import ScoreConfig, Source, fetch_columns, fetch_config_columns, open_source
 from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
@@ -66,19 +66,43 @@ def _target_values_sql(targets: list[Target]) -> tuple[str, list]:
     return f"(VALUES {rows}) AS t(target, dataset, split, epochs)", params
 
 
-def load_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
-                       config: ScoreConfig, as_reference: bool = False) -> SearchTables:
-    """Read one configuration's scores and the targets' accuracies (``as_reference``: networks
-    the reference raises on score 0.0, as its search.py stored them)."""
-    scores = fetch_columns(source, (
-        "SELECT arch_id, init_seed, batch_seed, time_s, "
-        "CASE WHEN ? AND reference_raises THEN 0.0 ELSE coalesce(value, 'NaN'::DOUBLE) END "
-        "AS value FROM scores WHERE space = ? AND dataset = ? AND score = ? "
-        "AND config_id = ? AND batch_size = ?"),
-        [as_reference, space, dataset, config.score, config.config_id, config.batch_size])
-    arch_ids, arch_rows = np.unique(scores["arch_id"], return_inverse=True)
-    pairs = np.stack([scores["init_seed"], scores["batch_seed"]], axis=1)
-    replicate_pairs, replicate_cols = np.unique(pairs, axis=0, return_inverse=True)
+# the score columns a search reads (``?``: as_reference: networks the reference raises on
+# score 0.0, as its search.py stored them)
+SEARCH_SCORE_COLUMNS = (
+    "arch_id, init_seed, batch_seed, time_s, "
+    "CASE WHEN ? AND reference_raises THEN 0.0 ELSE coalesce(value, 'NaN'::DOUBLE) END AS value")
+
+
+def dense_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` without sorting when the keys are small
+    non-negative integers (benchmark arch ids are dense 0..N-1, seeds are small): O(n) where
+    a sort of millions of score rows would dominate the load."""
+    if keys.size and keys.min() >= 0 and keys.max() < 2 * keys.size + 1024:
+        seen = np.zeros(int(keys.max()) + 1, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen), (np.cumsum(seen) - 1)[keys]
+    return np.unique(keys, return_inverse=True)
+
+
+def _replicate_codes(init_seeds: np.ndarray,
+                     batch_seeds: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (init_seed, batch_seed) pairs, sorted, and each row's pair index."""
+    if init_seeds.size and min(init_seeds.min(), batch_seeds.min()) >= 0 \
+            and init_seeds.max() < 2**31 and batch_seeds.max() < 2**31:
+        width = int(batch_seeds.max()) + 1
+        keys, codes = dense_codes(init_seeds * width + batch_seeds)
+        return [(int(k // width), int(k % width)) for k in keys], codes
+    pairs, codes = np.unique(np.stack([init_seeds, batch_seeds], axis=1), axis=0,
+                             return_inverse=True)
+    return [(int(i), int(b)) for i, b in pairs], codes.reshape(-1)
+
+
+def arrange_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
+                          config: ScoreConfig, scores: dict[str, np.ndarray]) -> SearchTables:
+    """One configuration's score rows (:data:`SEARCH_SCORE_COLUMNS`) as per-arch arrays, with
+    the targets' accuracies."""
+    arch_ids, arch_rows = dense_codes(scores["arch_id"])
+    replicate_pairs, replicate_cols = _replicate_codes(scores["init_seed"], scores["batch_seed"])
     shape = (arch_ids.size, len(replicate_pairs))
     values, times = np.full(shape, np.nan), np.full(shape, np.nan)
     present = np.zeros(shape, dtype=bool)
@@ -98,9 +122,20 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
     accuracies[rows[scored], labels["target"][scored]] = labels["accuracy"][scored]
     best_in_space = np.full(len(targets), np.nan)
     np.fmax.at(best_in_space, labels["target"], labels["accuracy"])
-    return SearchTables(space, dataset, config, arch_ids,
-                        [(int(i), int(b)) for i, b in replicate_pairs], values, times, present,
-                        targets, accuracies, best_in_space, score_origin(source.root, space))
+    return SearchTables(space, dataset, config, arch_ids, replicate_pairs, values, times,
+                        present, targets, accuracies, best_in_space,
+                        score_origin(source.root, space))
+
+
+def load_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
+                       config: ScoreConfig, as_reference: bool = False) -> SearchTables:
+    """Read one configuration's scores and the targets' accuracies (``as_reference``: networks
+    the reference raises on score 0.0, as its search.py stored them)."""
+    scores = fetch_columns(source, (
+        f"SELECT {SEARCH_SCORE_COLUMNS} FROM scores WHERE space = ? AND dataset = ? "
+        "AND score = ? AND config_id = ? AND batch_size = ?"),
+        [as_reference, space, dataset, config.score, config.config_id, config.batch_size])
+    return arrange_search_tables(source, space, dataset, targets, config, scores)
 
 
 @dataclass(frozen=True)
@@ -240,6 +275,11 @@ def _run_n(pool: _Pool, rng: np.random.Generator, n: int, runs: int,
     return result, pool.accuracies[picks[valid]], pool.accuracies[draws[:, 0]], best_of_n
 
 
+# Draws one N may hold: each keeps its arch id, replicate index and score (~32 bytes with the
+# temporaries), so the bound keeps a search near 1 GiB; 500 runs at N = 60,000 still fit.
+MAX_DRAWS = 32_000_000
+
+
 def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500,
                   replace: bool = True, seed: int = 0,
                   replicate: Replicate = RANDOM_REPLICATE) -> SearchResult:
@@ -251,9 +291,15 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     if size == 0:
         raise QueryError(f"no scored arch of space {tables.space!r} has every target accuracy "
                          f"({', '.join(t.label for t in tables.targets)})")
+    if seed < 0:
+        raise QueryError(f"the seed must be >= 0, not {seed}")
     for n in n_values:
         if n < 1:
             raise QueryError(f"N must be at least 1, not {n}")
+        if n * runs > MAX_DRAWS:
+            raise QueryError(f"N = {n:,} x {runs:,} runs is {n * runs:,} draws; one search "
+                             f"keeps at most {MAX_DRAWS:,} in memory (about 1 GiB): lower "
+                             "--runs or N")
         if not replace and n > size:
             raise QueryError(f"N = {n} is larger than the {size} archs in the pool; sampling "
                              f"without replacement needs N <= {size} (or use --replace)")
@@ -299,7 +345,8 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
     """
     space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
-        config = choose_config(source, space, dataset, config_id, batch_size, score)
+        config, scores = fetch_config_columns(source, space, dataset, SEARCH_SCORE_COLUMNS,
+                                              [as_reference], config_id, batch_size, score)
         chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
-        tables = load_search_tables(source, space, dataset, chosen_targets, config, as_reference)
+        tables = arrange_search_tables(source, space, dataset, chosen_targets, config, scores)
     return search_tables(tables, list(n), runs, replace, seed, replicate)

@@ -109,21 +109,61 @@ class ScoreConfig:
     score: str = DEFAULT_SCORE
 
 
-def choose_config(source: Source, space: str, dataset: str, config_id: str | None = None,
-                  batch_size: int | None = None, score: str = DEFAULT_SCORE) -> ScoreConfig:
-    """The single (config_id, batch_size) of ``score`` matching the filters; several: ask the
-    user to pick."""
-    require_scores(source, space, dataset, score)
-    rows = source.connection.execute(
+def _config_rows(source: Source, space: str, dataset: str, score: str, config_id: str | None,
+                 batch_size: int | None) -> list[tuple[str, int, int]]:
+    return source.connection.execute(
         "SELECT config_id, batch_size, count(*) FROM scores WHERE space = ? AND dataset = ? "
         "AND score = ? AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?) "
         "GROUP BY ALL ORDER BY ALL",
         [space, dataset, score, config_id, config_id, batch_size, batch_size]).fetchall()
+
+
+def _one_config(source: Source, space: str, dataset: str, score: str, config_id: str | None,
+                batch_size: int | None, rows: list[tuple[str, int, int]]) -> ScoreConfig:
+    """The configuration of ``rows`` when there is exactly one, else the error naming the fix."""
     if len(rows) == 1:
         return ScoreConfig(rows[0][0], rows[0][1], score)
     if not rows:
+        require_scores(source, space, dataset, score)  # no scores at all: say which build
         raise QueryError(f"no scores for space {space!r}, dataset {dataset!r} with config_id "
                          f"{config_id!r} and batch size {batch_size!r}")
     listing = "; ".join(f"--config-id {c} --batch-size {b} ({n} rows)" for c, b, n in rows)
     raise QueryError(f"space {space!r} dataset {dataset!r} has several score configurations; "
                      f"choose one: {listing}")
+
+
+def choose_config(source: Source, space: str, dataset: str, config_id: str | None = None,
+                  batch_size: int | None = None, score: str = DEFAULT_SCORE) -> ScoreConfig:
+    """The single (config_id, batch_size) of ``score`` matching the filters; several: ask the
+    user to pick."""
+    rows = _config_rows(source, space, dataset, score, config_id, batch_size)
+    return _one_config(source, space, dataset, score, config_id, batch_size, rows)
+
+
+_CONFIG_KEY = "hash(config_id, batch_size)"
+
+
+def fetch_config_columns(source: Source, space: str, dataset: str, columns: str,
+                         params: list, config_id: str | None = None,
+                         batch_size: int | None = None, score: str = DEFAULT_SCORE,
+                         ) -> tuple[ScoreConfig, dict[str, np.ndarray]]:
+    """Choose the configuration and fetch its score rows (``columns``: a SELECT list with
+    ``params``) in one pass over the parts, instead of one pass to choose and one to fetch.
+
+    Every part file costs a fixed open-and-footer time, which at NB101 scale (thousands of
+    builder parts) outweighs the rows, so the rows of every matching configuration come back
+    with a 64-bit key of their configuration; a single key (the usual case) is named by a
+    ``LIMIT 1`` query that stops at the first part, several by the listing query.
+    """
+    where = ("FROM scores WHERE space = ? AND dataset = ? AND score = ? "
+             "AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?)")
+    filters = [space, dataset, score, config_id, config_id, batch_size, batch_size]
+    fetched = fetch_columns(source, f"SELECT {columns}, {_CONFIG_KEY} AS config_key {where}",
+                            params + filters)
+    keys = fetched.pop("config_key")
+    if keys.size and (keys == keys[0]).all():
+        config_id, batch_size = source.connection.execute(
+            f"SELECT config_id, batch_size {where} LIMIT 1", filters).fetchone()
+        return ScoreConfig(config_id, batch_size, score), fetched
+    rows = _config_rows(source, space, dataset, score, config_id, batch_size)
+    return _one_config(source, space, dataset, score, config_id, batch_size, rows), fetched
