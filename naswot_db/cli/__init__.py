@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import click
@@ -14,6 +16,7 @@ class _Group(click.Group):
     """Turns every :class:`NaswotDbError` into one ``Error: ...`` line and exit status 1.
 
     A bad option value (click's usage errors) is one line too, without the usage banner.
+    Output piped into a reader that stops early (``| head``) ends the command quietly.
     Unreadable Parquet parts surface from DuckDB or Arrow; they get one line too, naming the
     file where the library does.
     """
@@ -21,6 +24,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_exit_on_closed_stdout()
         except NaswotDbError as exc:
             raise click.ClickException(str(exc)) from exc
         except click.UsageError as exc:
@@ -30,6 +35,14 @@ class _Group(click.Group):
                 raise
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise click.ClickException(f"{type(exc).__name__}: {first_line}") from exc
+
+
+def _quiet_exit_on_closed_stdout() -> None:
+    """The reader of stdout is gone: point stdout at /dev/null (so the final flush cannot fail
+    again) and exit with the status a shell gives a command killed by SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def _data_errors() -> tuple[type[BaseException], ...]:
