@@ -1,0 +1,51 @@
+"""Run ``naswot-db`` in a fresh Python process and report its wall time and peak memory.
+
+The child runs the CLI exactly as ``python -m naswot_db`` does, then prints its own peak
+resident memory and whether torch or the builder got imported, so each figure belongs to that
+one command (not to the benchmark's own process or earlier children).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_PROBE = ("import resource, runpy, sys\n"
+          "sys.argv = ['naswot-db', *sys.argv[1:]]\n"
+          "try:\n    runpy.run_module('naswot_db', run_name='__main__')\n"
+          "except SystemExit:\n    pass\n"
+          "heavy = [m for m in ('torch', 'naswot_db.builder') if m in sys.modules]\n"
+          "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+          "print(f'PROBE {peak:.0f} {\",\".join(heavy) or \"none\"}', file=sys.stderr)\n")
+
+
+@dataclass(frozen=True)
+class Run:
+    wall_s: float
+    peak_mb: float
+    heavy: str  # torch / builder modules the command imported, or "none"
+    stdout: str
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> Run:
+    """One fresh ``naswot-db ARGS`` process; raises if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _PROBE, *args], env=env, cwd=cwd,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0 or "PROBE " not in done.stderr:
+        raise RuntimeError(f"naswot-db {' '.join(args)} failed: {done.stderr.strip()}")
+    peak, heavy = done.stderr.rsplit("PROBE ", 1)[1].split()
+    return Run(wall, float(peak), heavy, done.stdout)
+
+
+def best_run(args: list[str], repeats: int, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> Run:
+    """The fastest of ``repeats`` fresh runs (the machine is shared), with the highest peak."""
+    runs = [run_cli(args, env, cwd) for _ in range(repeats)]
+    fastest = min(runs, key=lambda r: r.wall_s)
+    return Run(fastest.wall_s, max(r.peak_mb for r in runs), fastest.heavy, fastest.stdout)
