@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from naswot_db.builder.spaces import SpaceError
+from naswot_db.builder.spaces.nb101.graph import CANONICAL_OPS, module_hash, pruned_spec
 from search_tables import NB201_OPS
 
 SSS_CHANNELS = list(range(8, 65, 8))
@@ -78,12 +80,43 @@ class Reference:
             nodes[node - 1][edge] = others[stream.pick(4)]
             child = "+".join("|" + "|".join(f"{op}~{j}" for j, op in enumerate(ops)) + "|"
                              for ops in nodes)
+        elif self.space == "nb101":
+            return self.mutate_nb101(arch, stream)
         else:
             channels = text.split(":")
             layer = stream.pick(5)
             channels[layer] = str(SSS_CHANNELS[stream.pick(8)])
             child = ":".join(channels)
         return self.id_of[child]
+
+    def mutate_nb101(self, arch: int, stream: Stream) -> int:
+        """NAS-Bench-101's mutate_spec on the stored cell padded to 7 vertices."""
+        rng = np.random.default_rng(int(stream.uniform() * 2**53))
+        adjacency, ops = self.written["cells"][arch]
+        size = len(ops)
+        where = list(range(size - 1)) + [6]
+        padded = [[0] * 7 for _ in range(7)]
+        for i in range(size):
+            for j in range(size):
+                padded[where[i]][where[j]] = adjacency[i][j]
+        padded_ops = ops[:-1] + [CANONICAL_OPS[int(rng.random() * 3)]
+                                 for _ in range(7 - size)] + ["output"]
+        while True:
+            matrix, new_ops = [row[:] for row in padded], list(padded_ops)
+            for src in range(6):
+                for dst in range(src + 1, 7):
+                    if rng.random() < 1 / 7:
+                        matrix[src][dst] = 1 - matrix[src][dst]
+            for vertex in range(1, 6):
+                if rng.random() < 1 / 5:
+                    others = [op for op in CANONICAL_OPS if op != new_ops[vertex]]
+                    new_ops[vertex] = others[int(rng.random() * 2)]
+            try:
+                spec = pruned_spec(matrix, new_ops)
+            except SpaceError:
+                continue
+            if sum(map(sum, spec.adjacency)) <= 9 and module_hash(spec) in self.id_of:
+                return self.id_of[module_hash(spec)]
 
     def evolve(self, stream, population, history, clock):
         while clock < self.budget:

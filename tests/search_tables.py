@@ -9,9 +9,11 @@ training time grows with the arch's convolutions, as the real one does.
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from query_tables import accuracy_part, arch_part, score_part, write
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -100,4 +102,65 @@ def write_space(root: Path, space: str, seed: int = 0, seeds=(777, 888),
                                          batch_size=128, times=times), space)
         written["scores"][(replicate, 0)] = (dict(zip(arch_ids.tolist(), values.tolist())),
                                              dict(zip(arch_ids.tolist(), times.tolist())))
+    return written
+
+
+def nb101_cells(max_vertices: int) -> dict[str, tuple[list[list[int]], list[str]]]:
+    """Every NB101 cell with at most ``max_vertices`` vertices after pruning, by module hash
+    (the first (adjacency, ops) found of each hash, pruned, as the benchmark stores it)."""
+    from naswot_db.builder.spaces.nb101.graph import CANONICAL_OPS, module_hash, pruned_spec
+
+    cells: dict[str, tuple[list[list[int]], list[str]]] = {}
+    for size in range(2, max_vertices + 1):
+        spots = [(i, j) for i in range(size) for j in range(i + 1, size)]
+        for edges in itertools.product((0, 1), repeat=len(spots)):
+            matrix = np.zeros((size, size), dtype=np.int64)
+            for (i, j), edge in zip(spots, edges):
+                matrix[i, j] = edge
+            if len(np.flatnonzero(matrix.sum(axis=0)[1:])) < size - 1 or matrix[:, -1].sum() == 0:
+                continue  # a vertex without input is pruned: its cell appears at a smaller size
+            for ops in itertools.product(CANONICAL_OPS, repeat=size - 2):
+                try:
+                    spec = pruned_spec(matrix, ["input", *ops, "output"])
+                except Exception:
+                    continue
+                if spec.num_vertices == size and sum(map(sum, spec.adjacency)) <= 9:
+                    cells.setdefault(module_hash(spec), spec.as_lists())
+    return cells
+
+
+def write_nb101(root: Path, max_vertices: int = 5, seed: int = 0) -> dict:
+    """Every NB101 cell up to ``max_vertices`` vertices as the nb101 tables: three repeats of
+    108-epoch validation accuracy with training times, and mean test accuracy."""
+    from naswot_db.builder.spaces.nb101.graph import encoding_json, spec_from_encoding
+
+    rng = np.random.default_rng(seed)
+    cells = nb101_cells(max_vertices)
+    hashes = sorted(cells)
+    count = len(hashes)
+    arch_ids = np.arange(count, dtype=np.int64)
+    encodings = [json.dumps({"module_hash": h, "adjacency": cells[h][0], "ops": cells[h][1]},
+                            separators=(",", ":")) for h in hashes]
+    assert encodings[0] == encoding_json(hashes[0], spec_from_encoding(encodings[0]))
+    archs = arch_part("nb101", arch_ids, hashes).set_column(
+        3, "encoding", pa.array(encodings, pa.string()))
+    write(root, "archs", archs, "nb101")
+    merit = np.array([sum(op == "conv3x3-bn-relu" for op in cells[h][1]) for h in hashes])
+    quality = merit + rng.normal(0, 0.5, count)
+    written: dict = {"arch_ids": arch_ids, "arch_strs": hashes, "fitness": {}, "cost": {},
+                     "targets": {}, "cells": {i: cells[h] for i, h in enumerate(hashes)}}
+    for repeat in range(3):
+        accuracy = 85 + quality + rng.normal(0, 0.3, count)
+        train = rng.uniform(500, 2_500, count)
+        write(root, "accuracies", accuracy_part("nb101", arch_ids, accuracy, dataset="cifar10",
+                                                split="valid", epochs=108, seed=repeat,
+                                                train_times=train), "nb101")
+        for i in range(count):
+            written["fitness"].setdefault(i, []).append(float(accuracy[i]))
+            written["cost"].setdefault(i, []).append(float(train[i]))
+    for split in ("valid", "test"):
+        accuracy = 84 + quality + rng.normal(0, 0.3, count)
+        write(root, "accuracies", accuracy_part("nb101", arch_ids, accuracy, dataset="cifar10",
+                                                split=split, epochs=108), "nb101")
+        written["targets"][("cifar10", split)] = dict(zip(arch_ids.tolist(), accuracy.tolist()))
     return written

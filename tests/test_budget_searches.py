@@ -19,7 +19,7 @@ from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.anytime import anytime_curve
 from naswot_db.query.searches.compare import compare_searches
 from reference_searches import Reference
-from search_tables import write_space
+from search_tables import write_nb101, write_space
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,13 @@ def spaces(tmp_path_factory):
     root = tmp_path_factory.mktemp("budget") / "db"
     return root, {space: write_space(root, space, seed=i) for i, space in
                   enumerate(("nb201", "nats-sss"))}
+
+
+@pytest.fixture(scope="module")
+def nb101(tmp_path_factory):
+    """Every NB101 cell with up to 4 vertices: mutations retry until they land on one."""
+    root = tmp_path_factory.mktemp("nb101") / "db"
+    return root, write_nb101(root, max_vertices=4)
 
 
 def _check(result, reference: Reference, method, seed: int, **kwargs) -> None:
@@ -39,9 +46,10 @@ def _check(result, reference: Reference, method, seed: int, **kwargs) -> None:
     np.testing.assert_array_equal(result.evaluations, trained)
     row = result.row()
     answered = chosen[chosen >= 0]
-    for (dataset, split), target in zip(reference.written["targets"], result.targets):
-        assert (target.dataset, target.split) == (dataset, split)
-        values = np.array([reference.written["targets"][(dataset, split)][a] for a in answered])
+    written = reference.written["targets"]
+    assert sorted((t.dataset, t.split) for t in result.targets) == sorted(written)
+    for target in result.targets:
+        values = np.array([written[(target.dataset, target.split)][a] for a in answered])
         assert row[f"{target.label} mean"] == pytest.approx(values.mean(), rel=1e-12)
         assert row[f"{target.label} std"] == pytest.approx(values.std(), rel=1e-9, abs=1e-12)
     assert row["time_mean_s"] == pytest.approx(clock.mean(), rel=1e-12)
@@ -171,3 +179,13 @@ def test_comparison_table_and_cli(spaces, tmp_path):
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = runner.invoke(main, ["search", "--root", str(root), "--method", "rea,bohb"])
     assert bad.exit_code != 0 and "Error: unknown search method 'bohb'" in bad.output
+
+
+@pytest.mark.parametrize("method", ["rea", "random_search"])
+def test_nb101_matches_the_per_run_reference(nb101, method):
+    root, written = nb101
+    result = simulate_budget_search(root, method=method.split("_")[0], space="nb101", runs=15,
+                                    options=BudgetOptions(seed=6, budget_s=60_000))
+    assert result.settings.fitness == "cifar10:valid@108"
+    _check(result, Reference("nb101", written, 60_000.0), method, 6)
+    assert result.evaluations.min() > 15

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import QueryError
 from ..search import Replicate, SearchTables, _pool
 from .ground_truth import EvaluationTables
-from .mutations import DigitMutation
+from .mutations import Mutation
 from .rea import evolve, train_all
 from .simulation import Histories, HistoryBuilder
 from .streams import RunStreams, choose
@@ -62,7 +62,7 @@ class ScoreLookup:
         return self.values[rows, column], self.times[rows, column]
 
 
-def run_area(tables: EvaluationTables, mutation: DigitMutation, scores: ScoreLookup,
+def run_area(tables: EvaluationTables, mutation: Mutation, scores: ScoreLookup,
              runs: int, seed: int, budget_s: float, population: int, sample_size: int,
              init_sample: int) -> Histories:
     """Every run of AREA; returns their histories (clock starting after the scoring)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ground_truth import EvaluationTables
-from .mutations import DigitMutation, check_children
+from .mutations import Mutation, check_children
 from .simulation import Histories, HistoryBuilder, evaluate
 from .streams import RunStreams, choose
 
@@ -41,7 +41,7 @@ def train_all(tables: EvaluationTables, rows: np.ndarray, u_seed: np.ndarray,
     return fitness
 
 
-def evolve(tables: EvaluationTables, mutation: DigitMutation, streams: RunStreams,
+def evolve(tables: EvaluationTables, mutation: Mutation, streams: RunStreams,
            population: np.ndarray, fitness: np.ndarray, history: HistoryBuilder,
            clock: np.ndarray, budget_s: float, sample_size: int) -> None:
     """The REA cycles from a trained (runs, P) population (oldest first) until every run stops."""
@@ -71,7 +71,7 @@ def evolve(tables: EvaluationTables, mutation: DigitMutation, streams: RunStream
         alive[kept] = clock[kept] < budget_s
 
 
-def run_rea(tables: EvaluationTables, mutation: DigitMutation, runs: int, seed: int,
+def run_rea(tables: EvaluationTables, mutation: Mutation, runs: int, seed: int,
             budget_s: float, population: int, sample_size: int) -> Histories:
     """Every run of REA; returns their histories (clock starting at 0)."""
     streams = RunStreams(seed, runs)

@@ -16,7 +16,7 @@ from ..selection import Source, build_hint, choose_config, open_source
 from ..targets import resolve_targets
 from .area import ScoreLookup, run_area
 from .ground_truth import EvaluationTables, load_evaluation_tables, parse_fitness
-from .mutations import DigitMutation, mutation_for
+from .mutations import Mutation, mutation_for
 from .random_budget import run_random
 from .rea import run_rea
 from .result import BUDGETED_METHODS, BudgetSearchResult, SearchSettings
@@ -54,7 +54,7 @@ class BudgetOptions:
 def run_budget_search(tables: EvaluationTables, method: str, runs: int,
                       options: BudgetOptions, scores: ScoreLookup | None = None,
                       replicate: Replicate | None = None,
-                      mutation: DigitMutation | None = None) -> BudgetSearchResult:
+                      mutation: Mutation | None = None) -> BudgetSearchResult:
     """Run ``method`` on loaded tables (the part the speed benchmark times).
 
     ``mutation``: :func:`mutation_for` of ``tables``, built once when running many searches.
