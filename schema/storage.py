@@ -21,7 +21,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -52,6 +51,8 @@ def default_root() -> Path:
     configured = os.environ.get(ROOT_ENV)
     if configured:
         return Path(configured).expanduser().resolve()
+    import platformdirs  # here: a GPU box that only builds (with --root) may lack it
+
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 

@@ -1,11 +1,12 @@
-"""Dataset downloads with checksum verification and a progress bar (pooch)."""
+"""Dataset downloads with checksum verification and a progress bar (pooch).
+
+pooch is imported only when a download is needed: builds with ``--data-root`` run without it.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import pooch
 
 from .base import DatasetError
 
@@ -14,7 +15,11 @@ DATA_ENV = "NASWOT_DB_DATA"
 
 def dataset_cache() -> Path:
     """``$NASWOT_DB_DATA`` if set, else the per-user cache chosen by pooch."""
-    return Path(os.environ.get(DATA_ENV) or pooch.os_cache("naswot-db"))
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    import pooch
+
+    return Path(pooch.os_cache("naswot-db"))
 
 
 def fetch_archive(url: str, md5: str, folder: str) -> Path:
@@ -22,6 +27,8 @@ def fetch_archive(url: str, md5: str, folder: str) -> Path:
     cache = dataset_cache()
     if (cache / folder).is_dir():
         return cache
+    import pooch
+
     try:
         pooch.retrieve(url, known_hash=f"md5:{md5}", path=cache, progressbar=True,
                        processor=pooch.Untar(extract_dir="."))

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-from nats_bench.api_utils import ArchResults
 
 from ..spaces.base import GroundTruth, SpaceError
 from .pickles import load_pickle, load_pth
+
+if TYPE_CHECKING:  # nats_bench loads with the first file read: networks build without it
+    from nats_bench.api_utils import ArchResults
 
 # NAS-Bench-201 .pth files name their two budgets; NATS files use the epoch count.
 _PTH_BUDGETS = {"less": "12", "full": "200"}
@@ -144,6 +146,8 @@ def read_nats_results(space: str, source: Path,
     meta_archs, states = iter_arch_states(source)
     if expected_archs is not None:
         _check_arch_list(space, source, meta_archs, expected_archs)
+    from nats_bench.api_utils import ArchResults
+
     label = source_version(source)
     arch_rows, accuracy_rows = [], []
     for index, hp_states in states:
