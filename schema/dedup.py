@@ -9,7 +9,9 @@ one finished compaction (duplicate-free by construction) is read without it.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 # What identifies one scoring: two rows with these values are the same measurement.
@@ -35,6 +37,39 @@ def is_one_compaction(parts: list[Path]) -> bool:
     counts = {int(m["count"]) for m in matches}
     indices = sorted(int(m["index"]) for m in matches)
     return len(ids) == 1 and counts == {len(parts)} and indices == list(range(len(parts)))
+
+
+# A compaction leaves the parts it replaced on disk for readers that listed them before it
+# finished; this marker, written once the new parts are in place, hides them from new readers.
+SUPERSEDED_PREFIX = ".superseded-"
+
+
+def superseded_marker(directory: Path, compaction_id: str) -> Path:
+    return directory / f"{SUPERSEDED_PREFIX}{compaction_id}.json"
+
+
+def superseded_names(directory: Path) -> set[str]:
+    """Names of the parts in ``directory`` that a finished compaction replaced."""
+    names: set[str] = set()
+    for marker in directory.glob(f"{SUPERSEDED_PREFIX}*.json"):
+        try:
+            names.update(json.loads(marker.read_text())["parts"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # removed meanwhile, or not ours: hide nothing
+    return names
+
+
+def expired_markers(directory: Path, grace_s: float) -> list[Path]:
+    """Markers older than ``grace_s``: their parts can go (no reader still needs them)."""
+    now = time.time()
+    found = []
+    for marker in directory.glob(f"{SUPERSEDED_PREFIX}*.json"):
+        try:
+            if now - marker.stat().st_mtime >= grace_s:
+                found.append(marker)
+        except FileNotFoundError:
+            continue
+    return sorted(found)
 
 
 def split_by_uniqueness(files: list[Path]) -> tuple[list[Path], list[Path]]:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
+from .dedup import superseded_names
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 
 APP_NAME = "naswot-db"
@@ -88,7 +89,7 @@ def prepare_root(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     manifest = root / MANIFEST_NAME
     if not manifest.exists():
-        _atomic_write_bytes(manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode())
+        atomic_write_bytes(manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode())
 
 
 def partition_dir(root: Path, table: Table, space: str | None) -> Path:
@@ -185,7 +186,11 @@ def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]
     for path in base.glob(pattern):
         if not is_temp(path):
             by_directory.setdefault(path.parent, []).append(path)
-    return sorted(p for directory, parts in by_directory.items()
+    visible = {}
+    for directory, parts in by_directory.items():
+        hidden = superseded_names(directory)
+        visible[directory] = [p for p in parts if p.name not in hidden]
+    return sorted(p for directory, parts in visible.items()
                   for p in _current(root, table, directory, parts))
 
 
@@ -247,14 +252,14 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     pointer = generations_path(root, space)
     pointer.parent.mkdir(exist_ok=True)
     if not pointer.exists():  # pin what readers see now before new generations appear
-        _atomic_write_bytes(pointer, json.dumps(current, sort_keys=True).encode())
+        atomic_write_bytes(pointer, json.dumps(current, sort_keys=True).encode())
     new_generations = {name: max(map(part_generation, parts), default=0) + 1
                        for name, parts in old_parts.items()}
     new_parts = [write_part(root, name, data, space=space, part_name=(
         f"{_GENERATION_PREFIX}{new_generations[name]:08d}-{uuid.uuid4().hex}"))
         for name, data in tables.items()]
     switched = committed_generations(root, space) | new_generations
-    _atomic_write_bytes(pointer, json.dumps(switched, sort_keys=True).encode())
+    atomic_write_bytes(pointer, json.dumps(switched, sort_keys=True).encode())
     for parts in old_parts.values():
         for part in parts:
             part.unlink(missing_ok=True)
@@ -288,7 +293,7 @@ def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Tabl
     return pa.concat_tables(pieces)
 
 
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
     tmp = path.with_name(temp_name(path.name))
     try:
         with open(tmp, "wb") as handle:

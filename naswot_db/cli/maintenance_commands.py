@@ -37,21 +37,26 @@ def check(root: Path | None) -> None:
 @click.command()
 @root_option
 @space_option(help_text="Only this space's scores [default: every scored space].")
-def compact(root: Path | None, space: str | None) -> None:
+@click.option("--grace", "grace_s", type=click.FloatRange(min=0), default=600.0,
+              show_default=True,
+              help="Seconds the replaced parts stay on disk (hidden) for queries in flight; "
+                   "a later compact deletes them.")
+def compact(root: Path | None, space: str | None, grace_s: float) -> None:
     """Rewrite each score partition's many small parts as a few large ones, each key once.
 
-    Safe while builds and queries run: a query sees every key once at every instant, and
-    parts a build adds meanwhile are kept. Connections opened before must reconnect.
+    Safe while builds and queries run: a query sees every key once at every instant, parts a
+    build adds meanwhile are kept, and the replaced parts stay readable for --grace seconds.
     """
     from naswot_db.schema.compaction import compact_root
 
     resolved = _root(root)
-    compacted = compact_root(resolved, [space] if space else None)
+    compacted = compact_root(resolved, [space] if space else None, grace_s)
     if not compacted:
         click.echo(f"{resolved}: no scores to compact")
     for done in compacted:
         click.echo(f"{done.space}: {done.parts_before} parts, {done.rows_before:,} rows -> "
-                   f"{done.parts_after} parts, {done.rows_after:,} rows")
+                   f"{done.parts_after} parts, {done.rows_after:,} rows; "
+                   f"{done.parts_deleted} replaced parts deleted")
 
 
 COMMANDS = (check, compact)
