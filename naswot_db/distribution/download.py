@@ -64,8 +64,12 @@ def download(url: str, folder: Path | None = None, progress: bool = True) -> Pat
     except requests.RequestException as exc:
         raise DownloadError(f"cannot download {url}: {exc}") from None
     with response:
-        if response.status_code == 416 and have and have == state.get("total"):
-            return _finish(part, state_file)
+        if response.status_code == 416 and have:  # nothing after byte ``have``
+            if have == state.get("total"):
+                return _finish(part, state_file)
+            part.unlink()  # the partial file is not a prefix of what the server has now
+            state_file.unlink(missing_ok=True)
+            return download(url, folder, progress)
         if response.status_code not in (200, 206):
             raise DownloadError(f"cannot download {url}: HTTP {response.status_code} "
                                 f"{response.reason}")
