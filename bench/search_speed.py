@@ -6,7 +6,10 @@ temporary root, then prints: loading time, 500 runs at N = 10, 100, 1000 for eac
 policy (target: under 0.1 s each), and a full-table correlation over 423,624 rows (target:
 under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (tests/search_tables.py):
 500 REA and 500 random-search runs at the 12,000 s budget (target: REA under 1 s) and 50 AREA
-runs (target: under 0.2 s), loading excluded.  Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
+runs (target: under 0.2 s), loading excluded.  Last, the CLI in fresh processes on an NB101-scale
+root of 423,624 archs x 15 replicates in builder-sized parts: ``search --space nb101 --n
+10,100,1000`` (target: under 2 s wall, under 1 GB) and ``sql "select count(*) from scores"``.
+Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fresh_process import best_run  # noqa: E402
 from query_tables import accuracy_part, score_part, write  # noqa: E402
 from search_tables import write_space  # noqa: E402
 
@@ -29,6 +34,7 @@ from naswot_db.query.searches.mutations import mutation_for  # noqa: E402
 from naswot_db.query.searches.simulate import load_score_lookup, load_tables  # noqa: E402
 from naswot_db.query.selection import choose_config, open_source  # noqa: E402
 from naswot_db.query.targets import resolve_targets  # noqa: E402
+from naswot_db.schema import write_part  # noqa: E402
 
 NB201_ARCHS = 15_625
 NB101_ARCHS = 423_624
@@ -56,10 +62,10 @@ def _write_tables(root: Path) -> None:
               "nb201")
     ids = np.arange(NB101_ARCHS)
     accuracy = rng.uniform(80, 95, NB101_ARCHS)
-    write(root, "scores", score_part("big", ids, accuracy * 10 + rng.normal(0, 30, NB101_ARCHS),
-                                     batch_size=128), "big")
-    write(root, "accuracies", accuracy_part("big", ids, accuracy, dataset="cifar10",
-                                            split="ori-test", epochs=108), "big")
+    write(root, "scores", score_part("nb101", ids, accuracy * 10 + rng.normal(0, 30, NB101_ARCHS),
+                                     batch_size=128), "nb101")
+    write(root, "accuracies", accuracy_part("nb101", ids, accuracy, dataset="cifar10",
+                                            split="ori-test", epochs=108), "nb101")
 
 
 def main() -> None:
@@ -83,7 +89,7 @@ def main() -> None:
                           f"{seconds * 1000:7.1f} ms")
             seconds = _best_of(3, lambda: search_tables(tables, [1000], RUNS, False, 0, "random"))
             print(f"search {RUNS} runs, N = 1000 without replacement:  {seconds * 1000:7.1f} ms")
-        seconds = _best_of(3, lambda: correlations(root, space="big", top_k=(1, 5, 10),
+        seconds = _best_of(3, lambda: correlations(root, space="nb101", top_k=(1, 5, 10),
                                                    connection=connection))
         print(f"correlation (tau-b, Spearman, Pearson, top-k) over {NB101_ARCHS:,} rows, "
               f"end to end from the views: {seconds:.3f} s")
@@ -114,5 +120,52 @@ def _budgeted_searches() -> None:
                           f"{seconds * 1000:7.1f} ms")
 
 
+NB101_REPLICATES = 15
+BUILDER_CHUNK_ARCHS = 64  # the builder's default --chunk-size: a part = 64 archs x every replicate
+
+
+def _write_nb101_scale(root: Path) -> int:
+    """NB101's size as a build leaves it: 423,624 archs x 15 replicates (init seeds 0-14) in
+    builder-sized parts, plus NB101-shaped labels (valid/test at 108 epochs, 3 seeds and their
+    mean, one ingest part).  Returns the number of score parts."""
+    rng = np.random.default_rng(1)
+    accuracy = rng.uniform(80, 95, NB101_ARCHS)
+    starts = range(0, NB101_ARCHS, BUILDER_CHUNK_ARCHS)
+    for part, start in enumerate(starts):
+        ids = np.arange(start, min(start + BUILDER_CHUNK_ARCHS, NB101_ARCHS))
+        n = ids.size * NB101_REPLICATES
+        arch_ids = np.repeat(ids, NB101_REPLICATES)
+        write_part(root, "scores", pa.table({
+            "arch_id": arch_ids, "score": ["naswot"] * n, "dataset": ["cifar10"] * n,
+            "batch_size": pa.array(np.full(n, 128, np.int32)),
+            "init_seed": np.tile(np.arange(NB101_REPLICATES), ids.size),
+            "batch_seed": np.zeros(n, np.int64), "config_id": ["0123456789abcdef"] * n,
+            "value": accuracy[arch_ids] * 10 + rng.normal(0, 30, n), "status": ["ok"] * n,
+            "reference_raises": np.zeros(n, bool), "time_s": rng.uniform(0.2, 0.4, n),
+            "run_id": [f"run-{part // 1000}"] * n}),
+            space="nb101", part_name=f"run-{part // 1000}-{part % 1000:05d}")
+    labels = [accuracy_part("nb101", np.arange(NB101_ARCHS),
+                            accuracy + (0 if seed is None else rng.normal(0, 0.5, NB101_ARCHS)),
+                            dataset="cifar10", split=split, epochs=108, seed=seed)
+              for split in ("valid", "test") for seed in (0, 1, 2, None)]
+    write(root, "accuracies", pa.concat_tables(labels), "nb101")
+    return len(starts)
+
+
+def _nb101_scale_cli() -> None:
+    """The CLI on an NB101-scale root in fresh processes (target: search under 2 s, 1 GB)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        parts = _write_nb101_scale(root)
+        print(f"NB101 scale: {NB101_ARCHS:,} archs x {NB101_REPLICATES} replicates = "
+              f"{NB101_ARCHS * NB101_REPLICATES:,} score rows in {parts:,} builder-sized parts")
+        for args in (["search", "--space", "nb101", "--n", "10,100,1000"],
+                     ["sql", "select count(*) from scores"]):
+            run = best_run([*args, "--root", str(root)], 3)
+            print(f"  naswot-db {' '.join(args)}: {run.wall_s:.2f} s wall, "
+                  f"{run.peak_mb:,.0f} MB peak (fresh process, best of 3)")
+
+
 if __name__ == "__main__":
     main()
+    _nb101_scale_cli()

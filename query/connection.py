@@ -1,9 +1,11 @@
 """DuckDB connections and SQLAlchemy engines over a root's tables as views.
 
 Every connection sees the views ``archs``, ``accuracies``, ``scores``, ``runs`` and ``scored``
-plus the statistics macros.  A root's own parts come first; the shipped ground truth (for
-example NB201's 200-epoch accuracies) fills in every space the root has no parts of in that
-table, so an ingest into the root replaces the shipped rows instead of duplicating them.
+plus the statistics macros (and ``score_rows``, the scores parts without deduplication, for
+loaders that check for duplicate keys themselves).  A root's own parts come first; the shipped
+tables (NB201's archs, 200-epoch accuracies and CIFAR-10 scores) fill in every space the root
+has no parts of in that table, so an ingest or build into the root replaces the shipped rows
+instead of mixing with them.
 The views list the part files present when the connection opens: reconnect after a build.
 """
 
@@ -14,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from naswot_db.schema import TABLES, check_root, default_root, part_files
+from naswot_db.schema import SCORES, TABLES, check_root, default_root, part_files
 from naswot_db.schema.parts import refuse_foreign_parts
-from naswot_db.schema.sql import SCORED_VIEW, view_sql
+from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, view_sql
 from naswot_db.schema.tables import Table
 
 from .errors import QueryError
@@ -55,6 +57,8 @@ def install_views(connection, root: Path) -> None:
         files = view_files(root, table)
         refuse_foreign_parts(table, files)
         connection.execute(view_sql(table, files))
+        if table is SCORES:
+            connection.execute(score_rows_view_sql(files))
         readable += files
     connection.execute(SCORED_VIEW)
     register_macros(connection)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
+from naswot_db.schema.sql import SCORE_ROWS_VIEW
 
 from .errors import QueryError
 from .selection import ScoreConfig, Source, fetch_columns, fetch_config_columns, open_source
@@ -97,18 +98,56 @@ def _replicate_codes(init_seeds: np.ndarray,
     return [(int(i), int(b)) for i, b in pairs], codes.reshape(-1)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each score row goes in the per-arch arrays."""
+
+    arch_ids: np.ndarray                    # sorted distinct arch ids (array rows)
+    replicate_pairs: list[tuple[int, int]]  # sorted distinct (init_seed, batch_seed) (columns)
+    arch_rows: np.ndarray                   # per score row
+    replicate_cols: np.ndarray              # per score row
+
+    @classmethod
+    def of(cls, scores: dict[str, np.ndarray]) -> _Layout:
+        arch_ids, arch_rows = dense_codes(scores["arch_id"])
+        pairs, cols = _replicate_codes(scores["init_seed"], scores["batch_seed"])
+        return cls(arch_ids, pairs, arch_rows, cols)
+
+    def repeats_a_key(self) -> bool:
+        """Whether two rows are the same (arch, replicate) of the configuration."""
+        cells = self.arch_rows * len(self.replicate_pairs) + self.replicate_cols
+        return bool(cells.size) and int(np.bincount(cells).max()) > 1
+
+
+def _rows_sql(view: str) -> str:
+    return (f"SELECT {SEARCH_SCORE_COLUMNS} FROM {view} WHERE space = ? AND dataset = ? "
+            "AND score = ? AND config_id = ? AND batch_size = ?")
+
+
+def _layout(source: Source, space: str, dataset: str, config: ScoreConfig, as_reference: bool,
+            scores: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], _Layout]:
+    """``scores`` (read from ``score_rows``) and their layout; when a key repeats (a part on disk
+    twice), the ``scores`` view's rows instead, which keep the earliest run's row per key."""
+    layout = _Layout.of(scores)
+    if layout.repeats_a_key():
+        scores = fetch_columns(source, _rows_sql("scores"), [
+            as_reference, space, dataset, config.score, config.config_id, config.batch_size])
+        layout = _Layout.of(scores)
+    return scores, layout
+
+
 def arrange_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
-                          config: ScoreConfig, scores: dict[str, np.ndarray]) -> SearchTables:
+                          config: ScoreConfig, scores: dict[str, np.ndarray],
+                          layout: _Layout) -> SearchTables:
     """One configuration's score rows (:data:`SEARCH_SCORE_COLUMNS`) as per-arch arrays, with
     the targets' accuracies."""
-    arch_ids, arch_rows = dense_codes(scores["arch_id"])
-    replicate_pairs, replicate_cols = _replicate_codes(scores["init_seed"], scores["batch_seed"])
-    shape = (arch_ids.size, len(replicate_pairs))
+    arch_ids = layout.arch_ids
+    shape = (arch_ids.size, len(layout.replicate_pairs))
     values, times = np.full(shape, np.nan), np.full(shape, np.nan)
     present = np.zeros(shape, dtype=bool)
-    values[arch_rows, replicate_cols] = scores["value"]
-    times[arch_rows, replicate_cols] = scores["time_s"]
-    present[arch_rows, replicate_cols] = True
+    values[layout.arch_rows, layout.replicate_cols] = scores["value"]
+    times[layout.arch_rows, layout.replicate_cols] = scores["time_s"]
+    present[layout.arch_rows, layout.replicate_cols] = True
 
     target_table, target_params = _target_values_sql(targets)
     labels = fetch_columns(source, (
@@ -122,7 +161,7 @@ def arrange_search_tables(source: Source, space: str, dataset: str, targets: lis
     accuracies[rows[scored], labels["target"][scored]] = labels["accuracy"][scored]
     best_in_space = np.full(len(targets), np.nan)
     np.fmax.at(best_in_space, labels["target"], labels["accuracy"])
-    return SearchTables(space, dataset, config, arch_ids, replicate_pairs, values, times,
+    return SearchTables(space, dataset, config, arch_ids, layout.replicate_pairs, values, times,
                         present, targets, accuracies, best_in_space,
                         score_origin(source.root, space))
 
@@ -131,11 +170,10 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
                        config: ScoreConfig, as_reference: bool = False) -> SearchTables:
     """Read one configuration's scores and the targets' accuracies (``as_reference``: networks
     the reference raises on score 0.0, as its search.py stored them)."""
-    scores = fetch_columns(source, (
-        f"SELECT {SEARCH_SCORE_COLUMNS} FROM scores WHERE space = ? AND dataset = ? "
-        "AND score = ? AND config_id = ? AND batch_size = ?"),
-        [as_reference, space, dataset, config.score, config.config_id, config.batch_size])
-    return arrange_search_tables(source, space, dataset, targets, config, scores)
+    scores = fetch_columns(source, _rows_sql(SCORE_ROWS_VIEW), [
+        as_reference, space, dataset, config.score, config.config_id, config.batch_size])
+    scores, layout = _layout(source, space, dataset, config, as_reference, scores)
+    return arrange_search_tables(source, space, dataset, targets, config, scores, layout)
 
 
 @dataclass(frozen=True)
@@ -346,7 +384,10 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
     space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
         config, scores = fetch_config_columns(source, space, dataset, SEARCH_SCORE_COLUMNS,
-                                              [as_reference], config_id, batch_size, score)
+                                              [as_reference], config_id, batch_size, score,
+                                              view=SCORE_ROWS_VIEW)
+        scores, layout = _layout(source, space, dataset, config, as_reference, scores)
         chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
-        tables = arrange_search_tables(source, space, dataset, chosen_targets, config, scores)
+        tables = arrange_search_tables(source, space, dataset, chosen_targets, config, scores,
+                                       layout)
     return search_tables(tables, list(n), runs, replace, seed, replicate)

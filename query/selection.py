@@ -146,16 +146,17 @@ _CONFIG_KEY = "hash(config_id, batch_size)"
 def fetch_config_columns(source: Source, space: str, dataset: str, columns: str,
                          params: list, config_id: str | None = None,
                          batch_size: int | None = None, score: str = DEFAULT_SCORE,
-                         ) -> tuple[ScoreConfig, dict[str, np.ndarray]]:
+                         view: str = "scores") -> tuple[ScoreConfig, dict[str, np.ndarray]]:
     """Choose the configuration and fetch its score rows (``columns``: a SELECT list with
-    ``params``) in one pass over the parts, instead of one pass to choose and one to fetch.
+    ``params``, from ``view``) in one pass over the parts, instead of one pass to choose and
+    one to fetch.
 
     Every part file costs a fixed open-and-footer time, which at NB101 scale (thousands of
     builder parts) outweighs the rows, so the rows of every matching configuration come back
     with a 64-bit key of their configuration; a single key (the usual case) is named by a
     ``LIMIT 1`` query that stops at the first part, several by the listing query.
     """
-    where = ("FROM scores WHERE space = ? AND dataset = ? AND score = ? "
+    where = (f"FROM {view} WHERE space = ? AND dataset = ? AND score = ? "
              "AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?)")
     filters = [space, dataset, score, config_id, config_id, batch_size, batch_size]
     fetched = fetch_columns(source, f"SELECT {columns}, {_CONFIG_KEY} AS config_key {where}",
@@ -163,7 +164,7 @@ def fetch_config_columns(source: Source, space: str, dataset: str, columns: str,
     keys = fetched.pop("config_key")
     if keys.size and (keys == keys[0]).all():
         config_id, batch_size = source.connection.execute(
-            f"SELECT config_id, batch_size {where} LIMIT 1", filters).fetchone()
+            f"SELECT config_id, batch_size {where} LIMIT 1", filters).fetchall()[0]
         return ScoreConfig(config_id, batch_size, score), fetched
     rows = _config_rows(source, space, dataset, score, config_id, batch_size)
     return _one_config(source, space, dataset, score, config_id, batch_size, rows), fetched

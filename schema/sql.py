@@ -31,12 +31,37 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def parquet_source_sql(table: Table, files: list[Path]) -> str:
-    """A SELECT of every row of ``files`` as parts of ``table`` (partition column included)."""
+def _typed_nulls(table: Table) -> str:
+    """A SELECT list of one typed NULL per column of ``table``."""
+    return ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
+
+
+def parquet_source_sql(table: Table, files: list[Path], by_name: bool = True) -> str:
+    """A SELECT of every row of ``files`` as parts of ``table`` (partition column included);
+    ``by_name``: union the parts' columns (a column a part lacks reads as NULL), else take the
+    first part's columns (a part lacking one that a query reads is an error)."""
     file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
     hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
             if table.partitioned else ", hive_partitioning = false")
-    return f"SELECT * FROM read_parquet({file_list}{hive}, union_by_name = true)"
+    union = ", union_by_name = true" if by_name else ""
+    return f"SELECT * FROM read_parquet({file_list}{hive}{union})"
+
+
+# Every score row on disk, duplicate keys included, for loaders that resolve duplicates
+# themselves (the search: one O(n) check, then the deduplicated ``scores`` view only if a key
+# repeats).  Parts are matched by name without union_by_name, which would read every part's
+# footer each time a query binds: seconds at NB101 scale, thousands of builder parts.
+SCORE_ROWS_VIEW = "score_rows"
+
+
+def score_rows_view_sql(files: list[Path]) -> str:
+    """``CREATE VIEW score_rows`` over the scores parts ``files`` (no deduplication)."""
+    scores = TABLES["scores"]
+    columns = ", ".join(f'"{c.name}"' for c in scores.columns)
+    if not files:
+        return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} WHERE false"
+    return (f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {columns} "
+            f"FROM ({parquet_source_sql(scores, files, by_name=False)})")
 
 
 def _row_sources(table: Table, files: list[Path]) -> list[str]:
@@ -65,7 +90,7 @@ def view_sql(table: Table, files: list[Path]) -> str:
     (create it after ``scores``).
     """
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
-    typed_nulls = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
+    typed_nulls = _typed_nulls(table)
     if not files:
         return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
     union = " UNION ALL BY NAME ".join(f"({source})" for source in _row_sources(table, files))

@@ -1,0 +1,84 @@
+"""Loading a search's score rows: one pass over the parts, dense per-arch arrays, and the same
+rows as the deduplicated scores view even when a key lies on disk twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from query_tables import accuracy_part, score_part, write
+
+from naswot_db.query import QueryError, simulate_search
+from naswot_db.query.search import dense_codes, load_search_tables
+from naswot_db.query.selection import choose_config, open_source
+from naswot_db.query.targets import resolve_targets
+
+SPACE = "nb201"  # a registered space; the root's own rows replace the shipped ones
+ARCHS = np.arange(40)
+
+
+@pytest.mark.parametrize("keys", [
+    np.array([5, 3, 3, 0, 9, 5]),                   # dense: counted, not sorted
+    np.array([10**12, 7, 10**12, 3]),               # sparse: np.unique
+    np.array([], dtype=np.int64),
+])
+def test_dense_codes_equal_numpy_unique(keys):
+    uniques, codes = dense_codes(keys)
+    expected_uniques, expected_codes = np.unique(keys, return_inverse=True)
+    assert np.array_equal(uniques, expected_uniques)
+    assert np.array_equal(codes, expected_codes)
+
+
+def _root(tmp_path, duplicate_values=None):
+    rng = np.random.default_rng(3)
+    values = {}
+    for init_seed, batch_seed in ((0, 0), (0, 1), (2, 0)):
+        values[init_seed, batch_seed] = rng.normal(100, 10, ARCHS.size)
+        part = score_part(SPACE, ARCHS[::-1], values[init_seed, batch_seed][::-1],
+                          init_seed=init_seed, batch_seed=batch_seed)
+        write(tmp_path, "scores", part, SPACE)
+    if duplicate_values is not None:  # the (0, 0) rows again, from a later run
+        again = score_part(SPACE, ARCHS, duplicate_values).set_column(
+            13, "run_id", [["run-later"] * ARCHS.size])
+        write(tmp_path, "scores", again, SPACE)
+    write(tmp_path, "accuracies", accuracy_part(SPACE, ARCHS, ARCHS * 1.0, dataset="cifar10",
+                                                split="ori-test"), SPACE)
+    return values
+
+
+def _tables(root):
+    with open_source(root) as source:
+        config = choose_config(source, SPACE, "cifar10")
+        targets = resolve_targets(source.connection, SPACE, ["cifar10:ori-test"])
+        return load_search_tables(source, SPACE, "cifar10", targets, config)
+
+
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_per_arch_arrays_hold_each_replicate(tmp_path, duplicated):
+    values = _root(tmp_path, np.zeros(ARCHS.size) if duplicated else None)
+    tables = _tables(tmp_path)
+    assert np.array_equal(tables.arch_ids, ARCHS)
+    assert tables.replicates == [(0, 0), (0, 1), (2, 0)]
+    for column, pair in enumerate(tables.replicates):
+        # the earliest run's rows, never the later duplicate's zeros
+        assert np.array_equal(tables.values[:, column], values[pair])
+    assert tables.present.all()
+    assert np.array_equal(tables.accuracies[:, 0], ARCHS * 1.0)
+
+
+def test_search_reads_the_earliest_run_of_a_duplicated_key(tmp_path):
+    values = _root(tmp_path, np.full(ARCHS.size, 1e9))  # the later run would win every draw
+    result = simulate_search(tmp_path, space=SPACE, targets=["cifar10:ori-test"], n=[40],
+                             runs=3, replicate=(0, 0), replace=False)
+    best = int(ARCHS[np.argmax(values[0, 0])])
+    assert set(result.draws[40].chosen) == {best}
+
+
+def test_several_configurations_ask_to_choose_in_one_pass(tmp_path):
+    _root(tmp_path)
+    write(tmp_path, "scores", score_part(SPACE, ARCHS, ARCHS * 1.0, config_id="other"), SPACE)
+    with pytest.raises(QueryError, match="several score configurations; choose one: "
+                                         "--config-id cfg .*--config-id other"):
+        simulate_search(tmp_path, space=SPACE, targets=["cifar10:ori-test"], n=[5], runs=2)
+    chosen = simulate_search(tmp_path, space=SPACE, targets=["cifar10:ori-test"], n=[40],
+                             runs=2, config_id="other", replicate=(0, 0), replace=False)
+    assert chosen.config.config_id == "other" and set(chosen.draws[40].chosen) == {39}
