@@ -8,7 +8,7 @@ from naswot_db.names import NDS_ALL, canonical_ingest_space, spaces_sharing_grou
 from naswot_db.schema import (SCORES, TABLES, part_files, prepare_root, read_table,
                               replace_partitions)
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import partition_dir, remove_stale_temps
+from naswot_db.schema.storage import GENERATIONS_DIR, partition_dir, remove_stale_temps
 
 from .spaces import GroundTruth, SpaceError, get_space
 
@@ -50,7 +50,8 @@ def ingest_ground_truth(space_name: str, source: Path, root: Path) -> dict[str, 
     prepare_root(root)
     for name, truth in truths.items():
         with exclusive(root, f"ingest-{name}", f"an ingest of {name}"):
-            for table in ("archs", "accuracies"):
-                remove_stale_temps(partition_dir(root, TABLES[table], name))
+            for directory in (root, root / GENERATIONS_DIR, *(
+                    partition_dir(root, TABLES[table], name) for table in ("archs", "accuracies"))):
+                remove_stale_temps(directory)  # what a killed ingest left behind
             replace_partitions(root, {"archs": truth.archs, "accuracies": truth.accuracies}, name)
     return {name: (t.archs.num_rows, t.accuracies.num_rows) for name, t in truths.items()}
