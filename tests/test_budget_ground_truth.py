@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import nats_bench
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 import nats_files as nf
+from conftest import validation_data
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.cli import main
+from naswot_db.query import QueryError
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.simulate import load_tables
 from naswot_db.query.selection import open_source
+from naswot_db.schema import SCHEMA_VERSION
+from query_tables import accuracy_part, arch_part, write
 from reference_searches import Reference
 from search_tables import NB201_TARGETS
 
@@ -133,3 +139,40 @@ def test_space_without_a_mutation_is_one_error(tss):
                                     "--space", "nds-darts"])
     assert out.exit_code == 1
     assert out.output.startswith("Error: space 'nds-darts' has no mutation")
+
+
+def test_official_fixtures_cost_what_the_api_charges(tmp_path):
+    """NATS-Bench's own fixture files: fitness and cost of arch 284 per seed, as
+    ``get_more_info(..., is_random=seed)`` reports them."""
+    source = validation_data() / "nats-bench-fixtures" / "NATS-tss-v1_0-3ffb9-simple"
+    root = tmp_path / "db"
+    assert CliRunner().invoke(main, ["ingest", "--space", "nb201", "--source", str(source),
+                                     "--root", str(root)]).exit_code == 0
+    api = nats_bench.create(str(source), "tss", fast_mode=True, verbose=False)
+    with open_source(root) as opened:
+        tables = load_tables(opened, "nb201", None, None, None, "mean")
+    row = tables.arch_ids.tolist().index(284)
+    for slot, seed in enumerate((111, 777)):
+        info = api.get_more_info(284, "cifar10-valid", hp="12", is_random=seed)
+        assert tables.fitness[row, slot] == pytest.approx(info["valid-accuracy"], rel=1e-12)
+        assert tables.cost[row, slot] == pytest.approx(
+            info["train-all-time"] + info["valid-per-time"], rel=1e-12)
+
+
+def test_ground_truth_ingested_before_evaluation_times_names_the_ingest(tmp_path):
+    """A part written without the eval_time_s column (an older ingest) reads it as NULL."""
+    root = tmp_path / "db"
+    part = accuracy_part("nb201", [0, 1], [80.0, 81.0], dataset="cifar10-valid",
+                         split="x-valid", epochs=12, seed=777, train_times=[30.0, 31.0])
+    folder = root / "accuracies" / "space=nb201"
+    folder.mkdir(parents=True)
+    old = part.drop_columns(["space", "eval_time_s"])
+    old = old.append_column("schema_version", pa.array([SCHEMA_VERSION] * 2, pa.int32()))
+    pq.write_table(old, folder / "old.parquet")
+    write(root, "archs", arch_part("nb201", [0, 1], list(benchmark_arch_strs())[:2]), "nb201")
+    for dataset, split in NB201_TARGETS:
+        write(root, "accuracies", accuracy_part("nb201", [0, 1], [90.0, 91.0], dataset=dataset,
+                                                split=split), "nb201")
+    with pytest.raises(QueryError, match=r"no evaluation times for the fitness cifar10-valid:"
+                                         r"x-valid@12; ingest .* `naswot-db ingest --space nb201"):
+        simulate_budget_search(root, method="random", runs=2)
