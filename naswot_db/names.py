@@ -47,7 +47,8 @@ SPACE_NAMES: tuple[str, ...] = (*_FIXED_SPACES, *_NDS_FILE_OF)
 # training-image pools a scoring batch is drawn from (see builder/datasets/batches.py)
 SPLITS: tuple[str, ...] = ("all", "nb201-train")
 
-SCORE_NAMES: tuple[str, ...] = ("naswot", "jacov")
+# the scores the builder registers (builder/scoring); register_score adds a third-party one
+SCORE_NAMES: list[str] = ["naswot", "jacov"]
 DEFAULT_SCORE = "naswot"
 
 
@@ -101,6 +102,14 @@ def ground_truth_space_sql(column: str) -> str:
 def canonical_ingest_space(name: str) -> str:
     """The space an ingest writes: ``nds`` (every NDS file) or a space owning ground truth."""
     return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)
+
+
+def register_score(name: str) -> str:
+    """Make ``name`` a known score (a plug-in registered at run time); returns it normalised."""
+    key = _normalised(name)
+    if key not in SCORE_NAMES:
+        SCORE_NAMES.append(key)
+    return key
 
 
 def canonical_score(name: str) -> str:

@@ -30,7 +30,8 @@ def write_cifar10(root: Path, images_per_file: int = 40, files: int = 2, bytes_k
     pixels = rng.integers(0, 256, size=(images_per_file * files, 3, 32, 32), dtype=np.uint8)
     for index in range(files):
         chunk = pixels[index * images_per_file:(index + 1) * images_per_file]
-        record = {"data": chunk.reshape(len(chunk), -1), "labels": [0] * len(chunk),
+        labels = [(index * images_per_file + i) % 10 for i in range(len(chunk))]
+        record = {"data": chunk.reshape(len(chunk), -1), "labels": labels,
                   "batch_label": f"training batch {index + 1} of 5",
                   "filenames": [f"img{i}.png" for i in range(len(chunk))]}
         if bytes_keys:

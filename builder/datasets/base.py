@@ -36,6 +36,7 @@ class ImageDataset(ABC):
     name: ClassVar[str]
     mean: ClassVar[tuple[float, float, float]]
     std: ClassVar[tuple[float, float, float]]
+    input_shape: ClassVar[tuple[int, int, int]]  # (channels, height, width) a network sees
 
     @abstractmethod
     def pool_size(self, root: Path) -> int:

@@ -74,6 +74,12 @@ def tensor_fingerprint(images: torch.Tensor) -> str:
     return hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
 
 
+def constant_batch(dataset: ImageDataset, batch_size: int) -> Batch:
+    """All-ones images of the dataset's input shape, for a score that needs no data."""
+    images = torch.ones(batch_size, *dataset.input_shape)
+    return Batch(images=images, fingerprint=tensor_fingerprint(images))
+
+
 def load_batch(dataset: ImageDataset, root: Path, batch_seed: int, batch_size: int,
                split: str = "all", with_labels: bool = False) -> Batch:
     """The batch for ``batch_seed`` as a normalised float32 tensor on the CPU (and its labels)."""

@@ -13,6 +13,7 @@ from .download import fetch_archive
 
 
 class _Cifar(ImageDataset):
+    input_shape = (3, 32, 32)
     folder: ClassVar[str]
     train_files: ClassVar[tuple[str, ...]]
     url: ClassVar[str]

@@ -41,6 +41,7 @@ def read_labelled_images(path: Path) -> tuple[np.ndarray, np.ndarray]:
 class ImageNet16_120(ImageDataset):
     """The 151,700 training images of the first 120 classes (labels 1..120 kept as stored)."""
 
+    input_shape = (3, SIDE, SIDE)
     name = "ImageNet16-120"
     mean = (122.68 / 255, 116.66 / 255, 104.01 / 255)
     std = (63.22 / 255, 61.26 / 255, 65.09 / 255)

@@ -54,6 +54,7 @@ def reference_pixels(path: Path) -> np.ndarray:
 
 
 class Imagenette2(ImageDataset):
+    input_shape = (3, CROP, CROP)
     name = "imagenette2"
     mean = (0.485, 0.456, 0.406)
     std = (0.229, 0.224, 0.225)

@@ -21,7 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from naswot_db.builder.datasets import get_dataset, load_batch
-from naswot_db.builder.datasets.batches import pool_positions, tensor_fingerprint
+from naswot_db.builder.datasets.batches import constant_batch, pool_positions, tensor_fingerprint
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
@@ -126,11 +126,17 @@ def run_build(config: BuildConfig) -> BuildSummary:
     # the ray engine's actors resolve the device on their own machines
     device = resolve_device("cpu" if config.engine == "ray" else config.device)
     arch_ids = select_arch_ids(space, config)
-    data_root = dataset.resolve_root(config.data_root)
-    batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split)
-               for seed in config.batch_seeds}
-    cfg_id = config_id(config, scorer.settings(), space.model_config(),
-                       _data_identity(dataset, data_root, config.split))
+    if scorer.needs_batch:
+        data_root = dataset.resolve_root(config.data_root)
+        batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split,
+                                    with_labels=scorer.needs_labels)
+                   for seed in config.batch_seeds}
+        data_identity = _data_identity(dataset, data_root, config.split)
+    else:  # a data-free score sees a batch of ones of the dataset's shape, the same everywhere
+        batches = {seed: constant_batch(dataset, config.batch_size)
+                   for seed in config.batch_seeds}
+        data_identity = "no data"
+    cfg_id = config_id(config, scorer.settings(), space.model_config(), data_identity)
     prepare_root(config.root)
     shard = f" shard {config.shard}" if config.shard else ""
     with exclusive(config.root, f"build-{space.name}-{cfg_id}{shard.replace('/', '-of-')}",
@@ -179,6 +185,8 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
         positions=positions, init_seeds=list(config.init_seeds),
         batch_seeds=list(config.batch_seeds),
         images={seed: batch.images for seed, batch in batches.items()},
+        labels={seed: batch.labels for seed, batch in batches.items()
+                if batch.labels is not None},
         device=config.device if ray else str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
         static={"score": scorer.name, "dataset": dataset.name, "batch_size": config.batch_size,

@@ -42,6 +42,7 @@ class ScoringJob:
     init_seeds: list[int]
     batch_seeds: list[int]
     images: dict[int, torch.Tensor]  # batch seed -> CPU batch
+    labels: dict[int, torch.Tensor]  # batch seed -> the batch's labels, for scores needing them
     device: str
     precision: str
     chunk_archs: int
@@ -79,8 +80,9 @@ class ChunkWriter:
 
 
 def _score_arch(space: Space, scorer: Scorer, arch_id: int, init_seed: int,
-                batch_seeds: list[int], images: dict[int, torch.Tensor], device: torch.device,
-                precision: str, raises: bool, rows: list[dict]) -> int:
+                batch_seeds: list[int], images: dict[int, torch.Tensor],
+                labels: dict[int, torch.Tensor], device: torch.device, precision: str,
+                raises: bool, rows: list[dict]) -> int:
     """Build one network (seeded, on the CPU) and score it on each pending batch."""
     build_start = time.perf_counter()
     try:
@@ -97,7 +99,8 @@ def _score_arch(space: Space, scorer: Scorer, arch_id: int, init_seed: int,
         else:
             scored = (copy.deepcopy(model) if scorer.changes_weights and len(batch_seeds) > 1
                       else model)
-            result = scorer.score(scored, images[batch_seed], allow_tf32=precision == "tf32")
+            result = scorer.score(scored, images[batch_seed], labels.get(batch_seed),
+                                  allow_tf32=precision == "tf32")
             value, status, error, score_s = (result.value, result.status, result.error,
                                              result.time_s)
         errors += status == STATUS_ERROR
@@ -121,6 +124,7 @@ class ArchScorer:
         self.device = torch.device(job.device) if device is None else device
         keep_freed_memory()
         self.images = {seed: batch.to(self.device) for seed, batch in job.images.items()}
+        self.labels = {seed: labels.to(self.device) for seed, labels in job.labels.items()}
 
     def rows(self, position: int) -> list[dict]:
         """The rows of every pending (init seed, batch seed) of the arch at ``position``."""
@@ -132,7 +136,7 @@ class ArchScorer:
             seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
             if seeds:
                 _score_arch(self.space, self.scorer, arch_id, init_seed, seeds, self.images,
-                            self.device, job.precision, raises, rows)
+                            self.labels, self.device, job.precision, raises, rows)
         return rows
 
 

@@ -5,7 +5,7 @@ Score names come from :mod:`naswot_db.names`; ``get_scorer(name)`` returns the p
 
 from __future__ import annotations
 
-from naswot_db.names import canonical_score
+from naswot_db.names import canonical_score, register_score
 
 from .base import STATUS_ERROR, STATUS_OK, STATUS_SINGULAR, ScoreResult, Scorer
 from .jacov import JacovScorer
@@ -14,6 +14,12 @@ from .naswot import (
 )
 
 _REGISTRY: dict[str, type[Scorer]] = {scorer.name: scorer for scorer in (NaswotScorer, JacovScorer)}
+
+
+def register_scorer(scorer: type[Scorer]) -> type[Scorer]:
+    """Add a score plug-in (usable as a class decorator); its name becomes a --score value."""
+    _REGISTRY[register_score(scorer.name)] = scorer
+    return scorer
 
 
 def get_scorer(name: str) -> Scorer:
@@ -27,5 +33,5 @@ def score_network(model, images, *, allow_tf32: bool = False) -> ScoreResult:
 
 
 __all__ = ["STATUS_ERROR", "STATUS_OK", "STATUS_SINGULAR", "JacovScorer", "NaswotScorer",
-           "ReferenceProcedureError", "ScoreResult", "Scorer", "get_scorer",
+           "ReferenceProcedureError", "ScoreResult", "Scorer", "get_scorer", "register_scorer",
            "is_reference_hooked", "naswot_kernel", "naswot_score", "score_network"]
