@@ -80,6 +80,16 @@ def is_nds_space(space: str) -> bool:
     return space in _NDS_FILE_OF
 
 
+def score_datasets(space: str) -> tuple[str, ...]:
+    """The datasets a space's networks are scored on (NDS: ImageNet layouts on imagenette2)."""
+    key = canonical_space(space)
+    if key in _NDS_FILE_OF:
+        return ("imagenette2",) if "_in" in _NDS_FILE_OF[key] else ("cifar10",)
+    if ground_truth_space(key) == "nb101":
+        return ("cifar10",)
+    return ("cifar10", "cifar100", "ImageNet16-120")
+
+
 def ground_truth_space(space: str) -> str:
     """The space whose archs and accuracies ``space`` uses (nb101-original -> nb101)."""
     key = canonical_space(space)

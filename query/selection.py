@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from naswot_db.names import DEFAULT_SCORE
+from naswot_db.errors import NaswotDbError
+from naswot_db.names import DEFAULT_SCORE, score_datasets
 
 from .connection import connect, resolve_root
 from .errors import QueryError
@@ -44,9 +45,16 @@ def open_source(root: Path | str | None = None,
 
 
 def fetch_columns(source: Source, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
-    """Result columns as NumPy arrays (NULL doubles become NaN)."""
+    """Result columns as NumPy arrays (NULL doubles become NaN).
+
+    Each Arrow column is dropped once converted, so a result of millions of rows is held
+    about once, not twice (NB101-scale score loads stay well under 1 GB)."""
     table = source.connection.sql(sql, params=params or []).to_arrow_table()
-    return {name: table.column(name).to_numpy() for name in table.column_names}
+    columns = {}
+    for name in table.column_names:
+        columns[name] = table.column(name).to_numpy()
+        table = table.drop_columns([name])
+    return columns
 
 
 def build_hint(source: Source, space: str, dataset: str, score: str = DEFAULT_SCORE) -> str:
@@ -56,13 +64,10 @@ def build_hint(source: Source, space: str, dataset: str, score: str = DEFAULT_SC
             f"--root {source.root}`")
 
 
-def _known_space_datasets(space: str, root: Path) -> tuple[str, ...] | None:
-    """The space's scoring datasets per the registry, or None for an unknown space."""
-    from naswot_db.builder.spaces import get_space  # imports torch: error path only
-    from naswot_db.errors import NaswotDbError
-
+def _known_space_datasets(space: str) -> tuple[str, ...] | None:
+    """The space's scoring datasets, or None for a space naswot-db does not know."""
     try:
-        return tuple(get_space(space, root).score_datasets)
+        return score_datasets(space)
     except NaswotDbError:  # an unknown space name
         return None
 
@@ -79,7 +84,7 @@ def require_scores(source: Source, space: str, dataset: str | None,
     spaces_with_data = {row[0] for row in source.connection.execute(
         "SELECT space FROM scores UNION SELECT space FROM accuracies UNION "
         "SELECT space FROM archs").fetchall()}
-    registered = _known_space_datasets(space, source.root)
+    registered = _known_space_datasets(space)
     if registered is None and space not in spaces_with_data:
         known = ", ".join(sorted(spaces_with_data)) or "none"
         raise QueryError(f"unknown space {space!r} (spaces with data under {source.root}: {known})")

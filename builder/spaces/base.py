@@ -12,7 +12,7 @@ import pyarrow as pa
 from torch import nn
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import ground_truth_space
+from naswot_db.names import ground_truth_space, score_datasets
 from naswot_db.schema import default_root
 
 
@@ -58,8 +58,6 @@ class Space(ABC):
     def __init__(self, root: Path | None = None) -> None:
         # database root: spaces whose arch list comes from an ingest (NB101, NDS) read it here
         self.root = root if root is not None else default_root()
-    # datasets a network of this space can be scored on (names as builder.datasets knows them)
-    score_datasets: ClassVar[tuple[str, ...]] = ("cifar10", "cifar100", "ImageNet16-120")
 
     @abstractmethod
     def arch_table(self) -> pa.Table:
@@ -72,6 +70,11 @@ class Space(ABC):
     @abstractmethod
     def ingest(self, source: Path) -> GroundTruth:
         """Read the benchmark's own ground-truth file(s) at ``source``."""
+
+    @property
+    def score_datasets(self) -> tuple[str, ...]:
+        """Datasets a network of this space can be scored on (names as builder.datasets knows)."""
+        return score_datasets(self.name)
 
     @property
     def truth_space(self) -> str:

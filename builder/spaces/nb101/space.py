@@ -39,7 +39,6 @@ class NB101Space(Space):
 
     name: str = "nb101"
     citation = "Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, ICML 2019"
-    score_datasets = ("cifar10",)
 
     def __init__(self, root: Path | None = None, *, name: str = "nb101", stem_channels: int = 16,
                  num_stacks: int = 3, modules_per_stack: int = 3, num_labels: int = 1) -> None:

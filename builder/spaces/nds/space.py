@@ -48,7 +48,6 @@ class NDSSpace(Space):
         self.imagenet = is_imagenet(nds)
         # NASWOT: ResNet/ResNeXt names get the 7x7 ResNet stem, every other AnyNet the 3x3 one
         self.res_stem = "ResN" in nds
-        self.score_datasets = ("imagenette2",) if self.imagenet else ("cifar10",)
         self._nets: dict[int, str] | None = None
 
     def arch_table(self) -> pa.Table:
