@@ -177,7 +177,7 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
 
 
 @dataclass(frozen=True)
-class _Pool:
+class ScorePool:
     """What the runs draw from under one replicate policy (row = arch in the pool)."""
 
     arch_ids: np.ndarray
@@ -188,8 +188,9 @@ class _Pool:
     compact: np.ndarray | None  # random policy: their columns, left-aligned
 
 
-def _pool(tables: SearchTables, replicate: Replicate) -> tuple[_Pool, int]:
-    """The pool for ``replicate`` and how many scored archs it drops for missing labels."""
+def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, int]:
+    """The pool for ``replicate`` and how many scored archs it drops for missing labels (also
+    AREA's stored scores, :mod:`naswot_db.query.searches.area`)."""
     labelled = np.isfinite(tables.accuracies).all(axis=1)
     if replicate == RANDOM_REPLICATE or replicate == MEAN_REPLICATE:
         scored = tables.present.any(axis=1)
@@ -213,7 +214,7 @@ def _pool(tables: SearchTables, replicate: Replicate) -> tuple[_Pool, int]:
         times = np.where(present, times, 0.0).sum(axis=1) / counts_here
     else:
         values, times = values[:, column], times[:, column]
-    return _Pool(tables.arch_ids[keep], tables.accuracies[keep], values, times, counts,
+    return ScorePool(tables.arch_ids[keep], tables.accuracies[keep], values, times, counts,
                  compact), unlabelled
 
 
@@ -289,7 +290,7 @@ def _summarise(method: str, n: int | None, accuracies: np.ndarray, targets: list
     return row
 
 
-def _run_n(pool: _Pool, rng: np.random.Generator, n: int, runs: int,
+def _run_n(pool: ScorePool, rng: np.random.Generator, n: int, runs: int,
            replace: bool) -> tuple[SearchDraws, np.ndarray, np.ndarray, np.ndarray]:
     """All runs of one N; returns the draws and the (runs, targets) accuracy arrays of the
     NASWOT pick (valid runs only), the first arch drawn and the best of N."""
@@ -324,7 +325,7 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     """Simulate the searches on loaded tables (the part :func:`simulate_search` times)."""
     if runs < 1:
         raise QueryError(f"runs must be at least 1, not {runs}")
-    pool, unlabelled = _pool(tables, replicate)
+    pool, unlabelled = score_pool(tables, replicate)
     size = len(pool.arch_ids)
     if size == 0:
         raise QueryError(f"no scored arch of space {tables.space!r} has every target accuracy "

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import QueryError
-from ..search import Replicate, SearchTables, _pool
-from .ground_truth import EvaluationTables
+from ..search import Replicate, SearchTables, score_pool
+from .ground_truth import EvaluationTables, align_ids
 from .mutations import Mutation
 from .rea import evolve, train_all
 from .simulation import Histories, HistoryBuilder
@@ -41,11 +41,8 @@ class ScoreLookup:
     @classmethod
     def build(cls, scores: SearchTables, tables: EvaluationTables, replicate: Replicate,
               hint: str) -> "ScoreLookup":
-        pool, _ = _pool(scores, replicate)
-        where = np.searchsorted(pool.arch_ids, tables.arch_ids)
-        where = np.minimum(where, max(len(pool.arch_ids) - 1, 0))
-        found = pool.arch_ids[where] == tables.arch_ids if len(pool.arch_ids) else \
-            np.zeros(tables.size, bool)
+        pool, _ = score_pool(scores, replicate)
+        where, found = align_ids(pool.arch_ids, tables.arch_ids)
         if not found.all():
             missing = int((~found).sum())
             raise QueryError(f"AREA draws from all {tables.size} archs of space "

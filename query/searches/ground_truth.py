@@ -27,7 +27,7 @@ _FITNESS_DEFAULTS: dict[str, tuple[str, bool]] = {
     "nb101": ("cifar10:valid@108", False),
 }
 _INGEST_SOURCES = {"nb201": "NATS-tss-v1_0-3ffb9-simple", "nats-sss": "NATS-sss-v1_0-50262-simple",
-                   "nb101": "nasbench_full.tfrecord"}
+                   "nb101": "nasbench_only108.tfrecord"}
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,6 @@ class EvaluationTables:
     def size(self) -> int:
         return len(self.arch_ids)
 
-    def rows_of(self, arch_ids: np.ndarray) -> np.ndarray:
-        """Row of each arch id, -1 where the arch is not in the searched space."""
-        rows = np.searchsorted(self.arch_ids, arch_ids)
-        rows = np.minimum(rows, max(self.size - 1, 0))
-        found = self.arch_ids[rows] == arch_ids if self.size else np.zeros(len(arch_ids), bool)
-        return np.where(found, rows, -1)
-
 
 def _missing(space: str, fitness: Fitness, what: str) -> QueryError:
     truth = ground_truth_space(space)
@@ -102,17 +95,23 @@ def _missing(space: str, fitness: Fitness, what: str) -> QueryError:
                       f"{source}` (the shipped table holds 200-epoch means only)")
 
 
+def align_ids(arch_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row in sorted ``arch_ids`` of each of ``ids``, and whether it is there at all."""
+    if arch_ids.size == 0:
+        return np.zeros(ids.size, dtype=np.int64), np.zeros(ids.size, dtype=bool)
+    where = np.minimum(np.searchsorted(arch_ids, ids), arch_ids.size - 1)
+    return where, arch_ids[where] == ids
+
+
 def load_evaluation_tables(source: Source, space: str, fitness: Fitness,
                            targets: list[Target]) -> EvaluationTables:
-    """Read the fitness rows (every seed, with times) and the targets of ``space``."""
+    """Read the fitness rows (every seed, with times), the arch strings and the targets."""
     truth = ground_truth_space(space)
     needs_eval_time = _FITNESS_DEFAULTS.get(truth, ("", True))[1]
     rows = fetch_columns(source, (
-        "SELECT f.arch_id, f.seed, f.accuracy, f.train_time_s, f.eval_time_s, a.arch_str, "
-        "a.encoding FROM accuracies AS f JOIN archs AS a USING (space, arch_id) "
-        "WHERE f.space = ? AND f.dataset = ? AND f.split = ? AND f.epochs = ? "
-        "AND f.seed IS NOT NULL ORDER BY f.arch_id, f.seed"),
-        [truth, fitness.dataset, fitness.split, fitness.epochs])
+        "SELECT arch_id, seed, accuracy, train_time_s, eval_time_s FROM accuracies "
+        "WHERE space = ? AND dataset = ? AND split = ? AND epochs = ? AND seed IS NOT NULL "
+        "ORDER BY arch_id, seed"), [truth, fitness.dataset, fitness.split, fitness.epochs])
     if rows["arch_id"].size == 0:
         raise _missing(space, fitness, "per-seed accuracies")
     train_time = rows["train_time_s"].astype(np.float64)
@@ -136,16 +135,19 @@ def load_evaluation_tables(source: Source, space: str, fitness: Fitness,
         labels = fetch_columns(source, (
             f"SELECT arch_id, accuracy FROM {LABELS_VIEW} WHERE space = ? AND dataset = ? "
             "AND split = ? AND epochs = ?"), [truth, target.dataset, target.split, target.epochs])
-        where = np.searchsorted(arch_ids, labels["arch_id"])
-        where = np.minimum(where, arch_ids.size - 1)
-        known = arch_ids[where] == labels["arch_id"]
+        where, known = align_ids(arch_ids, labels["arch_id"])
         accuracies[where[known], column] = labels["accuracy"][known]
-    keep = np.isfinite(accuracies).all(axis=1)
+    archs = fetch_columns(source, "SELECT arch_id, arch_str, encoding FROM archs WHERE space = ?",
+                          [truth])
+    where, known = align_ids(arch_ids, archs["arch_id"])
+    strings = np.full(arch_ids.size, None, dtype=object)
+    encodings = np.full(arch_ids.size, None, dtype=object)
+    strings[where[known]] = archs["arch_str"][known]
+    encodings[where[known]] = archs["encoding"][known]
+    keep = np.isfinite(accuracies).all(axis=1) & np.not_equal(strings, None)
     if not keep.any():
         raise QueryError(f"no arch of space {space!r} with {fitness.spec} ground truth has every "
                          f"target accuracy ({', '.join(t.label for t in targets)})")
-    strings, encodings = rows["arch_str"][first], rows["encoding"][first]
-    return EvaluationTables(space, fitness, arch_ids[keep], [str(s) for s in strings[keep]],
-                            [None if e is None else str(e) for e in encodings[keep]],
-                            counts[keep], fitness_values[keep], costs[keep], targets,
-                            accuracies[keep])
+    return EvaluationTables(space, fitness, arch_ids[keep], list(strings[keep]),
+                            list(encodings[keep]), counts[keep], fitness_values[keep],
+                            costs[keep], targets, accuracies[keep])
