@@ -101,7 +101,8 @@ _budget_options = combine(
                  help="AREA: random archs scored to pick the initial population (M)."),
     click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
                  help="What random/rea/area optimise: one random seed's accuracy [default: "
-                      "cifar10-valid:x-valid@12 on nb201 and nats-sss]."))
+                      "cifar10-valid:x-valid@12 on nb201 and nats-sss, cifar10:valid@108 on "
+                      "nb101]."))
 
 
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
