@@ -25,10 +25,17 @@ from query_tables import score_part, write
 # -> 0, (2,3) avg -> 4, (2,4) conv3 -> 2, (3,4) skip -> 0.
 NASLIB_NB201 = {0: "(4, 3, 3, 0, 0, 0)", 1: "(2, 2, 0, 4, 2, 0)", 2: "(4, 2, 4, 2, 4, 4)",
                 3: "(4, 0, 1, 1, 1, 0)"}
-# NASLib's NB101 spec tuples of the two cells in distribution_roots.NB101_CELLS: adjacency row by
-# row, then op indices over [input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu].
-NASLIB_NB101 = {0: "(0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 4, 1)",
-                1: "(0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 3, 1)"}
+# NASLib's NB101 spec tuples of the two cells in distribution_roots.NB101_CELLS, padded to 7
+# vertices as NASLib's convert_to_cell does (output column last, fillers conv3x3 without edges):
+# the 7x7 matrix row by row, then op indices over [input, output, maxpool3x3, conv1x1-bn-relu,
+# conv3x3-bn-relu].
+_ZERO_ROW = [0] * 7
+NASLIB_NB101 = {
+    0: str(tuple([0, 1, 0, 0, 0, 0, 1] + [0, 0, 0, 0, 0, 0, 1] + _ZERO_ROW * 5
+                 + [0, 4, 4, 4, 4, 4, 1])),
+    1: str(tuple([0, 1, 0, 0, 0, 0, 0] + [0, 0, 1, 0, 0, 0, 1] + [0, 0, 0, 0, 0, 0, 1]
+                 + _ZERO_ROW * 4 + [0, 2, 3, 4, 4, 4, 1])),
+}
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,11 @@ NASLib's ``get_zc_benchmark_api(space, dataset)`` is ``json.load(open("zc_<space
 - NB201: the tuple of 6 op indices over NASLib's op list (``skip_connect, none, nor_conv_3x3,
   nor_conv_1x1, avg_pool_3x3``) in NASLib's edge order (1,2),(1,3),(1,4),(2,3),(2,4),(3,4),
   where node 1 is the cell input (NATS's string lists the same edges by target node);
-- NB101: NASLib's spec tuple, the pruned cell's adjacency matrix flattened row by row, then one
-  index per vertex over ``input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu``.
+- NB101: NASLib's spec tuple of the cell as NASLib builds it from the benchmark's hash
+  (``set_spec(hash)`` -> ``convert_to_cell``): the pruned cell padded to 7 vertices (the output
+  column moved to the last column, unused vertices ``conv3x3-bn-relu`` with no edges), the
+  matrix flattened row by row, then one index per vertex over ``input, output, maxpool3x3,
+  conv1x1-bn-relu, conv3x3-bn-relu``: 56 numbers.
 
 One score is the proxy (``nwot`` for naswot, as NAS-Bench-Suite-Zero names it), averaged over
 the stored replicates; singular networks' -inf (and any +inf) are written as -1e9 (+1e9), the
@@ -40,6 +43,7 @@ NASLIB_PROXIES = {"naswot": "nwot", "jacov": "jacov"}
 NB201_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 NB201_EDGES = ((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4))
 NB101_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+NB101_VERTICES = 7
 CLAMP = 1e9
 
 
@@ -54,8 +58,16 @@ def nb201_hash(arch_str: str) -> str:
 def nb101_hash(encoding: str) -> str:
     """NASLib's NB101 spec tuple, as ``str(tuple)``, of an archs ``encoding`` (pruned cell)."""
     cell = json.loads(encoding)
-    flat = [int(v) for row in cell["adjacency"] for v in row]
-    return str(tuple(flat + [NB101_OPS.index(op) for op in cell["ops"]]))
+    adjacency, ops = cell["adjacency"], cell["ops"]
+    size = len(ops)
+    padded = [[0] * NB101_VERTICES for _ in range(NB101_VERTICES)]
+    for source in range(size):
+        for target in range(size):
+            column = target if target < size - 1 else NB101_VERTICES - 1
+            padded[source][column] = int(adjacency[source][target])
+    padded_ops = [*ops[:-1], *["conv3x3-bn-relu"] * (NB101_VERTICES - size), ops[-1]]
+    return str(tuple([v for row in padded for v in row] + [NB101_OPS.index(op)
+                                                            for op in padded_ops]))
 
 
 def naslib_file(space: str) -> str:
