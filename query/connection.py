@@ -55,10 +55,10 @@ def install_views(connection, root: Path) -> None:
     readable: list[Path] = []
     for table in TABLES.values():
         files = view_files(root, table)
-        refuse_foreign_parts(table, files)
-        connection.execute(view_sql(table, files))
+        complete = refuse_foreign_parts(table, files)
+        connection.execute(view_sql(table, files, by_name=not complete))
         if table is SCORES:
-            connection.execute(score_rows_view_sql(files))
+            connection.execute(score_rows_view_sql(files, by_name=not complete))
         readable += files
     connection.execute(SCORED_VIEW)
     register_macros(connection)

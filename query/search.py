@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
-from naswot_db.schema.sql import SCORE_ROWS_VIEW
 
 from .errors import QueryError
-from .selection import ScoreConfig, Source, fetch_columns, fetch_config_columns, open_source
+from .score_grid import ScoreGrid, load_chosen_grid, load_grid
+from .selection import ScoreConfig, Source, fetch_columns, open_source
 from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
@@ -67,88 +67,10 @@ def _target_values_sql(targets: list[Target]) -> tuple[str, list]:
     return f"(VALUES {rows}) AS t(target, dataset, split, epochs)", params
 
 
-# the score columns a search reads (``?``: as_reference: networks the reference raises on
-# score 0.0, as its search.py stored them)
-SEARCH_SCORE_COLUMNS = (
-    "arch_id, init_seed, batch_seed, time_s, "
-    "CASE WHEN ? AND reference_raises THEN 0.0 ELSE coalesce(value, 'NaN'::DOUBLE) END AS value")
-
-
-def dense_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` without sorting when the keys are small
-    non-negative integers (benchmark arch ids are dense 0..N-1, seeds are small): O(n) where
-    a sort of millions of score rows would dominate the load."""
-    if keys.size and keys.min() >= 0 and keys.max() < 2 * keys.size + 1024:
-        seen = np.zeros(int(keys.max()) + 1, dtype=bool)
-        seen[keys] = True
-        return np.flatnonzero(seen), (np.cumsum(seen) - 1)[keys]
-    return np.unique(keys, return_inverse=True)
-
-
-def _replicate_codes(init_seeds: np.ndarray,
-                     batch_seeds: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """The distinct (init_seed, batch_seed) pairs, sorted, and each row's pair index."""
-    if init_seeds.size and min(init_seeds.min(), batch_seeds.min()) >= 0 \
-            and init_seeds.max() < 2**31 and batch_seeds.max() < 2**31:
-        width = int(batch_seeds.max()) + 1
-        keys, codes = dense_codes(init_seeds * width + batch_seeds)
-        return [(int(k // width), int(k % width)) for k in keys], codes
-    pairs, codes = np.unique(np.stack([init_seeds, batch_seeds], axis=1), axis=0,
-                             return_inverse=True)
-    return [(int(i), int(b)) for i, b in pairs], codes.reshape(-1)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where each score row goes in the per-arch arrays."""
-
-    arch_ids: np.ndarray                    # sorted distinct arch ids (array rows)
-    replicate_pairs: list[tuple[int, int]]  # sorted distinct (init_seed, batch_seed) (columns)
-    arch_rows: np.ndarray                   # per score row
-    replicate_cols: np.ndarray              # per score row
-
-    @classmethod
-    def of(cls, scores: dict[str, np.ndarray]) -> _Layout:
-        arch_ids, arch_rows = dense_codes(scores["arch_id"])
-        pairs, cols = _replicate_codes(scores["init_seed"], scores["batch_seed"])
-        return cls(arch_ids, pairs, arch_rows, cols)
-
-    def repeats_a_key(self) -> bool:
-        """Whether two rows are the same (arch, replicate) of the configuration."""
-        cells = self.arch_rows * len(self.replicate_pairs) + self.replicate_cols
-        return bool(cells.size) and int(np.bincount(cells).max()) > 1
-
-
-def _rows_sql(view: str) -> str:
-    return (f"SELECT {SEARCH_SCORE_COLUMNS} FROM {view} WHERE space = ? AND dataset = ? "
-            "AND score = ? AND config_id = ? AND batch_size = ?")
-
-
-def _layout(source: Source, space: str, dataset: str, config: ScoreConfig, as_reference: bool,
-            scores: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], _Layout]:
-    """``scores`` (read from ``score_rows``) and their layout; when a key repeats (a part on disk
-    twice), the ``scores`` view's rows instead, which keep the earliest run's row per key."""
-    layout = _Layout.of(scores)
-    if layout.repeats_a_key():
-        scores = fetch_columns(source, _rows_sql("scores"), [
-            as_reference, space, dataset, config.score, config.config_id, config.batch_size])
-        layout = _Layout.of(scores)
-    return scores, layout
-
-
 def arrange_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
-                          config: ScoreConfig, scores: dict[str, np.ndarray],
-                          layout: _Layout) -> SearchTables:
-    """One configuration's score rows (:data:`SEARCH_SCORE_COLUMNS`) as per-arch arrays, with
-    the targets' accuracies."""
-    arch_ids = layout.arch_ids
-    shape = (arch_ids.size, len(layout.replicate_pairs))
-    values, times = np.full(shape, np.nan), np.full(shape, np.nan)
-    present = np.zeros(shape, dtype=bool)
-    values[layout.arch_rows, layout.replicate_cols] = scores["value"]
-    times[layout.arch_rows, layout.replicate_cols] = scores["time_s"]
-    present[layout.arch_rows, layout.replicate_cols] = True
-
+                          config: ScoreConfig, grid: ScoreGrid) -> SearchTables:
+    """One configuration's per-arch scores with the targets' accuracies."""
+    arch_ids = grid.arch_ids
     target_table, target_params = _target_values_sql(targets)
     labels = fetch_columns(source, (
         f"SELECT a.arch_id, t.target, a.accuracy FROM {LABELS_VIEW} AS a JOIN {target_table} "
@@ -161,8 +83,8 @@ def arrange_search_tables(source: Source, space: str, dataset: str, targets: lis
     accuracies[rows[scored], labels["target"][scored]] = labels["accuracy"][scored]
     best_in_space = np.full(len(targets), np.nan)
     np.fmax.at(best_in_space, labels["target"], labels["accuracy"])
-    return SearchTables(space, dataset, config, arch_ids, layout.replicate_pairs, values, times,
-                        present, targets, accuracies, best_in_space,
+    return SearchTables(space, dataset, config, arch_ids, grid.replicates, grid.values,
+                        grid.times, grid.present, targets, accuracies, best_in_space,
                         score_origin(source.root, space))
 
 
@@ -170,10 +92,8 @@ def load_search_tables(source: Source, space: str, dataset: str, targets: list[T
                        config: ScoreConfig, as_reference: bool = False) -> SearchTables:
     """Read one configuration's scores and the targets' accuracies (``as_reference``: networks
     the reference raises on score 0.0, as its search.py stored them)."""
-    scores = fetch_columns(source, _rows_sql(SCORE_ROWS_VIEW), [
-        as_reference, space, dataset, config.score, config.config_id, config.batch_size])
-    scores, layout = _layout(source, space, dataset, config, as_reference, scores)
-    return arrange_search_tables(source, space, dataset, targets, config, scores, layout)
+    grid = load_grid(source, space, dataset, config, as_reference)
+    return arrange_search_tables(source, space, dataset, targets, config, grid)
 
 
 @dataclass(frozen=True)
@@ -384,11 +304,8 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
     """
     space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
-        config, scores = fetch_config_columns(source, space, dataset, SEARCH_SCORE_COLUMNS,
-                                              [as_reference], config_id, batch_size, score,
-                                              view=SCORE_ROWS_VIEW)
-        scores, layout = _layout(source, space, dataset, config, as_reference, scores)
+        config, grid = load_chosen_grid(source, space, dataset, score, config_id, batch_size,
+                                        as_reference)
         chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
-        tables = arrange_search_tables(source, space, dataset, chosen_targets, config, scores,
-                                       layout)
+        tables = arrange_search_tables(source, space, dataset, chosen_targets, config, grid)
     return search_tables(tables, list(n), runs, replace, seed, replicate)

@@ -116,11 +116,10 @@ class ScoreConfig:
 
 def _config_rows(source: Source, space: str, dataset: str, score: str, config_id: str | None,
                  batch_size: int | None) -> list[tuple[str, int, int]]:
+    where, params = config_filter_sql("scores", space, dataset, score, config_id, batch_size)
     return source.connection.execute(
-        "SELECT config_id, batch_size, count(*) FROM scores WHERE space = ? AND dataset = ? "
-        "AND score = ? AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?) "
-        "GROUP BY ALL ORDER BY ALL",
-        [space, dataset, score, config_id, config_id, batch_size, batch_size]).fetchall()
+        f"SELECT config_id, batch_size, count(*) {where} GROUP BY ALL ORDER BY ALL",
+        params).fetchall()
 
 
 def _one_config(source: Source, space: str, dataset: str, score: str, config_id: str | None,
@@ -145,31 +144,18 @@ def choose_config(source: Source, space: str, dataset: str, config_id: str | Non
     return _one_config(source, space, dataset, score, config_id, batch_size, rows)
 
 
-_CONFIG_KEY = "hash(config_id, batch_size)"
+def config_filter_sql(view: str, space: str, dataset: str, score: str, config_id: str | None,
+                      batch_size: int | None) -> tuple[str, list]:
+    """``FROM view WHERE ...`` selecting the rows of the configurations matching the filters
+    (``config_id``/``batch_size`` None: any), and its parameters."""
+    return (f"FROM {view} WHERE space = ? AND dataset = ? AND score = ? "
+            "AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?)",
+            [space, dataset, score, config_id, config_id, batch_size, batch_size])
 
 
-def fetch_config_columns(source: Source, space: str, dataset: str, columns: str,
-                         params: list, config_id: str | None = None,
-                         batch_size: int | None = None, score: str = DEFAULT_SCORE,
-                         view: str = "scores") -> tuple[ScoreConfig, dict[str, np.ndarray]]:
-    """Choose the configuration and fetch its score rows (``columns``: a SELECT list with
-    ``params``, from ``view``) in one pass over the parts, instead of one pass to choose and
-    one to fetch.
-
-    Every part file costs a fixed open-and-footer time, which at NB101 scale (thousands of
-    builder parts) outweighs the rows, so the rows of every matching configuration come back
-    with a 64-bit key of their configuration; a single key (the usual case) is named by a
-    ``LIMIT 1`` query that stops at the first part, several by the listing query.
-    """
-    where = (f"FROM {view} WHERE space = ? AND dataset = ? AND score = ? "
-             "AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?)")
-    filters = [space, dataset, score, config_id, config_id, batch_size, batch_size]
-    fetched = fetch_columns(source, f"SELECT {columns}, {_CONFIG_KEY} AS config_key {where}",
-                            params + filters)
-    keys = fetched.pop("config_key")
-    if keys.size and (keys == keys[0]).all():
-        config_id, batch_size = source.connection.execute(
-            f"SELECT config_id, batch_size {where} LIMIT 1", filters).fetchall()[0]
-        return ScoreConfig(config_id, batch_size, score), fetched
-    rows = _config_rows(source, space, dataset, score, config_id, batch_size)
-    return _one_config(source, space, dataset, score, config_id, batch_size, rows), fetched
+def single_config(source: Source, where: str, params: list, score: str) -> ScoreConfig:
+    """The configuration of the first row of ``where`` (known to hold one configuration): a
+    query that stops at the first part instead of reading them all."""
+    config_id, batch_size = source.connection.execute(
+        f"SELECT config_id, batch_size {where} LIMIT 1", params).fetchall()[0]
+    return ScoreConfig(config_id, batch_size, score)

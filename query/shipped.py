@@ -26,8 +26,9 @@ def shipped_spaces(root: Path, table: Table) -> list[str]:
     shipped = shipped_root().resolve()
     if not table.partitioned or root.resolve() == shipped:
         return []
-    own = set(spaces_in(root, table))
-    return [space for space in spaces_in(shipped, table) if space not in own]
+    # only the shipped spaces' partitions of the root are listed (a big root has thousands of
+    # parts in other spaces)
+    return [space for space in spaces_in(shipped, table) if not part_files(root, table, space)]
 
 
 def shipped_parts(root: Path, table: Table) -> list[Path]:

@@ -49,29 +49,28 @@ def parquet_source_sql(table: Table, files: list[Path], by_name: bool = True) ->
 
 # Every score row on disk, duplicate keys included, for loaders that resolve duplicates
 # themselves (the search: one O(n) check, then the deduplicated ``scores`` view only if a key
-# repeats).  Parts are matched by name without union_by_name, which would read every part's
-# footer each time a query binds: seconds at NB101 scale, thousands of builder parts.
+# repeats), because the deduplication is a hash pass over every row: seconds at NB101 scale.
 SCORE_ROWS_VIEW = "score_rows"
 
 
-def score_rows_view_sql(files: list[Path]) -> str:
+def score_rows_view_sql(files: list[Path], by_name: bool = True) -> str:
     """``CREATE VIEW score_rows`` over the scores parts ``files`` (no deduplication)."""
     scores = TABLES["scores"]
     columns = ", ".join(f'"{c.name}"' for c in scores.columns)
     if not files:
         return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} WHERE false"
     return (f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {columns} "
-            f"FROM ({parquet_source_sql(scores, files, by_name=False)})")
+            f"FROM ({parquet_source_sql(scores, files, by_name)})")
 
 
-def _row_sources(table: Table, files: list[Path]) -> list[str]:
+def _row_sources(table: Table, files: list[Path], by_name: bool) -> list[str]:
     """SELECTs whose union is the table: parts of a keyed table are deduplicated by key."""
     key = KEYS.get(table.name)
     if key is None:
-        return [parquet_source_sql(table, files)]
+        return [parquet_source_sql(table, files, by_name)]
     unique, unsure = split_by_uniqueness(files)
-    return ([parquet_source_sql(table, unique)] if unique else []) + (
-        [first_per_key_sql(key, parquet_source_sql(table, unsure))] if unsure else [])
+    return ([parquet_source_sql(table, unique, by_name)] if unique else []) + (
+        [first_per_key_sql(key, parquet_source_sql(table, unsure, by_name))] if unsure else [])
 
 
 # A run's rows_written as the rows of that run present now: right for a killed run too, whose
@@ -81,11 +80,12 @@ _RUNS_ROWS_PRESENT = ("SELECT r.* REPLACE (coalesce(n.rows_present, 0) AS rows_w
                       "FROM scores GROUP BY run_id) AS n USING (run_id)")
 
 
-def view_sql(table: Table, files: list[Path]) -> str:
+def view_sql(table: Table, files: list[Path], by_name: bool = True) -> str:
     """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types.
 
     The parts are unioned by name with a typed empty row set, so a nullable column that older
-    parts lack (e.g. ``eval_time_s`` in a root ingested before it existed) reads as NULL.
+    parts lack (e.g. ``eval_time_s`` in a root ingested before it existed) reads as NULL;
+    ``by_name=False`` when every part is known to have every column (cheaper to bind).
     ``scores`` shows each key once (:mod:`.dedup`); ``runs`` counts each run's rows present
     (create it after ``scores``).
     """
@@ -93,7 +93,8 @@ def view_sql(table: Table, files: list[Path]) -> str:
     typed_nulls = _typed_nulls(table)
     if not files:
         return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
-    union = " UNION ALL BY NAME ".join(f"({source})" for source in _row_sources(table, files))
+    union = " UNION ALL BY NAME ".join(f"({source})"
+                                       for source in _row_sources(table, files, by_name))
     rows = (f"SELECT {columns} FROM (SELECT {typed_nulls} WHERE false UNION ALL BY NAME "
             f"{union})")
     if table is RUNS:

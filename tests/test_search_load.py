@@ -8,7 +8,8 @@ import pytest
 from query_tables import accuracy_part, score_part, write
 
 from naswot_db.query import QueryError, simulate_search
-from naswot_db.query.search import dense_codes, load_search_tables
+from naswot_db.query.score_grid import dense_codes
+from naswot_db.query.search import load_search_tables
 from naswot_db.query.selection import choose_config, open_source
 from naswot_db.query.targets import resolve_targets
 
@@ -82,3 +83,17 @@ def test_several_configurations_ask_to_choose_in_one_pass(tmp_path):
     chosen = simulate_search(tmp_path, space=SPACE, targets=["cifar10:ori-test"], n=[40],
                              runs=2, config_id="other", replicate=(0, 0), replace=False)
     assert chosen.config.config_id == "other" and set(chosen.draws[40].chosen) == {39}
+
+
+def test_sparse_arch_ids_are_remapped(tmp_path):
+    ids = np.array([10**10, 7, 3 * 10**9])  # too far apart to index arrays directly
+    write(tmp_path, "scores", score_part(SPACE, ids, [1.0, 2.0, 3.0]), SPACE)
+    write(tmp_path, "scores", score_part(SPACE, ids[:1], [4.0], init_seed=1), SPACE)
+    write(tmp_path, "accuracies", accuracy_part(SPACE, ids, [50.0, 60.0, 70.0],
+                                                dataset="cifar10", split="ori-test"), SPACE)
+    tables = _tables(tmp_path)
+    assert tables.arch_ids.tolist() == [7, 3 * 10**9, 10**10]
+    assert tables.replicates == [(0, 0), (1, 0)]
+    np.testing.assert_array_equal(tables.values, [[2.0, np.nan], [3.0, np.nan], [1.0, 4.0]])
+    np.testing.assert_array_equal(tables.present, ~np.isnan(tables.values))
+    assert tables.accuracies[:, 0].tolist() == [60.0, 70.0, 50.0]
