@@ -1,4 +1,4 @@
-"""The per-arch loop of a build: build each network once per init seed, score every batch.
+"""The per-arch loop of a build: build each network once, re-draw it per init seed, score batches.
 
 The score is a :class:`~naswot_db.builder.scoring.Scorer` plug-in looked up by name; one that
 changes the model's weights gets a fresh copy of the seeded network for each batch.
@@ -25,6 +25,7 @@ from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
 from .allocator import keep_freed_memory
+from .reinit import SeededNetwork
 
 _FLUSH_SECONDS = 30.0
 
@@ -79,15 +80,14 @@ class ChunkWriter:
         self.last_flush = time.monotonic()
 
 
-def _score_arch(space: Space, scorer: Scorer, arch_id: int, init_seed: int,
+def _score_arch(network: SeededNetwork, scorer: Scorer, arch_id: int, init_seed: int,
                 batch_seeds: list[int], images: dict[int, torch.Tensor],
-                labels: dict[int, torch.Tensor], device: torch.device, precision: str,
-                raises: bool, rows: list[dict]) -> int:
-    """Build one network (seeded, on the CPU) and score it on each pending batch."""
+                labels: dict[int, torch.Tensor], precision: str, raises: bool,
+                rows: list[dict]) -> int:
+    """Seed the arch's network (built on the CPU) and score it on each pending batch."""
     build_start = time.perf_counter()
     try:
-        torch.manual_seed(init_seed)
-        model = space.build_model(arch_id).to(device)
+        model = network.for_seed(init_seed)
         build_error = None
     except Exception as exc:  # recorded per row: one broken arch must not stop the build
         model, build_error = None, f"{type(exc).__name__}: {exc}"
@@ -131,12 +131,13 @@ class ArchScorer:
         job = self.job
         arch_id = int(job.arch_ids[position])
         raises = self.space.reference_raises(arch_id)
+        network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device)
         rows: list[dict] = []
         for init_seed in job.init_seeds:
             seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
             if seeds:
-                _score_arch(self.space, self.scorer, arch_id, init_seed, seeds, self.images,
-                            self.labels, self.device, job.precision, raises, rows)
+                _score_arch(network, self.scorer, arch_id, init_seed, seeds, self.images,
+                            self.labels, job.precision, raises, rows)
         return rows
 
 

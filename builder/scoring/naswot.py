@@ -13,7 +13,12 @@ same K in a single forward pass:
   the pass records the autograd graph but saves no tensors for a backward that never runs,
   so it costs what a ``no_grad`` pass costs, and kernels of dead modules are dropped at the end;
 * identical inputs (a ``ReLUConvBN`` and its inner ``ReLU``, or every edge leaving one cell
-  node) share one Gram matrix instead of recomputing it.
+  node) share one Gram matrix instead of recomputing it;
+* liveness is a property of the network, not of its weights or data: a scorer that has scored
+  a model once keeps which hooked calls counted (a :class:`CallPlan`), and scores the same
+  model again (another batch, or new weights drawn into the same modules) with a plain
+  ``no_grad`` pass that computes only the counted calls' kernels.  If the calls differ from
+  the plan, the recording pass runs instead.
 
 K is summed in float64; the log-determinant is NumPy's float64 ``slogdet``.
 """
@@ -21,8 +26,10 @@ K is summed in float64; the log-determinant is NumPy's float64 ``slogdet``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -40,10 +47,26 @@ class ReferenceProcedureError(RuntimeError):
 
 def is_reference_hooked(module: nn.Module) -> bool:
     """True when the reference would hook ``module`` (its type string contains ``ReLU``)."""
-    declared = getattr(type(module), "counts_as_reference_relu", None)
+    return _type_is_hooked(type(module))
+
+
+@functools.cache
+def _type_is_hooked(module_type: type) -> bool:
+    declared = getattr(module_type, "counts_as_reference_relu", None)
     if declared is not None:
         return bool(declared)
-    return "ReLU" in str(type(module))
+    return "ReLU" in str(module_type)
+
+
+def train_mode(model: nn.Module) -> None:
+    """``model.train()``, without its per-module attribute machinery where no module overrides
+    ``train`` (then setting each module's flag is all that ``train()`` does)."""
+    modules = list(model.modules())
+    if any(type(module).train is not nn.Module.train for module in modules):
+        model.train()
+        return
+    for module in modules:
+        module.__dict__["training"] = True
 
 
 @contextlib.contextmanager
@@ -70,16 +93,30 @@ def float32_precision(allow_tf32: bool) -> Iterator[None]:
         ) = saved
 
 
-def code_kernel(activations: torch.Tensor) -> torch.Tensor:
-    """float64 ``c c^T + (1-c)(1-c)^T`` for the binary codes ``c = activations > 0``."""
+def code_gram(activations: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """``c c^T`` for the binary codes ``c = activations > 0`` (exact), and the unit count N."""
     flat = activations.detach().reshape(activations.shape[0], -1)
     units = flat.shape[1]
     dtype = torch.float32 if units < _FLOAT32_EXACT_UNITS else torch.float64
     codes = torch.empty(flat.shape, dtype=dtype, device=flat.device)
     torch.gt(flat, 0, out=codes)  # one pass, no bool intermediate
-    agree_on = (codes @ codes.T).to(torch.float64)
-    ones = agree_on.diagonal()  # c_i . c_i = number of active units of example i
-    # (1-c)(1-c)^T = N - r_i - r_j + c c^T, with r the number of active units per example.
+    return codes @ codes.T, units
+
+
+def kernel_from_grams(grams: list[tuple[torch.Tensor, int, int]], batch_size: int,
+                      device: torch.device) -> torch.Tensor:
+    """K = sum of count * (c c^T + (1-c)(1-c)^T) over (gram, units, count), in float64.
+
+    (1-c)(1-c)^T = N - r_i - r_j + c c^T with r_i = (c c^T)_ii, so K needs only the counted
+    sum of the Gram matrices: every term is an integer below 2**53, so the sum is exact.
+    """
+    agree_on = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
+    units = 0
+    for gram, gram_units, count in grams:
+        if count:
+            agree_on.add_(gram, alpha=count)
+            units += count * gram_units
+    ones = agree_on.diagonal()
     return units - ones[:, None] - ones[None, :] + 2.0 * agree_on
 
 
@@ -121,62 +158,105 @@ def _no_backward(packed: None) -> torch.Tensor:
     raise ReferenceProcedureError("naswot-db builds the autograd graph for liveness only")
 
 
-class _KernelAccumulator:
-    """Forward hook: each hooked call's kernel (once per distinct input) and output node.
+@dataclass(frozen=True)
+class CallPlan:
+    """One model's hooked calls in call order, and which of them count (are live)."""
 
-    Kernels are integer-valued float64 matrices, so summing them in any order is exact.
+    modules: tuple[nn.Module, ...]
+    counted: tuple[bool, ...]
+
+
+class _KernelAccumulator:
+    """Forward hook: the Gram matrix of each counted call's input (once per distinct input).
+
+    Without a plan every call is computed and its output node kept for liveness; with a plan
+    only the plan's counted calls are, and any call the plan does not foresee voids the pass.
     """
 
-    def __init__(self) -> None:
-        self.kernels: list[torch.Tensor] = []
-        self.calls: list[tuple[nn.Module, object, int]] = []  # (module, output node, kernel)
-        # id(input) -> (weak reference, version, kernel index): a ReLUConvBN and its inner
+    def __init__(self, plan: CallPlan | None = None) -> None:
+        self.plan = plan
+        self.matches_plan = True
+        self.grams: list[tuple[torch.Tensor, int]] = []
+        self.calls: list[tuple[nn.Module, object, int]] = []  # (module, output node, gram)
+        # id(input) -> (weak reference, version, gram index): a ReLUConvBN and its inner
         # ReLU, or every edge leaving one cell node, see the same tensor
         self._by_input: dict[int, tuple[weakref.ref, int, int]] = {}
 
-    def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
-        activations = inputs[0] if isinstance(inputs, tuple) else inputs
+    def _gram_index(self, activations: torch.Tensor) -> int:
         cached = self._by_input.get(id(activations))
         if cached is not None and cached[0]() is activations and cached[1] == activations._version:
-            index = cached[2]
-        else:
-            index = len(self.kernels)
-            self.kernels.append(code_kernel(activations))
-            self._by_input[id(activations)] = (weakref.ref(activations), activations._version,
-                                               index)
+            return cached[2]
+        index = len(self.grams)
+        self.grams.append(code_gram(activations))
+        self._by_input[id(activations)] = (weakref.ref(activations), activations._version, index)
+        return index
+
+    def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
+        position = len(self.calls)
+        plan = self.plan
+        if plan is not None:
+            if position >= len(plan.modules) or plan.modules[position] is not module:
+                self.matches_plan = False
+            if not (self.matches_plan and plan.counted[position]):
+                self.calls.append((module, None, -1))
+                return
+        activations = inputs[0] if isinstance(inputs, tuple) else inputs
+        index = self._gram_index(activations)
         tensor = _first_tensor(output)
         self.calls.append((module, None if tensor is None else tensor.grad_fn, index))
 
-    def live_total(self, reachable: set, batch_size: int, device: torch.device) -> torch.Tensor:
-        """K: every call of each module whose output node the backward pass would visit."""
+    def total(self, counted: list[bool], batch_size: int, device: torch.device) -> torch.Tensor:
+        uses = [0] * len(self.grams)
+        for (_, _, index), counts in zip(self.calls, counted):
+            if counts:
+                uses[index] += 1
+        return kernel_from_grams([(gram, units, count) for (gram, units), count
+                                  in zip(self.grams, uses)], batch_size, device)
+
+    def live_plan(self, reachable: set) -> CallPlan:
+        """Every call of each module whose output node the backward pass would visit."""
         live = {module for module, node, _ in self.calls if node in reachable}  # None never is
-        uses = [0] * len(self.kernels)
-        for module, _, index in self.calls:
-            uses[index] += module in live
-        total = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
-        for kernel, count in zip(self.kernels, uses):
-            if count:
-                total.add_(kernel, alpha=count)
-        return total
+        return CallPlan(tuple(module for module, _, _ in self.calls),
+                        tuple(module in live for module, _, _ in self.calls))
 
 
-def naswot_kernel(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _hooked_pass(model: nn.Module, x: torch.Tensor, accumulator: _KernelAccumulator,
+                 record_graph: bool) -> torch.Tensor:
+    handles = [module.register_forward_hook(accumulator.hook) for module in model.modules()
+               if is_reference_hooked(module)]
+    try:
+        if not record_graph:
+            with torch.no_grad():
+                return network_output(model, x)
+        with torch.enable_grad(), \
+                torch.autograd.graph.saved_tensors_hooks(_drop_saved_tensor, _no_backward):
+            return network_output(model, x.detach().clone().requires_grad_(True))
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def naswot_kernel(model: nn.Module, x: torch.Tensor,
+                  plans: weakref.WeakKeyDictionary | None = None) -> torch.Tensor:
     """The reference's K for ``model`` on batch ``x`` (float64, on x's device).
 
     One forward pass with autograd recording (as the reference's first pass, the input
     requires grad) but no saved tensors: the graph gives liveness, the hooks give the kernels.
+    With ``plans`` (model -> :class:`CallPlan`), a model scored before takes a ``no_grad``
+    pass that computes only its counted calls, and a new model's plan is stored there.
     """
+    plan = None if plans is None else plans.get(model)
+    if plan is not None:
+        accumulator = _KernelAccumulator(plan)
+        _hooked_pass(model, x, accumulator, record_graph=False)
+        if accumulator.matches_plan and len(accumulator.calls) == len(plan.modules):
+            return accumulator.total(list(plan.counted), x.shape[0], x.device)
     accumulator = _KernelAccumulator()
-    handles = [module.register_forward_hook(accumulator.hook) for module in model.modules()
-               if is_reference_hooked(module)]
-    try:
-        with torch.enable_grad(), \
-                torch.autograd.graph.saved_tensors_hooks(_drop_saved_tensor, _no_backward):
-            y = network_output(model, x.detach().clone().requires_grad_(True))
-    finally:
-        for handle in handles:
-            handle.remove()
-    return accumulator.live_total(_reachable_nodes(y.grad_fn), x.shape[0], x.device)
+    y = _hooked_pass(model, x, accumulator, record_graph=True)
+    plan = accumulator.live_plan(_reachable_nodes(y.grad_fn))
+    if plans is not None:
+        plans[model] = plan
+    return accumulator.total(list(plan.counted), x.shape[0], x.device)
 
 
 def log_abs_det(kernel: torch.Tensor) -> float:
@@ -185,19 +265,27 @@ def log_abs_det(kernel: torch.Tensor) -> float:
     return float(logabsdet)
 
 
-def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False) -> float:
+def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False,
+                 plans: weakref.WeakKeyDictionary | None = None) -> float:
     """The NASWOT score of ``model`` on batch ``x``; the model stays in train mode."""
-    model.train()
+    train_mode(model)
     with float32_precision(allow_tf32):
-        return log_abs_det(naswot_kernel(model, x))
+        return log_abs_det(naswot_kernel(model, x, plans))
 
 
 class NaswotScorer(Scorer):
-    """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel."""
+    """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel.
+
+    Remembers each model's :class:`CallPlan` while the model lives, so scoring it again (the
+    next batch seed, or the next init seed drawn into the same modules) skips the graph.
+    """
 
     name = "naswot"
     citation = "Mellor et al., Neural Architecture Search without Training, ICML 2021"
 
+    def __init__(self) -> None:
+        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
     def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
                 *, allow_tf32: bool) -> float:
-        return naswot_score(model, images, allow_tf32=allow_tf32)
+        return naswot_score(model, images, allow_tf32=allow_tf32, plans=self._plans)

@@ -1,0 +1,101 @@
+"""Build an arch's network once and draw each further init seed's weights into it.
+
+A network's weights are the random draws its modules make while they are built, right after
+``torch.manual_seed(init_seed)``, in the reference's parameter order.  :class:`SeededNetwork`
+records those initialising calls (``kaiming_uniform_``, ``uniform_``, ``fill_``, ``zero_``,
+...) while the first network is built, and replays them after the next seed: the same draws
+in the same order into the same tensors, so the weights are bit-identical to a fresh build,
+at a fraction of its cost.  Replaying also resets what a forward pass changed (BatchNorm's
+running statistics).  Right after the first build the record is checked: every parameter must
+be the target of a recorded call, and replaying the record with the first seed must give
+exactly the built tensors and leave the generator exactly where the build left it (a draw the
+record missed would not); a network that fails the check is rebuilt for every seed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+
+class _InitRecorder(TorchFunctionMode):
+    """Records every in-place tensor call (``name_``) made while a network is built."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[Callable, tuple, dict]] = []
+        self.targets: set[int] = set()  # storages the calls write
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        # torch.nn.init passes its tensor by keyword (``tensor=``) when it defers to a mode
+        target = args[0] if args else kwargs.get("tensor")
+        if name.endswith("_") and not name.startswith("_") and isinstance(target, torch.Tensor):
+            self.calls.append((func, args, kwargs))
+            self.targets.add(target.untyped_storage().data_ptr())
+        return func(*args, **kwargs)
+
+
+def _state(model: nn.Module) -> list[torch.Tensor]:
+    return list(model.state_dict(keep_vars=True).values())
+
+
+class SeededNetwork:
+    """One arch's network on ``device``, re-drawn for each init seed without a rebuild."""
+
+    def __init__(self, build: Callable[[], nn.Module], device: torch.device) -> None:
+        self.build = build
+        self.device = device
+        self.master: nn.Module | None = None  # on the CPU, where the reference draws
+        self.on_device: nn.Module | None = None
+        self.calls: list[tuple[Callable, tuple, dict]] = []
+
+    def for_seed(self, init_seed: int) -> nn.Module:
+        """The network as ``torch.manual_seed(init_seed); build()`` makes it, on the device."""
+        if self.master is None:
+            return self._first_build(init_seed)
+        torch.manual_seed(init_seed)
+        self._replay()
+        if self.on_device is not self.master:
+            with torch.no_grad():
+                for target, source in zip(_state(self.on_device), _state(self.master)):
+                    target.copy_(source)
+        for parameter in self.on_device.parameters():
+            parameter.grad = None
+        return self.on_device
+
+    def _first_build(self, init_seed: int) -> nn.Module:
+        torch.manual_seed(init_seed)
+        recorder = _InitRecorder()
+        with recorder:
+            model = self.build()
+        if self._replays_exactly(model, recorder, init_seed):
+            self.master, self.calls = model, recorder.calls
+            self.on_device = (model if self.device.type == "cpu"
+                              else copy.deepcopy(model).to(self.device))
+            return self.on_device
+        return model if self.device.type == "cpu" else model.to(self.device)
+
+    def _replay(self) -> None:
+        with torch.no_grad():
+            for func, args, kwargs in self.calls:
+                func(*args, **kwargs)
+
+    def _replays_exactly(self, model: nn.Module, recorder: _InitRecorder,
+                         init_seed: int) -> bool:
+        """Every weight is written by a recorded call, and replaying gives the build exactly."""
+        if any(p.untyped_storage().data_ptr() not in recorder.targets
+               for p in model.parameters()):
+            return False  # a weight copied from a temporary would keep its first values
+        built = [tensor.detach().clone() for tensor in _state(model)]
+        generator_after_build = torch.get_rng_state()
+        torch.manual_seed(init_seed)
+        self.calls = recorder.calls
+        self._replay()
+        return (torch.equal(torch.get_rng_state(), generator_after_build)
+                and all(torch.equal(a, b) for a, b in zip(built, _state(model))))

@@ -1,0 +1,99 @@
+"""Less host work per arch, same numbers: a network re-drawn per init seed equals a fresh
+build, and a scorer's second pass over a model (no autograd graph) equals the reference."""
+
+from __future__ import annotations
+
+import random
+import weakref
+from pathlib import Path
+
+import pytest
+import torch
+
+from naswot_db.builder import get_space, naswot_score
+from naswot_db.builder.datasets import get_dataset, load_batch
+from naswot_db.builder.runner import BuildConfig, run_build
+from naswot_db.builder.runner.reinit import SeededNetwork
+from naswot_db.builder.scoring.naswot import CallPlan
+from naswot_db.schema import read_table
+
+from nb101_files import CELLS
+from nds_files import anynet_net, nas_net, random_genotype
+from reference_naswot import reference_naswot
+
+_RNG = random.Random(3)
+_DARTS = random_genotype("DARTS", _RNG)
+# case -> (space, arch, input side): every kind of network the builder makes
+CASES = {
+    "nb201": ("nb201", 137, 8),
+    "nats-sss": ("nats-sss", 582, 8),
+    "nb101": ("nb101", (CELLS[0][1], CELLS[0][2]), 8),
+    "nds-darts-dead-input0": ("nds-darts", nas_net({**_DARTS, "normal": [
+        [op, source if source else 1] for op, source in _DARTS["normal"]]}, 8, 4), 16),
+    "nds-resnext-a": ("nds-resnext-a", anynet_net("res_bottleneck_block", _RNG,
+                                                  bottleneck=True), 16),
+}
+
+
+def builder(case: str):
+    space_name, arch, _ = CASES[case]
+    space = get_space(space_name)
+    return lambda: space.build_model(arch)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_redrawn_network_equals_a_fresh_build(case):
+    build = builder(case)
+    network = SeededNetwork(build, torch.device("cpu"))
+    for seed in (0, 3, 1):
+        model = network.for_seed(seed)
+        torch.manual_seed(seed)
+        fresh = build()
+        assert list(model.state_dict()) == list(fresh.state_dict())
+        assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                     fresh.state_dict().values()))
+    assert network.master is model  # the record passed its check: weights were re-drawn
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_second_pass_without_the_graph_equals_the_reference(case):
+    build = builder(case)
+    side = CASES[case][2]
+    torch.manual_seed(5)
+    batches = [torch.randn(6, 3, side, side) for _ in range(2)]
+    network = SeededNetwork(build, torch.device("cpu"))
+    plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    for seed in (0, 1):
+        for x in batches:
+            model = network.for_seed(seed)
+            fast = naswot_score(model, x, plans=plans)
+            torch.manual_seed(seed)
+            assert fast == reference_naswot(build(), x)
+            assert model in plans  # the later passes took the plan
+
+
+def test_a_plan_that_does_not_fit_falls_back_to_the_recording_pass():
+    build = builder("nb201")
+    torch.manual_seed(0)
+    model = build()
+    x = torch.randn(6, 3, 8, 8)
+    plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    plans[model] = CallPlan(modules=(), counted=())  # foresees no call at all
+    torch.manual_seed(0)
+    assert naswot_score(model, x, plans=plans) == reference_naswot(build(), x)
+    assert len(plans[model].modules) > 0
+
+
+def test_build_with_several_seeds_stores_fresh_build_scores(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    run_build(BuildConfig(space="nb201", dataset="cifar10", root=root, data_root=cifar10_root,
+                          arch_ids=[5, 9], init_seeds=[0, 2], batch_seeds=[0, 1],
+                          batch_size=4, device="cpu", progress=False))
+    stored = {(r["arch_id"], r["init_seed"], r["batch_seed"]): r["value"]
+              for r in read_table(root, "scores").to_pylist()}
+    assert len(stored) == 8
+    batches = {seed: load_batch(get_dataset("cifar10"), cifar10_root, seed, 4).images
+               for seed in (0, 1)}
+    for (arch, init_seed, batch_seed), value in stored.items():
+        torch.manual_seed(init_seed)
+        assert value == naswot_score(get_space("nb201").build_model(arch), batches[batch_seed])
