@@ -55,7 +55,7 @@ class MergedPartition:
 class _Plan:
     entry: ArchiveFile
     new_rows: pa.Table
-    existing_rows: pa.Table
+    existing_rows: pa.Table | None  # kept only where the partition is rewritten whole
 
 
 def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]:
@@ -91,7 +91,7 @@ def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
     match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
     new_rows = connection.sql(
         f"SELECT i.* FROM incoming AS i ANTI JOIN existing AS e ON {match}").to_arrow_table()
-    return _Plan(entry, new_rows, existing)
+    return _Plan(entry, new_rows, existing if entry.table in _GENERATION_TABLES else None)
 
 
 def _refuse_conflicts(connection, entry: ArchiveFile, keys: tuple[str, ...],

@@ -8,9 +8,7 @@ an archive holds a handful of files whatever the history of the root.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +23,7 @@ from naswot_db.schema.storage import conform
 
 from .archive import (ARCHIVE_FORMAT, FORMAT_VERSION, ArchiveError, ArchiveFile, member_path,
                       sha256_of, write_archive)
+from .atomic import atomic_file
 from .keys import KEY_COLUMNS
 from .own_tables import connect_own
 
@@ -84,19 +83,13 @@ def pack(root: Path, output: Path, selection: PackSelection = PackSelection()) -
             if not any(entry.table != "runs" for entry in files):
                 raise ArchiveError(f"nothing to pack: {root} holds no rows for "
                                    f"{json.dumps(selection.as_json())}")
-            manifest = _manifest(files, staged, selection)
-            tmp = output.with_name(f".tmp-{output.name}.{uuid.uuid4().hex}")
-            try:
-                write_archive(tmp, manifest, staged)
-                with open(tmp, "rb") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(tmp, output)
-            finally:
-                tmp.unlink(missing_ok=True)
+            with atomic_file(output) as tmp:
+                write_archive(tmp, _manifest(files, staged, selection), staged)
     finally:
         connection.close()
     digest = sha256_of(output)
-    output.with_name(output.name + ".sha256").write_text(f"{digest}  {output.name}\n")
+    with atomic_file(output.with_name(output.name + ".sha256")) as tmp:
+        tmp.write_text(f"{digest}  {output.name}\n")
     return PackSummary(output, output.stat().st_size, digest, files)
 
 

@@ -1,4 +1,5 @@
-"""Export outputs appear whole or not at all: written under a temporary name, then renamed."""
+"""Archives and exports appear whole or not at all: written under a temporary name beside the
+target, flushed to disk, then renamed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def atomic_file(path: Path) -> Iterator[Path]:
     tmp = _temporary(path)
     try:
         yield tmp
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
