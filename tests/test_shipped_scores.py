@@ -3,6 +3,8 @@ that a rebuild of a seeded sample of archs reproduces them bit for bit."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -65,3 +67,13 @@ def test_search_caption_says_the_scores_are_shipped(tmp_path, flag):
     caption = result.stdout.splitlines()[0]
     assert f"1 replicate shipped with naswot-db, config {CONFIG_ID}" in caption
     assert "does not exist" in result.stderr
+
+
+def test_corr_on_a_fresh_root_uses_the_shipped_scores(tmp_path):
+    result = CliRunner().invoke(main, ["corr", "--root", str(tmp_path / "none"), "--space",
+                                       "nb201", "--target", "cifar10-valid:x-valid", "--format",
+                                       "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert (row["config_id"], row["origin"], row["used"]) == (CONFIG_ID, "shipped", 15_424)
+    assert round(row["kendall_tau"], 3) == 0.584  # PROVENANCE.md's figure (paper: 0.574)
