@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .search import SearchResult
-from .shipped import SHIPPED
+from .shipped import SHIPPED, shipped_phrase
 
 if TYPE_CHECKING:  # type hints only: the plain search does not load the budgeted searches
     from .searches.compare import SearchComparison
@@ -101,11 +101,10 @@ def search_caption(result: SearchResult) -> str:
     sampling = "with" if result.replace else "without"
     dropped = f", {result.unlabelled} scored archs without every label left out" \
         if result.unlabelled else ""
-    replicates = len(result.replicates)
-    origin = (f"{replicates} replicate{'s' if replicates > 1 else ''} shipped with naswot-db, "
-              if result.origin == SHIPPED else "")
-    return (f"{result.space}, scores on {result.dataset} ({origin}config "
-            f"{result.config.config_id}, batch {result.config.batch_size}), {policy}, "
+    config = (shipped_phrase(len(result.replicates), result.config.config_id)
+              if result.origin == SHIPPED else f"config {result.config.config_id}")
+    return (f"{result.space}, scores on {result.dataset} ({config}, "
+            f"batch {result.config.batch_size}), {policy}, "
             f"{result.runs} runs, sampling "
             f"{sampling} replacement from {result.pool_size} archs, seed {result.seed}{dropped}")
 

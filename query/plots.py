@@ -23,7 +23,7 @@ from .search import Replicate, SearchResult
 from .searches.anytime import anytime_curve
 from .searches.compare import SearchComparison
 from .selection import choose_config, open_source
-from .shipped import SHIPPED, score_origin
+from .shipped import SHIPPED, score_origin, shipped_phrase
 from .targets import resolve_targets
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -97,10 +97,18 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         f"init {replicate[0]}, batch {replicate[1]}"
     axes.set_xlabel(f"{score} score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
-    origin = "shipped " if shipped else ""
-    axes.set_title(f"{space}, {origin}{dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
-                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded)")
+    origin = (f"; scores: {shipped_phrase(int(pairs['replicates'].max()), config.config_id)}"
+              if shipped and len(pairs) else "")
+    axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
+                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded{origin})")
     return _save(figure, output)
+
+
+def _shipped_note(result: SearchResult | None) -> str:
+    """`` (1 replicate shipped with naswot-db, config C)`` when ``result`` used those scores."""
+    if result is None or result.origin != SHIPPED:
+        return ""
+    return f" ({shipped_phrase(len(result.replicates), result.config.config_id)})"
 
 
 def search_plot(result: SearchResult, output: Path | str) -> Path:
@@ -131,8 +139,8 @@ def search_plot(result: SearchResult, output: Path | str) -> Path:
         axes.set_title(target.label)
         if index == 0:
             axes.legend(fontsize="small")
-    origin = "shipped " if result.origin == SHIPPED else ""
-    figure.suptitle(f"{result.space}: simulated search on {origin}{result.dataset} scores, "
+    figure.suptitle(f"{result.space}: simulated search on {result.dataset} scores"
+                    f"{_shipped_note(result)}, "
                     f"{result.runs} runs")
     return _save(figure, output)
 
@@ -175,5 +183,6 @@ def anytime_plot(comparison: SearchComparison, output: Path | str) -> Path:
         if index == 0:
             axes.legend(fontsize="small")
     runs = ", ".join(f"{r.settings.method} {r.settings.runs}" for r in comparison.budgeted)
-    figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs ({runs})")
+    figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs "
+                    f"({runs}){_shipped_note(comparison.naswot)}")
     return _save(figure, output)

@@ -21,6 +21,12 @@ BUILT = "built"         # scores
 INGESTED = "ingested"   # archs and ground truth
 
 
+def shipped_phrase(replicates: int, config_id: str) -> str:
+    """How an output names the shipped scores it used."""
+    return (f"{replicates} replicate{'s' if replicates > 1 else ''} shipped with naswot-db, "
+            f"config {config_id}")
+
+
 def shipped_spaces(root: Path, table: Table) -> list[str]:
     """Spaces whose ``table`` rows a view over ``root`` takes from the shipped tables."""
     shipped = shipped_root().resolve()
