@@ -85,7 +85,7 @@ def after(build: Callable[[], nn.Module], init_seeds, batches,
           scorer: NaswotScorer) -> tuple[float, float, list]:
     construct = score = 0.0
     values = []
-    network = SeededNetwork(build, torch.device("cpu"))
+    network = SeededNetwork(build, torch.device("cpu"), seeds=len(init_seeds))
     for init_seed in init_seeds:
         start = time.perf_counter()
         model = network.for_seed(init_seed)

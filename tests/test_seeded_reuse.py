@@ -14,7 +14,6 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.reinit import SeededNetwork
-from naswot_db.builder.scoring.naswot import CallPlan
 from naswot_db.schema import read_table
 
 from nb101_files import CELLS
@@ -73,15 +72,18 @@ def test_second_pass_without_the_graph_equals_the_reference(case):
 
 
 def test_a_plan_that_does_not_fit_falls_back_to_the_recording_pass():
-    build = builder("nb201")
-    torch.manual_seed(0)
-    model = build()
+    space = get_space("nb201")
     x = torch.randn(6, 3, 8, 8)
     plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-    plans[model] = CallPlan(modules=(), counted=())  # foresees no call at all
+    other = space.build_model(11)
+    naswot_score(other, x, plans=plans)
     torch.manual_seed(0)
-    assert naswot_score(model, x, plans=plans) == reference_naswot(build(), x)
-    assert len(plans[model].modules) > 0
+    model = space.build_model(137).eval()
+    plans[model] = plans[other]  # another network's plan: its modules, its calls
+    torch.manual_seed(0)
+    assert naswot_score(model, x, plans=plans) == reference_naswot(space.build_model(137), x)
+    assert plans[model].modules[0] in set(model.modules())  # replaced by the model's own
+    assert all(module.training for module in model.modules())
 
 
 def test_build_with_several_seeds_stores_fresh_build_scores(tmp_path, cifar10_root):

@@ -46,11 +46,13 @@ def _state(model: nn.Module) -> list[torch.Tensor]:
 
 
 class SeededNetwork:
-    """One arch's network on ``device``, re-drawn for each init seed without a rebuild."""
+    """One arch's network on ``device``, re-drawn for each of its ``seeds`` init seeds."""
 
-    def __init__(self, build: Callable[[], nn.Module], device: torch.device) -> None:
+    def __init__(self, build: Callable[[], nn.Module], device: torch.device,
+                 seeds: int = 2) -> None:
         self.build = build
         self.device = device
+        self.record = seeds > 1  # recording costs more than it saves on a single seed
         self.master: nn.Module | None = None  # on the CPU, where the reference draws
         self.on_device: nn.Module | None = None
         self.calls: list[tuple[Callable, tuple, dict]] = []
@@ -71,6 +73,9 @@ class SeededNetwork:
 
     def _first_build(self, init_seed: int) -> nn.Module:
         torch.manual_seed(init_seed)
+        if not self.record:
+            model = self.build()
+            return model if self.device.type == "cpu" else model.to(self.device)
         recorder = _InitRecorder()
         with recorder:
             model = self.build()

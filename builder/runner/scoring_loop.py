@@ -131,13 +131,15 @@ class ArchScorer:
         job = self.job
         arch_id = int(job.arch_ids[position])
         raises = self.space.reference_raises(arch_id)
-        network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device)
+        pending = {init_seed: [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
+                   for init_seed in job.init_seeds}
+        pending = {init_seed: seeds for init_seed, seeds in pending.items() if seeds}
+        network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device,
+                                seeds=len(pending))
         rows: list[dict] = []
-        for init_seed in job.init_seeds:
-            seeds = [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
-            if seeds:
-                _score_arch(network, self.scorer, arch_id, init_seed, seeds, self.images,
-                            self.labels, job.precision, raises, rows)
+        for init_seed, seeds in pending.items():
+            _score_arch(network, self.scorer, arch_id, init_seed, seeds, self.images,
+                        self.labels, job.precision, raises, rows)
         return rows
 
 

@@ -58,12 +58,12 @@ def _type_is_hooked(module_type: type) -> bool:
     return "ReLU" in str(module_type)
 
 
-def train_mode(model: nn.Module) -> None:
-    """``model.train()``, without its per-module attribute machinery where no module overrides
-    ``train`` (then setting each module's flag is all that ``train()`` does)."""
-    modules = list(model.modules())
+def train_mode(modules: list[nn.Module]) -> None:
+    """``model.train()`` for ``modules = list(model.modules())``, without its per-module
+    attribute machinery where no module overrides ``train`` (then setting each module's flag
+    is all that ``train()`` does)."""
     if any(type(module).train is not nn.Module.train for module in modules):
-        model.train()
+        modules[0].train()
         return
     for module in modules:
         module.__dict__["training"] = True
@@ -160,10 +160,12 @@ def _no_backward(packed: None) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class CallPlan:
-    """One model's hooked calls in call order, and which of them count (are live)."""
+    """One model's hooked calls in call order, which of them count (are live), and all its
+    modules (``model.modules()``, walked once: the walk costs as much as a small layer)."""
 
     modules: tuple[nn.Module, ...]
     counted: tuple[bool, ...]
+    everything: tuple[nn.Module, ...] = ()
 
 
 class _KernelAccumulator:
@@ -213,16 +215,19 @@ class _KernelAccumulator:
         return kernel_from_grams([(gram, units, count) for (gram, units), count
                                   in zip(self.grams, uses)], batch_size, device)
 
-    def live_plan(self, reachable: set) -> CallPlan:
+    def live_plan(self, reachable: set, everything: list[nn.Module]) -> CallPlan:
         """Every call of each module whose output node the backward pass would visit."""
         live = {module for module, node, _ in self.calls if node in reachable}  # None never is
         return CallPlan(tuple(module for module, _, _ in self.calls),
-                        tuple(module in live for module, _, _ in self.calls))
+                        tuple(module in live for module, _, _ in self.calls), tuple(everything))
 
 
-def _hooked_pass(model: nn.Module, x: torch.Tensor, accumulator: _KernelAccumulator,
-                 record_graph: bool) -> torch.Tensor:
-    handles = [module.register_forward_hook(accumulator.hook) for module in model.modules()
+def _hooked_pass(model: nn.Module, modules: list[nn.Module], x: torch.Tensor,
+                 accumulator: _KernelAccumulator, record_graph: bool,
+                 train: bool) -> torch.Tensor:
+    if train:
+        train_mode(modules)
+    handles = [module.register_forward_hook(accumulator.hook) for module in modules
                if is_reference_hooked(module)]
     try:
         if not record_graph:
@@ -237,23 +242,26 @@ def _hooked_pass(model: nn.Module, x: torch.Tensor, accumulator: _KernelAccumula
 
 
 def naswot_kernel(model: nn.Module, x: torch.Tensor,
-                  plans: weakref.WeakKeyDictionary | None = None) -> torch.Tensor:
+                  plans: weakref.WeakKeyDictionary | None = None, *,
+                  train: bool = False) -> torch.Tensor:
     """The reference's K for ``model`` on batch ``x`` (float64, on x's device).
 
     One forward pass with autograd recording (as the reference's first pass, the input
     requires grad) but no saved tensors: the graph gives liveness, the hooks give the kernels.
     With ``plans`` (model -> :class:`CallPlan`), a model scored before takes a ``no_grad``
     pass that computes only its counted calls, and a new model's plan is stored there.
+    ``train`` puts the model in train mode first, as the reference scores it.
     """
     plan = None if plans is None else plans.get(model)
     if plan is not None:
         accumulator = _KernelAccumulator(plan)
-        _hooked_pass(model, x, accumulator, record_graph=False)
+        _hooked_pass(model, list(plan.everything), x, accumulator, False, train)
         if accumulator.matches_plan and len(accumulator.calls) == len(plan.modules):
             return accumulator.total(list(plan.counted), x.shape[0], x.device)
+    modules = list(model.modules())  # also when a plan did not fit: it may name other modules
     accumulator = _KernelAccumulator()
-    y = _hooked_pass(model, x, accumulator, record_graph=True)
-    plan = accumulator.live_plan(_reachable_nodes(y.grad_fn))
+    y = _hooked_pass(model, modules, x, accumulator, True, train)
+    plan = accumulator.live_plan(_reachable_nodes(y.grad_fn), modules)
     if plans is not None:
         plans[model] = plan
     return accumulator.total(list(plan.counted), x.shape[0], x.device)
@@ -268,16 +276,16 @@ def log_abs_det(kernel: torch.Tensor) -> float:
 def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False,
                  plans: weakref.WeakKeyDictionary | None = None) -> float:
     """The NASWOT score of ``model`` on batch ``x``; the model stays in train mode."""
-    train_mode(model)
     with float32_precision(allow_tf32):
-        return log_abs_det(naswot_kernel(model, x, plans))
+        return log_abs_det(naswot_kernel(model, x, plans, train=True))
 
 
 class NaswotScorer(Scorer):
     """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel.
 
     Remembers each model's :class:`CallPlan` while the model lives, so scoring it again (the
-    next batch seed, or the next init seed drawn into the same modules) skips the graph.
+    next batch seed, or the next init seed drawn into the same modules) skips the graph; a
+    model must keep its modules between two scorings by one scorer (weights may change).
     """
 
     name = "naswot"
