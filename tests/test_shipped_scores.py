@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import validation_data
+from query_tables import score_part, write
 
 from naswot_db.cli import main
 from naswot_db.schema import SCHEMA_VERSION, SCORES, part_files, read_table, shipped_root
@@ -77,3 +78,17 @@ def test_corr_on_a_fresh_root_uses_the_shipped_scores(tmp_path):
     (row,) = json.loads(result.stdout)
     assert (row["config_id"], row["origin"], row["used"]) == (CONFIG_ID, "shipped", 15_424)
     assert round(row["kendall_tau"], 3) == 0.584  # PROVENANCE.md's figure (paper: 0.574)
+
+
+def test_own_nb201_scores_replace_the_shipped_ones_for_that_root(tmp_path):
+    write(tmp_path, "scores", score_part("nb201", [0, 1, 2], [3.0, 1.0, 2.0]), "nb201")
+    result = CliRunner().invoke(main, ["search", "--root", str(tmp_path), "--n", "3", "--runs",
+                                       "5", "--no-replace", "--replicate", "0,0"])
+    assert result.exit_code == 0, result.output
+    assert "shipped" not in result.output and "config cfg" in result.stdout
+    assert "from 3 archs" in result.stdout  # the root's own three, none of the shipped 15,625
+    info = json.loads(CliRunner().invoke(main, ["info", "--root", str(tmp_path), "--format",
+                                                "json"]).stdout)
+    assert [(s["space"], s["archs"], s["origin"]) for s in info["scores"]] == [
+        ("nb201", 3, "built")]
+    assert {g["origin"] for g in info["ground_truth"]} == {"shipped"}  # labels stay shipped
