@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from query_tables import score_part, write
 
+from naswot_db.query.info import root_info
 from naswot_db.schema import SCHEMA_VERSION, default_root, shipped_root
 from naswot_db.schema.storage import ROOT_ENV
 
@@ -77,10 +79,6 @@ def test_default_root_is_the_same_from_any_directory(tmp_path, monkeypatch):
 
 
 def test_table_info_lists_shipped_and_own_rows(tmp_path):
-    from query_tables import score_part, write
-
-    from naswot_db.query.info import root_info
-
     write(tmp_path, "scores", score_part("nats-sss", [0, 1, 2], [1.0, float("-inf"), float("nan")],
                                          init_seed=3), "nats-sss")
     described = root_info(tmp_path)
