@@ -24,6 +24,14 @@ from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_gene
 from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
 
 
+def quiet_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that prints no progress bar (the commands print their
+    own lines)."""
+    connection = duckdb.connect(":memory:")
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
 def _manifest_findings(root: Path) -> list[str]:
     if not (root / MANIFEST_NAME).exists():
         return [f"{root / MANIFEST_NAME}: missing (not a naswot-db root?)"]
@@ -130,7 +138,7 @@ def check_findings(root: Path) -> list[str]:
     if not root.is_dir():
         return [f"{root}: no such database root"]
     findings = _manifest_findings(root) + _file_findings(root) + _generation_findings(root)
-    with duckdb.connect(":memory:") as connection:
+    with quiet_connection() as connection:
         scores = _scores_sql(root)
         if scores:
             findings += _duplicate_findings(connection, scores)
