@@ -12,6 +12,11 @@ figure: once with process start-up, and once at the steady rate of a long build 
 build + score times summed per worker).
 
     python bench/score_throughput.py [--archs 20] [--data-root DIR] [--device cpu] [--threads T]
+    python bench/score_throughput.py --archs 200 --data-root DIR --builds-only --ray --workers 2
+
+With ``--ray`` the same build also runs with ``--engine ray`` (as many actors as workers, on a
+local Ray instance started before both builds, as a cluster would be) and the ratio of the two
+rates is printed.
 """
 
 from __future__ import annotations
@@ -80,15 +85,38 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
-                        help="builder processes for the end-to-end figure")
+                        help="builder processes (and Ray actors) for the end-to-end figures")
+    parser.add_argument("--ray", action="store_true",
+                        help="also build with --engine ray (as many actors as --workers)")
+    parser.add_argument("--builds-only", action="store_true",
+                        help="skip the in-process scorer and reference loops")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     keep_freed_memory()  # what a build does; applies to both loops alike
 
     device = torch.device(args.device)
-    space = get_space("nb201")
     arch_ids = random.Random(args.seed).sample(range(15625), args.archs)
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"batch {args.batch_size}, {len(arch_ids)} NB201 archs")
+    ref_s = None if args.builds_only else compare_loops(args, arch_ids, device)
+    if args.data_root and args.device == "cpu":
+        ref_rate = len(arch_ids) / ref_s if ref_s else None
+        if args.ray:
+            ray = start_ray()  # first, so that the local build runs as the Ray one: beside Ray
+        local = builder_rates(args, arch_ids, "local")
+        print_builder_rates(f"builder, {args.workers} workers", local, ref_rate)
+        if args.ray:
+            ray_rates = builder_rates(args, arch_ids, "ray")
+            ray.shutdown()
+            print_builder_rates(f"ray, {args.workers} actors", ray_rates, ref_rate)
+            print(f"ray / local      : {ray_rates[0] / local[0]:8.1%} with start-up, "
+                  f"{ray_rates[1] / local[1]:.1%} steady")
+
+
+def compare_loops(args, arch_ids: list[int], device: torch.device) -> float:
+    """Print naswot-db's scorer against the reference loop in this process; the latter's s."""
+    space = get_space("nb201")
     if args.data_root:
         x = load_batch(get_dataset("cifar10"), args.data_root, 0, args.batch_size).images
     else:
@@ -103,29 +131,46 @@ def main() -> None:
         ref_s, ref = timed(space, arch_ids, x, device, reference_naswot)
     max_diff = max(abs(a - b) for a, b in zip(fast, ref))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"batch {args.batch_size}, {len(arch_ids)} NB201 archs")
     print(f"naswot-db scorer : {len(arch_ids) / fast_s:8.2f} archs/s ({fast_s:.1f} s)")
     print(f"reference loop   : {len(arch_ids) / ref_s:8.2f} archs/s ({ref_s:.1f} s)")
     print(f"speed-up         : {ref_s / fast_s:8.2f}x")
     print(f"max |score diff| : {max_diff:.2e}")
     print(f"peak RSS         : {peak_mb:.0f} MiB")
-    if args.data_root and args.device == "cpu":
-        with tempfile.TemporaryDirectory() as root:
-            summary = run_build(BuildConfig(
-                space="nb201", dataset="cifar10", root=Path(root), data_root=args.data_root,
-                arch_ids=sorted(arch_ids), batch_size=args.batch_size, device="cpu",
-                workers=args.workers, progress=False))
-            # each row's time_s covers its arch's build and scoring, so summed per worker
-            # they give the steady rate that a long build runs at, without process start-up
-            busy_s = connect(root).execute("SELECT sum(time_s) FROM scores").fetchone()[0]
-        ref_rate = len(arch_ids) / ref_s
-        build_rate = summary.archs_selected / summary.elapsed_s
-        steady_rate = summary.archs_selected * args.workers / busy_s
-        print(f"builder, {args.workers} workers: {build_rate:8.2f} archs/s incl. start-up "
-              f"({summary.elapsed_s:.1f} s) = {build_rate / ref_rate:.2f}x the reference loop")
-        print(f"builder, steady   : {steady_rate:8.2f} archs/s "
-              f"= {steady_rate / ref_rate:.2f}x the reference loop")
+    return ref_s
+
+
+def start_ray():
+    """A local Ray instance, up before the build starts, as a cluster would be."""
+    import ray
+
+    ray.init(include_dashboard=False, log_to_driver=False)
+    return ray
+
+
+def builder_rates(args, arch_ids: list[int], engine: str) -> tuple[float, float, float]:
+    """(archs/s with start-up, archs/s steady, seconds) of ``naswot-db build`` on the archs."""
+    with tempfile.TemporaryDirectory() as root:
+        summary = run_build(BuildConfig(
+            space="nb201", dataset="cifar10", root=Path(root), data_root=args.data_root,
+            arch_ids=sorted(arch_ids), batch_size=args.batch_size, device="cpu",
+            workers=args.workers, engine=engine, progress=False))
+        # each row's time_s covers its arch's build and scoring, so summed per worker
+        # they give the steady rate that a long build runs at, without process start-up
+        busy_s = connect(root).execute("SELECT sum(time_s) FROM scores").fetchone()[0]
+    return (summary.archs_selected / summary.elapsed_s,
+            summary.archs_selected * args.workers / busy_s, summary.elapsed_s)
+
+
+def print_builder_rates(label: str, rates: tuple[float, float, float],
+                        ref_rate: float | None) -> None:
+    with_start, steady, seconds = rates
+
+    def versus(rate: float) -> str:
+        return f" = {rate / ref_rate:.2f}x the reference loop" if ref_rate else ""
+
+    print(f"{label}: {with_start:8.2f} archs/s incl. start-up ({seconds:.1f} s)"
+          f"{versus(with_start)}")
+    print(f"{label}, steady: {steady:8.2f} archs/s{versus(steady)}")
 
 
 if __name__ == "__main__":
