@@ -21,6 +21,7 @@ _READ_TYPES = {duckdb.StatementType.SELECT}
 # PIVOT without an IN list is planned as several statements (it first collects the pivot values).
 _PIVOT = re.compile(r"^\s*(UN)?PIVOT\b", re.IGNORECASE)
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(ANALY[SZ]E\s+)?(\([^)]*\)\s*)?", re.IGNORECASE)
+_LEADING_COMMENTS = re.compile(r"^(\s+|--[^\n]*(\n|$)|/\*.*?\*/)+", re.DOTALL)
 _ALLOWED = "SELECT, WITH, EXPLAIN, DESCRIBE, SUMMARIZE, SHOW or PIVOT"
 
 
@@ -35,6 +36,7 @@ def restrict_to_files(connection: duckdb.DuckDBPyConnection, files: list[Path]) 
 
 def _statement_kind(sql: str) -> str | None:
     """Why ``sql`` (one statement) is refused, or None for a read."""
+    sql = _LEADING_COMMENTS.sub("", sql)
     explained = _EXPLAIN.match(sql)
     if explained:  # EXPLAIN ANALYZE runs its statement: judge that one
         return _statement_kind(sql[explained.end():])

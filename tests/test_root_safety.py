@@ -210,6 +210,7 @@ def scored_root(tmp_path):
     ("SET threads = 1", "SET"),
     ("SELECT 1; SELECT 2", "exactly one SQL statement"),
     ("EXPLAIN ANALYZE COPY (SELECT 1) TO '{root}/../x.csv'", "COPY"),
+    ("/* a comment first */ COPY (SELECT 1) TO '{root}/../x.csv'", "not COPY"),
     ("SELECT * FROM read_csv('/etc/passwd')", "Permission Error"),
     ("SELECT * FROM read_text('{root}/naswot_db.json')", "Permission Error"),
     ("SELECT * FROM glob('/etc/*')", "Permission Error"),
