@@ -36,6 +36,7 @@ _TMP_PREFIX = ".tmp-"
 _TMP_PATTERN = re.compile(r"^\.tmp-(?P<host>.+?)-(?P<pid>\d+)-[0-9a-f]{32}-")
 _FOREIGN_TEMP_AGE_S = 24 * 3600  # another host's temporary file is stale after a day
 _GENERATION_PREFIX = "gen"
+_GENERATION_PATTERN = re.compile(rf"^{_GENERATION_PREFIX}(\d+)-")
 GENERATIONS_DIR = "generations"
 
 
@@ -100,9 +101,8 @@ def partition_dir(root: Path, table: Table, space: str | None) -> Path:
 
 def part_generation(path: Path) -> int:
     """Generation number of a part written by :func:`replace_partitions`; 0 for other parts."""
-    if path.name.startswith(_GENERATION_PREFIX):
-        return int(path.name[len(_GENERATION_PREFIX):].split("-", 1)[0])
-    return 0
+    match = _GENERATION_PATTERN.match(path.name)
+    return int(match[1]) if match else 0
 
 
 def generations_path(root: Path, space: str) -> Path:
