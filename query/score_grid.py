@@ -130,16 +130,20 @@ def _numpy(batch) -> dict[str, np.ndarray]:
 def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.ndarray | None]:
     """Rows of ``sql`` in a builder; arch ids remapped (and returned) when they are sparse."""
     builder = _GridBuilder()
+    reader = source.connection.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     try:
-        for batch in source.connection.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS):
+        for batch in reader:
             builder.add(_numpy(batch))
         return builder, None
     except _Sparse:
-        rows = fetch_columns(source, sql, params)
-        arch_ids, rows["arch_id"] = np.unique(rows["arch_id"], return_inverse=True)
-        builder = _GridBuilder()
-        builder.add(rows, dense=False)
-        return builder, arch_ids
+        pass
+    finally:
+        reader.close()  # frees the connection for the next query
+    rows = fetch_columns(source, sql, params)
+    arch_ids, rows["arch_id"] = np.unique(rows["arch_id"], return_inverse=True)
+    builder = _GridBuilder()
+    builder.add(rows, dense=False)
+    return builder, arch_ids
 
 
 def _config_rows_sql(view: str) -> str:
