@@ -33,8 +33,6 @@ class RunStreams:
     """Per-run streams read in lockstep: :meth:`take` returns the next ``k`` doubles of each."""
 
     def __init__(self, seed: int, runs: int) -> None:
-        if seed < 0:
-            raise ValueError(f"seed must be non-negative, not {seed}")
         self._generators = [run_generator(seed, run) for run in range(runs)]
         self._buffer = np.empty((runs, 0))
         self._position = 0
