@@ -5,15 +5,16 @@ At batch 8 on 8x8 inputs the numbers are almost all Python and dispatch work on 
 NB101, NDS DARTS) the same seeded archs are built and scored on the same batches, one CPU
 thread, for each init seed x batch seed:
 
-* before: ``torch.manual_seed(init_seed); space.build_model(arch)`` for every init seed, and
-  a scoring pass that records the autograd graph for every batch (a fresh scorer each time);
+* before: ``torch.manual_seed(init_seed); space.build_model(arch).to(device)`` for every init
+  seed, and ``model.train()`` plus a scoring pass that records the autograd graph for every
+  batch (a fresh scorer each time), as the build loop did;
 * after: the build's own path: :class:`SeededNetwork` builds each arch once and re-draws its
   weights per init seed, and one scorer per build scores a model it has seen with a plain
   ``no_grad`` pass (its :class:`CallPlan`).
 
-Both columns share this version's per-call code (cached hook check, train flags, one Gram
-product per distinct input), so "before" is the old path, not the old release.  Every pair of
-scores is compared: they must be identical.
+Both columns share this version's hook check (cached per type) and kernel sum (one Gram
+product per distinct input, the affine part once), so "before" is the old path on today's
+kernel code.  Every pair of scores is compared: they must be identical.
 
     python bench/host_overhead.py [--archs 20] [--init-seeds 5] [--batch-seeds 3]
 """
@@ -39,6 +40,7 @@ from naswot_db.builder.spaces import SpaceError  # noqa: E402
 from nds_files import nas_net, random_genotype  # noqa: E402
 
 NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+CPU = torch.device("cpu")
 
 
 def nb101_cells(rng: random.Random, count: int) -> list[tuple]:
@@ -72,11 +74,13 @@ def before(build: Callable[[], nn.Module], init_seeds, batches) -> tuple[float, 
     for init_seed in init_seeds:
         start = time.perf_counter()
         torch.manual_seed(init_seed)
-        model = build()
+        model = build().to(CPU)  # the old build loop moved every network, even to the CPU
         construct += time.perf_counter() - start
         for x in batches:
+            start = time.perf_counter()
+            model.train()  # the old scorer's module-by-module train()
             result = NaswotScorer().score(model, x)
-            score += result.time_s
+            score += time.perf_counter() - start
             values.append(result.value)
     return construct, score, values
 
@@ -85,14 +89,15 @@ def after(build: Callable[[], nn.Module], init_seeds, batches,
           scorer: NaswotScorer) -> tuple[float, float, list]:
     construct = score = 0.0
     values = []
-    network = SeededNetwork(build, torch.device("cpu"), seeds=len(init_seeds))
+    network = SeededNetwork(build, CPU, seeds=len(init_seeds))
     for init_seed in init_seeds:
         start = time.perf_counter()
         model = network.for_seed(init_seed)
         construct += time.perf_counter() - start
         for x in batches:
+            start = time.perf_counter()
             result = scorer.score(model, x)
-            score += result.time_s
+            score += time.perf_counter() - start
             values.append(result.value)
     return construct, score, values
 

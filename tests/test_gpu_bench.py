@@ -1,9 +1,11 @@
-"""bench/gpu_throughput.py on the CPU, in an environment like the GPU machines' (no duckdb,
-Ray, nats_bench or the query layer's libraries): the scoring path must not need them."""
+"""bench/gpu_throughput.py on the CPU, in an environment like the GPU machines': naswot-db
+not installed (a bare checkout) and no duckdb, Ray, nats_bench or the query layer's libraries;
+the scoring path must need none of them."""
 
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -15,19 +17,21 @@ ABSENT_THERE = ("duckdb", "duckdb_engine", "ray", "nats_bench", "pandas", "platf
 
 
 def blocked_env(folder: Path) -> dict[str, str]:
-    """An environment in which importing any of ABSENT_THERE fails, in every child process too."""
+    """For ``python -S``: the installed libraries without their ``.pth`` hooks (so not the
+    editable naswot-db), and importing any of ABSENT_THERE fails, in child processes too."""
     for name in ABSENT_THERE:
         (folder / name).mkdir()
         (folder / name / "__init__.py").write_text(f"raise ImportError('{name} is blocked')\n")
-    return {**os.environ, "PYTHONPATH": str(folder)}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), *site.getsitepackages()])}
 
 
 def test_gpu_bench_runs_on_the_cpu_without_the_query_side_libraries(tmp_path):
     env = blocked_env(tmp_path)
-    probe = subprocess.run([sys.executable, "-c", "import duckdb"], env=env, capture_output=True)
-    assert probe.returncode != 0  # the block works
+    for probe in ("import duckdb", "import naswot_db"):  # blocked; not installed
+        assert subprocess.run([sys.executable, "-S", "-c", probe], env=env, cwd=tmp_path,
+                              capture_output=True).returncode != 0
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "gpu_throughput.py"), "--device", "cpu",
+        [sys.executable, "-S", str(REPO / "bench" / "gpu_throughput.py"), "--device", "cpu",
          "--archs", "3", "--batch-size", "8", "--workers", "1,2", "--check-archs", "2"],
         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

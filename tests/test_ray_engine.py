@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from naswot_db.builder.runner import BuildConfig, run_build
+from naswot_db.builder.runner import BuildConfig, BuildError, run_build
 from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 
@@ -28,7 +29,7 @@ ARCHS, INIT_SEEDS, BATCH = 20, [0, 1], 8
 @pytest.fixture(scope="module")
 def cluster():
     """One local Ray instance for the module; builds join it instead of starting their own."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -108,3 +109,14 @@ def test_without_ray_the_engine_says_how_to_install_it(tmp_path, data_root, monk
     assert result.output.strip().splitlines() == [
         'Error: the Ray engine needs Ray: pip install "naswot-db[ray]" (or pip install ray)']
     assert not root.exists()
+
+
+def test_requests_the_cluster_cannot_meet_are_one_error_before_any_row(tmp_path, cluster,
+                                                                      data_root):
+    root = tmp_path / "db"
+    with pytest.raises(BuildError, match="needs 4 CPUs; the Ray cluster has 2"):
+        run_build(config(root, data_root, engine="ray", workers=2, cpus_per_worker=2.0))
+    with pytest.raises(BuildError, match="Ray worker: device 'cuda' requested but CUDA is not"):
+        run_build(dataclasses.replace(config(root, data_root, engine="ray", workers=1),
+                                      device="cuda"))
+    assert not part_files(root, SCORES, "nb201")
