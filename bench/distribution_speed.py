@@ -2,28 +2,25 @@
 accuracy rows).
 
 Packs the package's shipped root into an archive, fetches it into an empty root from the local
-path and over HTTP from a server on 127.0.0.1 (tests/archive_server.py), then exports the
+path and over HTTP from a server on 127.0.0.1 (naswot_db.testing.archive_server), then exports the
 fetched root in every format.  Each step is the best of 3 runs (the machine is shared); fetches
 go into a new empty root each time.  Usage: ``python bench/distribution_speed.py``.
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from archive_server import serve  # noqa: E402
-
-from naswot_db.distribution.exports.naslib import export_naslib  # noqa: E402
-from naswot_db.distribution.exports.syne_tune import export_syne_tune  # noqa: E402
-from naswot_db.distribution.exports.tables import export_tables  # noqa: E402
-from naswot_db.distribution.fetch import fetch  # noqa: E402
-from naswot_db.distribution.pack import pack  # noqa: E402
-from naswot_db.query.selection import open_source  # noqa: E402
-from naswot_db.schema import shipped_root  # noqa: E402
+from naswot_db.distribution.exports.naslib import export_naslib
+from naswot_db.distribution.exports.syne_tune import export_syne_tune
+from naswot_db.distribution.exports.tables import export_tables
+from naswot_db.distribution.fetch import fetch
+from naswot_db.distribution.pack import pack
+from naswot_db.query.selection import open_source
+from naswot_db.schema import shipped_root
+from naswot_db.testing.archive_server import serve
 
 REPEATS = 3
 

@@ -16,19 +16,17 @@ Usage: ``python bench/reproduce_area.py --source NATS-tss-v1_0-3ffb9-simple [--r
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from search_tables import write_space  # noqa: E402
+from naswot_db.testing.search_tables import write_space
 
-from naswot_db.builder.ingest import ingest_ground_truth  # noqa: E402
-from naswot_db.query.formatting import comparison_caption, render  # noqa: E402
-from naswot_db.query.searches import BudgetOptions  # noqa: E402
-from naswot_db.query.searches.compare import compare_searches  # noqa: E402
+from naswot_db.builder.ingest import ingest_ground_truth
+from naswot_db.query.formatting import comparison_caption, render
+from naswot_db.query.searches import BudgetOptions
+from naswot_db.query.searches.compare import compare_searches
 
 NB201_ARCHS = 15_625
 PAPER_COLUMNS = ["C10 valid", "C10 test", "C100 valid", "C100 test", "IN16 valid", "IN16 test"]

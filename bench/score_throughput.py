@@ -26,21 +26,19 @@ import contextlib
 import os
 import random
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.query import connect
-from reference_naswot import reference_naswot
+from naswot_db.testing.reference_naswot import reference_naswot
 
 
 @contextlib.contextmanager

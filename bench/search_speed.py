@@ -4,7 +4,7 @@ Writes an NB201-sized score table (15,625 archs x 3 replicates, searched against
 NB201 accuracies) and an NB101-sized one (423,624 archs, one replicate, one label) into a
 temporary root, then prints: loading time, 500 runs at N = 10, 100, 1000 for each replicate
 policy (target: under 0.1 s each), and a full-table correlation over 423,624 rows (target:
-under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (tests/search_tables.py):
+under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (naswot_db.testing.search_tables):
 500 REA and 500 random-search runs at the 12,000 s budget (target: REA under 1 s) and 50 AREA
 runs (target: under 0.2 s), loading excluded.  Last, the CLI in fresh processes on an NB101-scale
 root of 423,624 archs x 15 replicates in builder-sized parts: ``search --space nb101 --n
@@ -14,7 +14,6 @@ Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,19 +21,18 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from fresh_process import best_run  # noqa: E402
-from query_tables import accuracy_part, score_part, write  # noqa: E402
-from search_tables import write_space  # noqa: E402
+from fresh_process import best_run
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
+from naswot_db.testing.search_tables import write_space
 
-from naswot_db.query import connect, correlations  # noqa: E402
-from naswot_db.query.search import load_search_tables, search_tables  # noqa: E402
-from naswot_db.query.searches import BudgetOptions, run_budget_search  # noqa: E402
-from naswot_db.query.searches.mutations import mutation_for  # noqa: E402
-from naswot_db.query.searches.simulate import load_score_lookup, load_tables  # noqa: E402
-from naswot_db.query.selection import choose_config, open_source  # noqa: E402
-from naswot_db.query.targets import resolve_targets  # noqa: E402
-from naswot_db.schema import write_part  # noqa: E402
+from naswot_db.query import connect, correlations
+from naswot_db.query.search import load_search_tables, search_tables
+from naswot_db.query.searches import BudgetOptions, run_budget_search
+from naswot_db.query.searches.mutations import mutation_for
+from naswot_db.query.searches.simulate import load_score_lookup, load_tables
+from naswot_db.query.selection import choose_config, open_source
+from naswot_db.query.targets import resolve_targets
+from naswot_db.schema import write_part
 
 NB201_ARCHS = 15_625
 NB101_ARCHS = 423_624

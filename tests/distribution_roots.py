@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from naswot_db.cli import main
 from naswot_db.distribution.own_tables import connect_own
 from naswot_db.schema import replace_partition, shipped_root
-from query_tables import accuracy_part, arch_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
 from conftest import write_cifar10
 

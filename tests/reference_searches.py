@@ -17,7 +17,7 @@ import numpy as np
 
 from naswot_db.builder.spaces import SpaceError
 from naswot_db.builder.spaces.nb101.graph import CANONICAL_OPS, module_hash, pruned_spec
-from search_tables import NB201_OPS
+from naswot_db.testing.search_tables import NB201_OPS
 
 SSS_CHANNELS = list(range(8, 65, 8))
 

@@ -23,9 +23,9 @@ from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.simulate import load_tables
 from naswot_db.query.selection import open_source
 from naswot_db.schema import SCHEMA_VERSION
-from query_tables import accuracy_part, arch_part, write
+from naswot_db.testing.query_tables import accuracy_part, arch_part, write
 from reference_searches import Reference
-from search_tables import NB201_TARGETS
+from naswot_db.testing.search_tables import NB201_TARGETS
 
 TSS_BUDGETS = {"12": (12, [111, 777]), "200": (200, [777, 888])}
 SSS_BUDGETS = {"12": (12, [777, 888, 999]), "90": (90, [777])}

@@ -1,7 +1,7 @@
 """REA, AREA and the budgeted random search against plain per-run implementations.
 
 :mod:`reference_searches` re-implements every method one run at a time on what the tests wrote
-(whole NB201 / NATS-sss tables, :mod:`search_tables`); every run's chosen arch, search time and
+(whole NB201 / NATS-sss tables, :mod:`naswot_db.testing.search_tables`); every run's chosen arch, search time and
 number of trainings must match exactly, and so must the anytime curves and table rows.
 """
 
@@ -19,7 +19,7 @@ from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.anytime import anytime_curve
 from naswot_db.query.searches.compare import compare_searches
 from reference_searches import Reference
-from search_tables import write_nb101, write_space
+from naswot_db.testing.search_tables import write_nb101, write_space
 
 
 @pytest.fixture(scope="module")

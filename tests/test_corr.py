@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from query_tables import accuracy_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
 from scipy.stats import rankdata
 
 from naswot_db.names import UnknownNameError

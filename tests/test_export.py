@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from distribution_roots import BUILT_ARCHS, add_nb101, build_nb201
 from naswot_db.cli import main
 from naswot_db.query.connection import connect
-from query_tables import score_part, write
+from naswot_db.testing.query_tables import score_part, write
 
 # NASLib's NB201 hash of archs 0-3, derived by hand from NASLib's definition: op indices over
 # [skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3] on edges (1,2), (1,3), (1,4),

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import write_cifar10
 from nats_files import sss_meta_archs, write_fast_mode_dir
-from query_tables import score_part, write
+from naswot_db.testing.query_tables import score_part, write
 
 from naswot_db.query import connect
 from naswot_db.schema.checks import check_findings

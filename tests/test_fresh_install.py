@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from query_tables import score_part, write
+from naswot_db.testing.query_tables import score_part, write
 
 from naswot_db.query.info import root_info
 from naswot_db.schema import SCHEMA_VERSION, default_root, shipped_root

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from naswot_db.query import correlations, simulate_search
-from query_tables import accuracy_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from naswot_db.builder.spaces import SpaceError, get_space
 from naswot_db.builder.spaces.nats_cells import FactorizedReduce, parse_arch_str
 from naswot_db.builder.spaces.nats_sss import GENOTYPE, NATSSizeSpace, resolve_arch
 from naswot_db.builder.spaces.tiny_network import DynamicShapeTinyNet
-from reference_naswot import fast_and_reference_scores
+from naswot_db.testing.reference_naswot import fast_and_reference_scores
 
 # golden-scores.json has these nats_sss entries: (arch_id, arch_str, init_seed)
 GOLDEN_KEYS = [(0, "8:8:8:8:8", 0), (0, "8:8:8:8:8", 1), (32767, "64:64:64:64:64", 0),

@@ -9,7 +9,7 @@ import math
 import pytest
 import torch
 from nb101_files import CELLS, make_runs, write_runs
-from reference_naswot import reference_naswot
+from naswot_db.testing.reference_naswot import reference_naswot
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.scoring import naswot_score

@@ -17,7 +17,7 @@ from naswot_db.builder.scoring import is_reference_hooked
 from naswot_db.builder.spaces import SpaceError
 
 from nds_files import ALL_OPS_GENOTYPE, anynet_net, nas_net, random_genotype
-from reference_naswot import fast_and_reference_scores, reference_naswot
+from naswot_db.testing.reference_naswot import fast_and_reference_scores, reference_naswot
 
 GOLDEN_PATH = Path(__file__).resolve().parent / "data" / "golden-scores.json"
 GOLDEN_NDS = [e for e in json.loads(GOLDEN_PATH.read_text())["entries"] if e["space"] == "nds"]

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from archive_server import serve
+from naswot_db.testing.archive_server import serve
 from distribution_roots import add_nb101, build_nb201, own_tables, snapshot
 from naswot_db.cli import main
 from naswot_db.distribution.archive import (MANIFEST_DIGEST_NAME, MANIFEST_NAME, ArchiveError,
@@ -26,7 +26,7 @@ from naswot_db.distribution.fetch import fetch
 from naswot_db.distribution.merge import MergeConflictError
 from naswot_db.distribution.pack import PackSelection, pack
 from naswot_db.schema import SCHEMA_VERSION, read_table, write_part
-from query_tables import accuracy_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from query_tables import accuracy_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 from naswot_db.cli import main
 from naswot_db.query import QueryError, scatter_plot, search_plot, simulate_search

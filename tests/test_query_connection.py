@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from query_tables import accuracy_part, arch_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
 from naswot_db.cli import main
 from naswot_db.query import connect, engine

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from query_tables import accuracy_part, arch_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
 from naswot_db.cli import main
 from naswot_db.query import connect

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from query_tables import accuracy_part, arch_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
 from naswot_db.names import UnknownNameError
 from naswot_db.cli import main

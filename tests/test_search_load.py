@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from query_tables import accuracy_part, score_part, write
+from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 from naswot_db.query import QueryError, simulate_search
 from naswot_db.query.score_grid import dense_codes

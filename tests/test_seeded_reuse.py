@@ -17,7 +17,7 @@ from naswot_db.schema import read_table
 
 from nb101_files import CELLS
 from nds_files import anynet_net, nas_net, random_genotype
-from reference_naswot import reference_naswot
+from naswot_db.testing.reference_naswot import reference_naswot
 
 _RNG = random.Random(3)
 _DARTS = random_genotype("DARTS", _RNG)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import validation_data
-from query_tables import score_part, write
+from naswot_db.testing.query_tables import score_part, write
 
 from naswot_db.cli import main
 from naswot_db.schema import SCHEMA_VERSION, SCORES, part_files, read_table, shipped_root
