@@ -11,9 +11,9 @@ from torch import nn
 
 from naswot_db.builder import get_space, naswot_score, score_network
 from naswot_db.builder.scoring import is_reference_hooked
-from naswot_db.builder.spaces.cell_ops import ReLUConvBN
+from naswot_db.builder.spaces.ops import ReLUConvBN
 
-from reference_naswot import fast_and_reference_scores
+from naswot_db.testing.reference_naswot import fast_and_reference_scores
 
 
 def golden_input() -> torch.Tensor:
@@ -158,7 +158,7 @@ def test_tf32_settings_are_restored():
 
 @pytest.mark.parametrize("mode", ["avg", "max"])
 def test_cpu_pooling_shortcut_is_bit_identical_to_plain_pooling(mode):
-    from naswot_db.builder.spaces.cell_ops import Pooling
+    from naswot_db.builder.spaces.ops import Pooling
 
     x = torch.randn(8, 16, 32, 32)
     plain = (nn.AvgPool2d(3, 1, 1, count_include_pad=False) if mode == "avg"
