@@ -199,16 +199,22 @@ def spaces_in(root: Path, table: Table) -> list[str]:
     return sorted({p.parent.name.split("=", 1)[1] for p in part_files(root, table)})
 
 
+def with_absent_nullable_columns(table: Table, data: pa.Table, names: list[str]) -> pa.Table:
+    """``data`` plus a NULL column for each nullable column of ``names`` it lacks (a column
+    added after the rows were written, e.g. ``accuracies.eval_time_s``)."""
+    for column in table.columns:
+        if column.nullable and column.name in names and column.name not in data.column_names:
+            data = data.append_column(column.name, pa.nulls(data.num_rows, column.arrow_type))
+    return data
+
+
 def conform(table: Table, data: pa.Table) -> pa.Table:
     """``data`` cast to the table's file schema, partition column dropped, version stamped."""
     if "schema_version" not in data.column_names:
         data = data.append_column("schema_version",
                                   pa.array(np.full(data.num_rows, SCHEMA_VERSION, np.int32)))
     schema = table.file_schema()
-    for column in table.columns:  # a nullable column the writer's source lacks is NULL
-        absent = column.name in schema.names and column.name not in data.column_names
-        if column.nullable and absent:
-            data = data.append_column(column.name, pa.nulls(data.num_rows, column.arrow_type))
+    data = with_absent_nullable_columns(table, data, schema.names)
     missing = [name for name in schema.names if name not in data.column_names]
     if missing:
         raise ValueError(f"{table.name} rows lack columns {missing}")
@@ -287,6 +293,7 @@ def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Tabl
             part_space = path.parent.name.split("=", 1)[1]
             piece = piece.append_column(PARTITION_COLUMN,
                                         pa.array([part_space] * piece.num_rows, pa.string()))
+        piece = with_absent_nullable_columns(table, piece, table.column_names)
         pieces.append(piece.select(table.column_names).cast(table.full_schema()))
     if not pieces:
         return table.full_schema().empty_table()

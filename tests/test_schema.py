@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from naswot_db.schema import (
-    SCHEMA_VERSION, TABLES, SchemaVersionError, check_root, read_table, replace_partition,
+    SCHEMA_VERSION, TABLES, SchemaVersionError, check_root, read_table, replace_partition, shipped_root,
     write_part,
 )
 from naswot_db.schema.sql import sqlalchemy_metadata, view_sql
@@ -76,3 +76,9 @@ def test_interrupted_replace_shows_only_the_newest_generation(tmp_path):
     for name, payload in kept.items():  # put the old generation back, as if never deleted
         (directory / name).write_bytes(payload)
     assert read_table(tmp_path, "accuracies")["accuracy"].to_pylist() == [85.0]
+
+
+def test_read_table_gives_null_for_a_nullable_column_older_parts_lack():
+    """Shipped NB201 accuracies predate eval_time_s; reading them must not fail."""
+    table = read_table(shipped_root(), "accuracies", space="nb201")
+    assert table.num_rows == 15625 * 6 and table.column("eval_time_s").null_count == table.num_rows
