@@ -4,10 +4,10 @@ Every table partition of the archive is compared with the root's own rows on the
 (:mod:`.keys`) before anything is written.  Rows whose key the root lacks are added; rows the
 root already holds with the same values are skipped; a key whose values differ (two ground
 truths for one network, two values for one scoring) stops the whole merge with one message,
-and the root stays as it was.  The writes then follow the root's conventions: archs and
-accuracies become the next generation of their partition (old and new rows together, as ingest
-writes them), scores and runs are new parts, each written atomically; runs and ground truth land
-before the scores that refer to them.  Merging the same archive twice adds nothing.
+and the root stays as it was.  The writes then follow the root's conventions: a space's archs
+and accuracies become the next generation of their partitions in one switch (old and new rows
+together, as ingest writes them), scores and runs are new parts, each written atomically;
+ground truth and runs land before the scores that refer to them.  Merging the same archive twice adds nothing.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.schema import TABLES, prepare_root, replace_partition, write_part
-from naswot_db.schema.storage import conform
+from naswot_db.schema import TABLES, prepare_root, write_part
+from naswot_db.schema.storage import conform, replace_partitions
 
 from .archive import ArchiveFile, VerifiedArchive
 from .keys import KEY_COLUMNS, VALUE_COLUMNS
 from .own_tables import connect_own
 
 # write order: what scores refer to comes first
-_WRITE_ORDER = ("runs", "archs", "accuracies", "scores")
+_APPEND_ORDER = ("runs", "scores")  # after the ground truth, which is rewritten whole
 _GENERATION_TABLES = ("archs", "accuracies")
 
 
@@ -66,7 +66,13 @@ def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]
     finally:
         connection.close()
     prepare_root(root)
-    for table in _WRITE_ORDER:
+    ground_truth: dict[str, dict[str, pa.Table]] = {}
+    for plan in plans:
+        if plan.entry.table in _GENERATION_TABLES and plan.new_rows.num_rows:
+            ground_truth.setdefault(plan.entry.space, {})[plan.entry.table] = _whole(plan)
+    for space, tables in ground_truth.items():  # a space's archs and accuracies: one switch
+        replace_partitions(root, tables, space)
+    for table in _APPEND_ORDER:
         for plan in (p for p in plans if p.entry.table == table and p.new_rows.num_rows):
             _write(root, plan)
     return [MergedPartition(p.entry.table, p.entry.space, p.entry.rows, p.new_rows.num_rows)
@@ -129,13 +135,15 @@ def _describe(names: tuple[str, ...], values) -> str:
     return " ".join(f"{name}={value!r}" for name, value in zip(names, values))
 
 
+def _whole(plan: _Plan) -> pa.Table:
+    """A rewritten partition: the root's rows and the archive's new ones."""
+    return pa.concat_tables([plan.existing_rows, plan.new_rows.select(
+        plan.existing_rows.column_names).cast(plan.existing_rows.schema)])
+
+
 def _write(root: Path, plan: _Plan) -> None:
     entry = plan.entry
-    if entry.table in _GENERATION_TABLES:
-        together = pa.concat_tables([plan.existing_rows, plan.new_rows.select(
-            plan.existing_rows.column_names).cast(plan.existing_rows.schema)])
-        replace_partition(root, entry.table, together, entry.space)
-    elif entry.table == "runs":
+    if entry.table == "runs":
         write_part(root, "runs", plan.new_rows, part_name=f"fetched-{uuid.uuid4().hex}")
     else:
         write_part(root, entry.table, plan.new_rows, space=entry.space)
