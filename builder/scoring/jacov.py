@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from naswot_db.citations import SCORES as SCORE_CITATIONS
+
 from .base import Scorer
 from .naswot import float32_precision, network_output
 
@@ -45,8 +47,7 @@ class JacovScorer(Scorer):
     """Jacobian covariance; the model stays in train mode, as in the reference."""
 
     name = "jacov"
-    citation = ("Mellor et al., Neural Architecture Search without Training, arXiv:2006.04647v1 "
-                "(2020), the Jacobian-covariance score")
+    citation = SCORE_CITATIONS["jacov"]
 
     def settings(self) -> dict[str, Any]:
         return {"k": K}

@@ -35,6 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from naswot_db.citations import SCORES as SCORE_CITATIONS
+
 from .base import Scorer
 
 # float32 sums of 0/1 products are exact up to 2**24 terms; wider layers use float64.
@@ -289,7 +291,7 @@ class NaswotScorer(Scorer):
     """
 
     name = "naswot"
-    citation = "Mellor et al., Neural Architecture Search without Training, ICML 2021"
+    citation = SCORE_CITATIONS["naswot"]
 
     def __init__(self) -> None:
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from torch import nn
 
+from naswot_db.citations import space_citation
 from naswot_db.errors import NaswotDbError
 from naswot_db.names import ground_truth_space, score_datasets
 from naswot_db.schema import default_root
@@ -45,7 +46,8 @@ def listed_arch_table(space: str, arch_strs: Sequence[str], source: str) -> pa.T
 class Space(ABC):
     """A benchmark search space.
 
-    Subclasses set ``name`` and ``citation`` and implement the abstract methods.  A space is
+    Subclasses set ``name`` and implement the abstract methods; citations and scoring datasets
+    come from :mod:`naswot_db.citations` and :mod:`naswot_db.names` by that name.  A space is
     created with the database root, from which ingested spaces read their arch list.  ``build_model``
     must create parameters in the reference code's order: the caller seeds torch right before
     calling it, so the order decides the weights.  Models return ``(logits, features)`` as the
@@ -53,7 +55,6 @@ class Space(ABC):
     """
 
     name: ClassVar[str]
-    citation: ClassVar[str]
 
     def __init__(self, root: Path | None = None) -> None:
         # database root: spaces whose arch list comes from an ingest (NB101, NDS) read it here
@@ -70,6 +71,11 @@ class Space(ABC):
     @abstractmethod
     def ingest(self, source: Path) -> GroundTruth:
         """Read the benchmark's own ground-truth file(s) at ``source``."""
+
+    @property
+    def citation(self) -> str:
+        """The benchmark paper to cite (one list for every command: naswot_db.citations)."""
+        return space_citation(self.name)
 
     @property
     def score_datasets(self) -> tuple[str, ...]:

@@ -79,8 +79,6 @@ class NATSSizeSpace(Space):
     """NATS-Bench size search space (DynamicShapeTinyNet, N = 1, one output unit)."""
 
     name = "nats-sss"
-    citation = "Dong et al., NATS-Bench: Benchmarking NAS Algorithms for Architecture " \
-               "Topology and Size, TPAMI 2021"
 
     def arch_table(self) -> pa.Table:
         return listed_arch_table(self.name, benchmark_arch_strs(),

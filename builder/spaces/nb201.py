@@ -63,7 +63,6 @@ class NB201Space(Space):
     """NAS-Bench-201 (and NATS-Bench tss: the same cells and indices)."""
 
     name = "nb201"
-    citation = ("Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021")
 
     def arch_table(self) -> pa.Table:
         return listed_arch_table(self.name, benchmark_arch_strs(),

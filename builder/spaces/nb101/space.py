@@ -38,7 +38,6 @@ class NB101Space(Space):
     """NAS-Bench-101 (Ying et al.); ``arch`` is an arch id, a module hash or (adjacency, ops)."""
 
     name: str = "nb101"
-    citation = "Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, ICML 2019"
 
     def __init__(self, root: Path | None = None, *, name: str = "nb101", stem_channels: int = 16,
                  num_stacks: int = 3, modules_per_stack: int = 3, num_labels: int = 1) -> None:

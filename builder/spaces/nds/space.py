@@ -38,9 +38,6 @@ def build_network(config: NetConfig, imagenet: bool, res_stem: bool) -> nn.Modul
 class NDSSpace(Space):
     """An NDS space; the NDS file name decides the layout, the stem and the scoring dataset."""
 
-    citation = ("Radosavovic et al., On Network Design Spaces for Visual Recognition, "
-                "ICCV 2019")
-
     def __init__(self, nds: str, root: Path | None = None) -> None:
         super().__init__(root)
         self.nds = nds
