@@ -4,6 +4,7 @@ build, and a scorer's second pass over a model (no autograd graph) equals the re
 from __future__ import annotations
 
 import random
+import gc
 import weakref
 
 import pytest
@@ -13,6 +14,8 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.reinit import SeededNetwork
+from naswot_db.builder.scoring import NaswotScorer
+from naswot_db.builder.scoring.naswot import PlanCache
 from naswot_db.schema import read_table
 
 from nb101_files import CELLS
@@ -60,28 +63,28 @@ def test_second_pass_without_the_graph_equals_the_reference(case):
     torch.manual_seed(5)
     batches = [torch.randn(6, 3, side, side) for _ in range(2)]
     network = SeededNetwork(build, torch.device("cpu"))
-    plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    plans = PlanCache()
     for seed in (0, 1):
         for x in batches:
             model = network.for_seed(seed)
             fast = naswot_score(model, x, plans=plans)
             torch.manual_seed(seed)
             assert fast == reference_naswot(build(), x)
-            assert model in plans  # the later passes took the plan
+            assert plans.get(model) is not None  # the later passes took the plan
 
 
 def test_a_plan_that_does_not_fit_falls_back_to_the_recording_pass():
     space = get_space("nb201")
     x = torch.randn(6, 3, 8, 8)
-    plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    plans = PlanCache()
     other = space.build_model(11)
     naswot_score(other, x, plans=plans)
     torch.manual_seed(0)
     model = space.build_model(137).eval()
-    plans[model] = plans[other]  # another network's plan: its modules, its calls
+    plans.put(model, plans.get(other))  # another network's plan: its modules, its calls
     torch.manual_seed(0)
     assert naswot_score(model, x, plans=plans) == reference_naswot(space.build_model(137), x)
-    assert plans[model].modules[0] in set(model.modules())  # replaced by the model's own
+    assert plans.get(model).modules[0] in set(model.modules())  # replaced by the model's own
     assert all(module.training for module in model.modules())
 
 
@@ -98,3 +101,15 @@ def test_build_with_several_seeds_stores_fresh_build_scores(tmp_path, cifar10_ro
     for (arch, init_seed, batch_seed), value in stored.items():
         torch.manual_seed(init_seed)
         assert value == naswot_score(get_space("nb201").build_model(arch), batches[batch_seed])
+
+
+def test_a_scorer_keeps_no_network_but_the_last_alive():
+    scorer, space, x = NaswotScorer(), get_space("nb201"), torch.randn(4, 3, 8, 8)
+    gone = []
+    for arch in (1, 2, 3):
+        model = space.build_model(arch)
+        scorer.score(model, x)
+        gone.append(weakref.ref(model))
+    del model
+    gc.collect()
+    assert [ref() is None for ref in gone] == [True, True, False]

@@ -14,8 +14,8 @@ same K in a single forward pass:
   so it costs what a ``no_grad`` pass costs, and kernels of dead modules are dropped at the end;
 * identical inputs (a ``ReLUConvBN`` and its inner ``ReLU``, or every edge leaving one cell
   node) share one Gram matrix instead of recomputing it;
-* liveness is a property of the network, not of its weights or data: a scorer that has scored
-  a model once keeps which hooked calls counted (a :class:`CallPlan`), and scores the same
+* liveness is a property of the network, not of its weights or data: a scorer keeps which
+  hooked calls of the model it scored last counted (a :class:`CallPlan`), and scores the same
   model again (another batch, or new weights drawn into the same modules) with a plain
   ``no_grad`` pass that computes only the counted calls' kernels.  If the calls differ from
   the plan, the recording pass runs instead.
@@ -170,6 +170,24 @@ class CallPlan:
     everything: tuple[nn.Module, ...] = ()
 
 
+class PlanCache:
+    """The :class:`CallPlan` of the model scored last.
+
+    One model at a time: a build scores one arch's network on all its seeds and batches, then
+    moves on; the plan holds the model's modules, so keeping more would keep every network.
+    """
+
+    def __init__(self) -> None:
+        self._model: nn.Module | None = None
+        self._plan: CallPlan | None = None
+
+    def get(self, model: nn.Module) -> CallPlan | None:
+        return self._plan if self._model is model else None
+
+    def put(self, model: nn.Module, plan: CallPlan) -> None:
+        self._model, self._plan = model, plan
+
+
 class _KernelAccumulator:
     """Forward hook: the Gram matrix of each counted call's input (once per distinct input).
 
@@ -244,14 +262,14 @@ def _hooked_pass(model: nn.Module, modules: list[nn.Module], x: torch.Tensor,
 
 
 def naswot_kernel(model: nn.Module, x: torch.Tensor,
-                  plans: weakref.WeakKeyDictionary | None = None, *,
+                  plans: PlanCache | None = None, *,
                   train: bool = False) -> torch.Tensor:
     """The reference's K for ``model`` on batch ``x`` (float64, on x's device).
 
     One forward pass with autograd recording (as the reference's first pass, the input
     requires grad) but no saved tensors: the graph gives liveness, the hooks give the kernels.
-    With ``plans`` (model -> :class:`CallPlan`), a model scored before takes a ``no_grad``
-    pass that computes only its counted calls, and a new model's plan is stored there.
+    With ``plans``, the model it holds the plan of takes a ``no_grad`` pass that computes only
+    its counted calls, and any other model's plan replaces it there.
     ``train`` puts the model in train mode first, as the reference scores it.
     """
     plan = None if plans is None else plans.get(model)
@@ -265,7 +283,7 @@ def naswot_kernel(model: nn.Module, x: torch.Tensor,
     y = _hooked_pass(model, modules, x, accumulator, True, train)
     plan = accumulator.live_plan(_reachable_nodes(y.grad_fn), modules)
     if plans is not None:
-        plans[model] = plan
+        plans.put(model, plan)
     return accumulator.total(list(plan.counted), x.shape[0], x.device)
 
 
@@ -276,7 +294,7 @@ def log_abs_det(kernel: torch.Tensor) -> float:
 
 
 def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False,
-                 plans: weakref.WeakKeyDictionary | None = None) -> float:
+                 plans: PlanCache | None = None) -> float:
     """The NASWOT score of ``model`` on batch ``x``; the model stays in train mode."""
     with float32_precision(allow_tf32):
         return log_abs_det(naswot_kernel(model, x, plans, train=True))
@@ -285,7 +303,7 @@ def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False,
 class NaswotScorer(Scorer):
     """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel.
 
-    Remembers each model's :class:`CallPlan` while the model lives, so scoring it again (the
+    Remembers the :class:`CallPlan` of the model it scored last, so scoring it again (the
     next batch seed, or the next init seed drawn into the same modules) skips the graph; a
     model must keep its modules between two scorings by one scorer (weights may change).
     """
@@ -294,7 +312,7 @@ class NaswotScorer(Scorer):
     citation = SCORE_CITATIONS["naswot"]
 
     def __init__(self) -> None:
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._plans = PlanCache()
 
     def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
                 *, allow_tf32: bool) -> float:
