@@ -113,3 +113,22 @@ def test_a_scorer_keeps_no_network_but_the_last_alive():
     del model
     gc.collect()
     assert [ref() is None for ref in gone] == [True, True, False]
+
+
+class _WeightFromATemporary(torch.nn.Module):
+    """Draws into a temporary and keeps a copy: replaying the draw would not reach the copy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(4, 3).uniform_() * 2)
+        self.drawn = torch.nn.Parameter(torch.randn(2))  # a factory draw: no call to replay
+
+
+def test_a_network_the_record_cannot_redraw_is_rebuilt_for_every_seed():
+    network = SeededNetwork(_WeightFromATemporary, torch.device("cpu"), seeds=3)
+    for seed in (0, 1, 2):
+        model = network.for_seed(seed)
+        torch.manual_seed(seed)
+        fresh = _WeightFromATemporary()
+        assert torch.equal(model.weight, fresh.weight) and torch.equal(model.drawn, fresh.drawn)
+    assert network.master is None and not network.record

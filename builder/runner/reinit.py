@@ -60,7 +60,7 @@ class SeededNetwork:
     def for_seed(self, init_seed: int) -> nn.Module:
         """The network as ``torch.manual_seed(init_seed); build()`` makes it, on the device."""
         if self.master is None:
-            return self._first_build(init_seed)
+            return self._build(init_seed)
         torch.manual_seed(init_seed)
         self._replay()
         if self.on_device is not self.master:
@@ -71,7 +71,7 @@ class SeededNetwork:
             parameter.grad = None
         return self.on_device
 
-    def _first_build(self, init_seed: int) -> nn.Module:
+    def _build(self, init_seed: int) -> nn.Module:
         torch.manual_seed(init_seed)
         if not self.record:
             model = self.build()
@@ -84,6 +84,7 @@ class SeededNetwork:
             self.on_device = (model if self.device.type == "cpu"
                               else copy.deepcopy(model).to(self.device))
             return self.on_device
+        self.record = False  # this network is rebuilt for every further seed
         return model if self.device.type == "cpu" else model.to(self.device)
 
     def _replay(self) -> None:
