@@ -23,23 +23,21 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from naswot_db.builder import get_space  # noqa: E402
-from naswot_db.builder.runner.allocator import keep_freed_memory  # noqa: E402
-from naswot_db.builder.runner.reinit import SeededNetwork  # noqa: E402
-from naswot_db.builder.scoring import NaswotScorer  # noqa: E402
-from naswot_db.builder.spaces import SpaceError  # noqa: E402
-from nds_files import nas_net, random_genotype  # noqa: E402
+from naswot_db.builder import get_space
+from naswot_db.builder.runner.allocator import keep_freed_memory
+from naswot_db.builder.runner.reinit import SeededNetwork
+from naswot_db.builder.scoring import NaswotScorer
+from naswot_db.builder.spaces import SpaceError
 
 NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+DARTS_OPS = ("sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5", "max_pool_3x3",
+             "avg_pool_3x3", "skip_connect")
 CPU = torch.device("cpu")
 
 
@@ -57,14 +55,23 @@ def nb101_cells(rng: random.Random, count: int) -> list[tuple]:
     return cells
 
 
+def darts_net(rng: random.Random) -> dict:
+    """A random net of the NDS DARTS file (its JSON layout): 4 nodes of 2 edges per cell."""
+    def cell() -> list:
+        return [[rng.choice(DARTS_OPS), rng.randrange(node + 2)]
+                for node in range(4) for _ in range(2)]
+    genotype = {"normal": cell(), "normal_concat": [2, 3, 4, 5],
+                "reduce": cell(), "reduce_concat": [2, 3, 4, 5]}
+    return {"genotype": genotype, "width": 16, "depth": 8, "aux": False, "drop_prob": 0.0}
+
+
 def space_archs(count: int) -> dict[str, tuple[str, list]]:
     rng = random.Random(0)
     return {
         "NB201": ("nb201", rng.sample(range(15625), count)),
         "NATS-sss": ("nats-sss", rng.sample(range(32768), count)),
         "NB101": ("nb101", nb101_cells(rng, count)),
-        "NDS DARTS": ("nds-darts", [nas_net(random_genotype("DARTS", rng), 16, 8)
-                                    for _ in range(max(1, count // 2))]),
+        "NDS DARTS": ("nds-darts", [darts_net(rng) for _ in range(max(1, count // 2))]),
     }
 
 

@@ -3,8 +3,8 @@ build, and a scorer's second pass over a model (no autograd graph) equals the re
 
 from __future__ import annotations
 
-import random
 import gc
+import random
 import weakref
 
 import pytest
