@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from naswot_db.schema.sql import SCORE_ROWS_VIEW
 
@@ -123,7 +124,7 @@ class _GridBuilder:
                          self.values[cells], self.times[cells], self.present[cells])
 
 
-def _numpy(batch) -> dict[str, np.ndarray]:
+def _numpy(batch: pa.RecordBatch) -> dict[str, np.ndarray]:
     return {name: batch.column(name).to_numpy() for name in batch.schema.names}
 
 
@@ -132,7 +133,7 @@ def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.nd
     builder = _GridBuilder()
     reader = source.connection.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     try:
-        for batch in reader:
+        for batch in reader:  # one per part file, or _BATCH_ROWS rows
             builder.add(_numpy(batch))
         return builder, None
     except _Sparse:
