@@ -132,3 +132,22 @@ def test_a_network_the_record_cannot_redraw_is_rebuilt_for_every_seed():
         fresh = _WeightFromATemporary()
         assert torch.equal(model.weight, fresh.weight) and torch.equal(model.drawn, fresh.drawn)
     assert network.master is None and not network.record
+
+
+def _hooked(model: torch.nn.Module) -> bool:
+    return any(module._forward_hooks for module in model.modules())
+
+
+def test_standing_hooks_leave_with_the_next_model_or_the_scorer():
+    scorer, space, x = NaswotScorer(), get_space("nb201"), torch.randn(4, 3, 8, 8)
+    first, second = space.build_model(1), space.build_model(2)
+    scorer.score(first, x)
+    scorer.score(first, x)  # the planned pass leaves its hooks standing on the held model
+    assert _hooked(first)
+    scorer.score(second, x)
+    assert not _hooked(first) and not _hooked(second)
+    scorer.score(second, x)
+    assert _hooked(second)
+    del scorer
+    gc.collect()
+    assert not _hooked(second)

@@ -170,22 +170,58 @@ class CallPlan:
     everything: tuple[nn.Module, ...] = ()
 
 
+def _remove_hooks(handles: list) -> None:
+    for handle in handles:
+        handle.remove()
+    handles.clear()
+
+
 class PlanCache:
-    """The :class:`CallPlan` of the model scored last.
+    """The :class:`CallPlan` of the model scored last, and that model's standing hooks.
 
     One model at a time: a build scores one arch's network on all its seeds and batches, then
     moves on; the plan holds the model's modules, so keeping more would keep every network.
+    Registering a hook costs about as much as running a small layer, so the held model keeps
+    its hooks between passes, doing nothing outside one; they are removed when another model
+    takes its place or the cache is collected.
     """
 
     def __init__(self) -> None:
         self._model: nn.Module | None = None
         self._plan: CallPlan | None = None
+        self._accumulator: _KernelAccumulator | None = None
+        self._handles: list = []
+        weakref.finalize(self, _remove_hooks, self._handles)
 
     def get(self, model: nn.Module) -> CallPlan | None:
         return self._plan if self._model is model else None
 
     def put(self, model: nn.Module, plan: CallPlan) -> None:
+        _remove_hooks(self._handles)
         self._model, self._plan = model, plan
+
+    def planned_pass(self, model: nn.Module, x: torch.Tensor,
+                     accumulator: _KernelAccumulator, train: bool) -> None:
+        """A ``no_grad`` pass of the held model with ``accumulator`` on its standing hooks."""
+        everything = list(self._plan.everything)
+        if not self._handles:
+            cache = weakref.ref(self)  # a hook must not keep its cache, and so itself, alive
+
+            def hook(module: nn.Module, inputs: tuple, output: object) -> None:
+                holder = cache()
+                if holder is not None and holder._accumulator is not None:
+                    holder._accumulator.hook(module, inputs, output)
+
+            self._handles.extend(module.register_forward_hook(hook) for module in everything
+                                 if is_reference_hooked(module))
+        if train:
+            train_mode(everything)
+        self._accumulator = accumulator
+        try:
+            with torch.no_grad():
+                network_output(model, x)
+        finally:
+            self._accumulator = None
 
 
 class _KernelAccumulator:
@@ -242,23 +278,18 @@ class _KernelAccumulator:
                         tuple(module in live for module, _, _ in self.calls), tuple(everything))
 
 
-def _hooked_pass(model: nn.Module, modules: list[nn.Module], x: torch.Tensor,
-                 accumulator: _KernelAccumulator, record_graph: bool,
-                 train: bool) -> torch.Tensor:
+def _recording_pass(model: nn.Module, modules: list[nn.Module], x: torch.Tensor,
+                    accumulator: _KernelAccumulator, train: bool) -> torch.Tensor:
     if train:
         train_mode(modules)
     handles = [module.register_forward_hook(accumulator.hook) for module in modules
                if is_reference_hooked(module)]
     try:
-        if not record_graph:
-            with torch.no_grad():
-                return network_output(model, x)
         with torch.enable_grad(), \
                 torch.autograd.graph.saved_tensors_hooks(_drop_saved_tensor, _no_backward):
             return network_output(model, x.detach().clone().requires_grad_(True))
     finally:
-        for handle in handles:
-            handle.remove()
+        _remove_hooks(handles)
 
 
 def naswot_kernel(model: nn.Module, x: torch.Tensor,
@@ -275,12 +306,12 @@ def naswot_kernel(model: nn.Module, x: torch.Tensor,
     plan = None if plans is None else plans.get(model)
     if plan is not None:
         accumulator = _KernelAccumulator(plan)
-        _hooked_pass(model, list(plan.everything), x, accumulator, False, train)
+        plans.planned_pass(model, x, accumulator, train)
         if accumulator.matches_plan and len(accumulator.calls) == len(plan.modules):
             return accumulator.total(list(plan.counted), x.shape[0], x.device)
     modules = list(model.modules())  # also when a plan did not fit: it may name other modules
     accumulator = _KernelAccumulator()
-    y = _hooked_pass(model, modules, x, accumulator, True, train)
+    y = _recording_pass(model, modules, x, accumulator, train)
     plan = accumulator.live_plan(_reachable_nodes(y.grad_fn), modules)
     if plans is not None:
         plans.put(model, plan)
