@@ -57,6 +57,12 @@ def test_build_then_query_with_every_spelling(root, spelling, tmp_path):
     assert png.stat().st_size > 0
     _run("plot", "search", "--space", spelling, "--root", str(db), "--n", "2", "--runs", "5",
          "-o", str(tmp_path / "search.png"))
+    packed = _run("pack", "--space", spelling, "--root", str(db), "-o", str(tmp_path / "a.tar"))
+    assert "space=nats-sss" in packed
+    _run("export", "--format", "csv", "--space", spelling, "--root", str(db),
+         "-o", str(tmp_path / "csv"))
+    assert [p.name for p in (tmp_path / "csv").iterdir()] == ["nats-sss.csv"]
+    assert "nats-sss" in _run("compact", "--space", spelling, "--root", str(db))
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS["nb201"])

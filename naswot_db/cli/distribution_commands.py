@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from .options import root_option, score_option, space_option
+from .options import (
+    optional_score_option, root_option, score_option, space_option, spaces_option,
+)
 
 _FORMATS = ("naslib", "syne-tune", "csv", "parquet")
 
@@ -20,9 +22,8 @@ def _resolved(root: Path | None) -> Path:
 
 @click.command()
 @root_option
-@click.option("--space", "spaces", multiple=True,
-              help="Only this space (repeatable) [default: every space of the root].")
-@click.option("--score", default=None, help="Only this score [default: every score].")
+@spaces_option("Only this space (repeatable) [default: every space of the root].")
+@optional_score_option("Only this score [default: every score].")
 @click.option("--dataset", default=None, help="Only scores computed on this dataset.")
 @click.option("--config-id", default=None, help="Only scores of this configuration.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),

@@ -98,6 +98,18 @@ def space_option(default: str | None = None, required: bool = False,
                         help=help_text)
 
 
+def spaces_option(help_text: str) -> Callable:
+    """``--space`` repeatable, each value normalised to its canonical name."""
+    return click.option("--space", "spaces", multiple=True, help=help_text,
+                        callback=_callback(lambda names: tuple(map(canonical_space, names))))
+
+
+def optional_score_option(help_text: str) -> Callable:
+    """``--score`` without a default (None: every score), normalised when given."""
+    return click.option("--score", default=None, callback=_callback(canonical_score),
+                        help=help_text)
+
+
 score_option = click.option(
     "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
     help=f"Training-free score: {', '.join(SCORE_NAMES)}.")
