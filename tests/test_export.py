@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -181,3 +183,21 @@ def test_tables_export_is_the_scored_view_per_space(root, tmp_path, fmt):
         assert len(frame) == expected[0][0]
         assert frame["value"].min() == expected[0][1] or (
             math.isinf(expected[0][1]) and frame["value"].min() == -math.inf)
+
+
+def test_tables_export_keeps_only_the_filtered_scores(root, tmp_path):
+    filtered = tmp_path / "copy"
+    shutil.copytree(root, filtered)
+    jacov = score_part("nb101", [0, 1], [5.0, 6.0]).set_column(
+        2, "score", pa.array(["jacov", "jacov"]))
+    write(filtered, "scores", jacov, "nb101")
+    out = tmp_path / "out"
+    result = _export(filtered, out, "--format", "csv", "--space", "nb101", "--score", "jacov")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out / "nb101.csv")
+    assert set(frame["score"]) == {"jacov"} and sorted(set(frame["value"])) == [5.0, 6.0]
+    everything = tmp_path / "all"
+    assert _export(filtered, everything, "--format", "csv", "--space", "nb101").exit_code == 0
+    assert set(pd.read_csv(everything / "nb101.csv")["score"]) == {"naswot", "jacov"}
+    none = _export(filtered, tmp_path / "none", "--format", "csv", "--dataset", "cifar100")
+    assert none.exit_code == 1 and "match the export's filters" in none.output

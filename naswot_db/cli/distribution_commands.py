@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from naswot_db.names import DEFAULT_SCORE
+
 from .options import (
-    optional_score_option, root_option, score_option, space_option, spaces_option,
+    optional_score_option, root_option, space_option, spaces_option,
 )
 
 _FORMATS = ("naslib", "syne-tune", "csv", "parquet")
@@ -74,7 +76,8 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
 @root_option
 @space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
                         "scored space for csv and parquet].")
-@score_option
+@optional_score_option("Score to export [default: naswot for naslib and syne-tune, every score "
+                       "for csv and parquet].")
 @click.option("--dataset", default=None,
               help="Only scores computed on this dataset [default: every one, one task each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
@@ -82,25 +85,28 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
               help="Scoring batch size, when several exist.")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write into.")
-def export(fmt: str, root: Path | None, space: str | None, score: str, dataset: str | None,
-           config_id: str | None, batch_size: int | None, output: Path) -> None:
+def export(fmt: str, root: Path | None, space: str | None, score: str | None,
+           dataset: str | None, config_id: str | None, batch_size: int | None,
+           output: Path) -> None:
     """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
     from naswot_db.query.selection import open_source
 
+    single = score or DEFAULT_SCORE  # NASLib and Syne Tune files hold one score
     with open_source(root) as source:
         if fmt in ("csv", "parquet"):
             from naswot_db.distribution.exports.tables import export_tables
 
-            written = export_tables(source, output, fmt, space)
+            written = export_tables(source, output, fmt, space, score, dataset, config_id,
+                                    batch_size)
         elif fmt == "naslib":
             from naswot_db.distribution.exports.naslib import export_naslib
 
-            written = export_naslib(source, output, space or "nb201", score, dataset,
+            written = export_naslib(source, output, space or "nb201", single, dataset,
                                     config_id, batch_size)
         else:
             from naswot_db.distribution.exports.syne_tune import export_syne_tune
 
-            written = export_syne_tune(source, output, space or "nb201", score, dataset,
+            written = export_syne_tune(source, output, space or "nb201", single, dataset,
                                        config_id, batch_size)
     for path in written:
         click.echo(f"wrote {path}")

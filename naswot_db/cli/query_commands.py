@@ -202,7 +202,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
 @_epochs
 @replicate_option(REPLICATE_EACH, REPLICATE_EACH, REPLICATE_MEAN)
 @click.option("--top-k", default="1,5,10", show_default=True, callback=_float_list,
-              help="Top-k%% overlaps to report, comma-separated percentages.")
+              help="Top-k% overlaps to report, comma-separated percentages.")
 @_label
 @_as_reference
 @format_option
