@@ -20,6 +20,16 @@ _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
                   "random": "random search", "rea": "REA", "area": "AREA"}
 
 
+def score_label(score: str) -> str:
+    """How the best-scored-of-N method is named: NASWOT for its own score, else the score."""
+    return "NASWOT" if score == "naswot" else f"best {score} score"
+
+
+def _searched_score(result) -> str:
+    sampled = result if isinstance(result, SearchResult) else result.naswot
+    return sampled.config.score if sampled is not None else "naswot"
+
+
 def _cell(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
@@ -73,9 +83,10 @@ def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
     that trained nothing.
     """
     table = result.table()
+    labels = _METHOD_LABELS | {"naswot": score_label(_searched_score(result))}
     rows = []
     for record in table.to_dict("records"):
-        row = {"method": _METHOD_LABELS[record["method"]],
+        row = {"method": labels[record["method"]],
                "N": "" if record["n"] is None or pd.isna(record["n"]) else str(int(record["n"]))}
         for target in result.targets:
             mean, std = record[f"{target.label} mean"], record[f"{target.label} std"]
@@ -103,7 +114,7 @@ def search_caption(result: SearchResult) -> str:
         if result.unlabelled else ""
     config = (shipped_phrase(len(result.replicates), result.config.config_id)
               if result.origin == SHIPPED else f"config {result.config.config_id}")
-    return (f"{result.space}, scores on {result.dataset} ({config}, "
+    return (f"{result.space}, {result.config.score} scores on {result.dataset} ({config}, "
             f"batch {result.config.batch_size}), {policy}, "
             f"{result.runs} runs, sampling "
             f"{sampling} replacement from {result.pool_size} archs, seed {result.seed}{dropped}")

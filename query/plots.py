@@ -19,6 +19,7 @@ from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
+from .formatting import score_label
 from .search import Replicate, SearchResult
 from .searches.anytime import anytime_curve
 from .searches.compare import SearchComparison
@@ -121,7 +122,7 @@ def search_plot(result: SearchResult, output: Path | str) -> Path:
     for index, target in enumerate(result.targets):
         axes = figure.add_subplot(rows, columns, index + 1)
         mean, std = f"{target.label} mean", f"{target.label} std"
-        for method, label, colour in (("naswot", "NASWOT", "C0"),
+        for method, label, colour in (("naswot", score_label(result.config.score), "C0"),
                                       ("best_of_n", "best of N (ground truth)", "C2")):
             part = table[table["method"] == method].sort_values("n")
             n, m, s = part["n"].to_numpy(float), part[mean].to_numpy(), part[std].to_numpy()

@@ -89,3 +89,6 @@ def test_jacov_and_naswot_builds_coexist_and_are_queried_apart(tmp_path, cifar10
         assert draws.chosen.tolist() == picked  # each search ranks by its own score
         study = correlations(root, space="nb201", score=score)
         assert set(study["score"]) == {score} and (study["rows"] == 6).all()
+    table = CliRunner().invoke(main, ["search", "--root", str(root), "--score", "jacov",
+                                      "--n", "3", "--runs", "5"]).output
+    assert table.startswith("nb201, jacov scores on cifar10") and "best jacov score" in table

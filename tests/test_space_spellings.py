@@ -49,7 +49,7 @@ def test_build_then_query_with_every_spelling(root, spelling, tmp_path):
     assert spaces_in(db, SCORES) == ["nats-sss"]  # one partition, whatever the spelling
     assert read_table(db, "scores", space="nats-sss").num_rows == 4  # built once, then resumed
     search = _run("search", "--space", spelling, "--root", str(db), "--n", "2", "--runs", "5")
-    assert search.startswith("nats-sss, scores on cifar10") and "NASWOT" in search
+    assert search.startswith("nats-sss, naswot scores on cifar10") and "NASWOT" in search
     corr = json.loads(_run("corr", "--space", spelling, "--root", str(db), "--format", "json"))
     assert {row["space"] for row in corr} == {"nats-sss"}
     png = tmp_path / "scatter.png"
