@@ -32,14 +32,17 @@ _DENSITY_BINS = 200
 
 
 def _check_output(output: Path) -> Path:
+    """A figure path that can be written: a known suffix, in a folder that exists (a mistyped
+    folder is an error, not a new directory)."""
     output = Path(output)
     if output.suffix.lower() not in PLOT_SUFFIXES:
         raise QueryError(f"plot file {output} must end in {' or '.join(PLOT_SUFFIXES)}")
+    if not output.parent.is_dir():
+        raise QueryError(f"folder {output.parent} for plot file {output.name} does not exist")
     return output
 
 
 def _save(figure: Figure, output: Path) -> Path:
-    output.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(output, dpi=150, bbox_inches="tight")
     return output
 

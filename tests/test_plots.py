@@ -49,3 +49,12 @@ def test_search_png_and_cli(root, tmp_path):
     assert (tmp_path / "s.svg").read_text().startswith("<?xml")
     with pytest.raises(QueryError, match="must end in .png or .svg"):
         search_plot(result, tmp_path / "search.pdf")
+
+
+def test_a_plot_into_a_missing_folder_is_one_error_and_creates_nothing(tmp_path):
+    result = CliRunner().invoke(main, ["plot", "scatter", "--root", str(tmp_path / "db"),
+                                       "-o", str(tmp_path / "typo" / "f.png")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: folder {tmp_path / 'typo'} for plot file f.png does not exist")
+    assert not (tmp_path / "typo").exists()
