@@ -43,3 +43,16 @@ def test_corrupt_parquet_part_in_the_root_is_one_error_line(tmp_path):
     result = CliRunner().invoke(main, ["search", "--space", "nb201", "--root", str(root)])
     assert result.exit_code == 1
     assert result.output.startswith("Error:") and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_partial_benchmark_directory_is_said_to_be_partial(tmp_path):
+    import nats_files as nf
+    from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
+
+    source = nf.write_fast_mode_dir(tmp_path / "NATS-tss-v1_0-3ffb9-simple",
+                                    list(benchmark_arch_strs()), [0, 7],
+                                    {"200": (200, [777])})
+    result = CliRunner().invoke(main, ["ingest", "--space", "nb201", "--source", str(source),
+                                       "--root", str(tmp_path / "db")])
+    assert result.exit_code == 0, result.output
+    assert "holds 2 of nb201's 15,625 archs" in result.output

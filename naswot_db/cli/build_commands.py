@@ -92,4 +92,10 @@ def ingest(space: str, source: Path, root: Path | None) -> None:
     root = root or default_root()
     for name, (archs, accuracies) in ingest_ground_truth(space, source, root).items():
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
-        click.echo(f"Please cite: {get_space(name, root).citation}", err=True)
+        ingested_space = get_space(name, root)
+        total = ingested_space.arch_table().num_rows
+        if archs < total:  # e.g. a NATS directory holding a few of its arch files
+            click.echo(f"Note: {source} holds {archs:,} of {name}'s {total:,} archs; this root's "
+                       f"{name} ground truth is now those {archs:,} (ingest the whole benchmark "
+                       f"to restore the rest)", err=True)
+        click.echo(f"Please cite: {ingested_space.citation}", err=True)
