@@ -10,6 +10,7 @@ view instead, which keeps the earliest run's row of every key, so the numbers ar
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,12 +22,20 @@ from .selection import (ScoreConfig, Source, choose_config, config_filter_sql, f
                         single_config)
 
 _BATCH_ROWS = 1 << 20
+_GROUP_ROWS = 1 << 15  # rows per ``add``: big enough to spread its fixed cost, small enough to
+# stay in cache and let DuckDB reuse its buffers (1 << 20 is slower than one ``add`` per file)
 _DENSE_SLACK = 1 << 20  # ids up to this (or 4x the rows) are array rows without remapping
-# the score columns the grid reads (``?``: as_reference: networks the reference raises on
-# score 0.0, as its search.py stored them)
-_COLUMNS = ("arch_id, init_seed, batch_seed, time_s, "
-            "CASE WHEN ? AND reference_raises THEN 0.0 ELSE coalesce(value, 'NaN'::DOUBLE) END "
-            "AS value")
+
+
+def _columns(as_reference: bool) -> str:
+    """The score columns the grid reads (``as_reference``: networks the reference raises on
+    score 0.0, as its search.py stored them; otherwise ``reference_raises`` is not read)."""
+    value = "coalesce(value, 'NaN'::DOUBLE)"
+    if as_reference:
+        value = f"CASE WHEN reference_raises THEN 0.0 ELSE {value} END"
+    return f"arch_id, init_seed, batch_seed, time_s, {value} AS value"
+
+
 _CONFIG_KEY = "hash(config_id, batch_size) AS config_key"
 
 
@@ -119,13 +128,41 @@ class _GridBuilder:
         rows = np.flatnonzero(self.present.any(axis=1))
         pairs = sorted(self.columns)
         cols = [self.columns[p] for p in pairs]
-        cells = np.ix_(rows, cols)
+        cells = (_as_slice(rows), _as_slice(np.array(cols, dtype=np.int64)))
+        if not all(isinstance(index, slice) for index in cells):
+            cells = np.ix_(rows, cols)
         return ScoreGrid(rows if arch_ids is None else arch_ids[rows], pairs,
                          self.values[cells], self.times[cells], self.present[cells])
 
 
-def _numpy(batch: pa.RecordBatch) -> dict[str, np.ndarray]:
-    return {name: batch.column(name).to_numpy() for name in batch.schema.names}
+def _as_slice(index: np.ndarray) -> slice | np.ndarray:
+    """``index`` as a slice when it is a run of consecutive integers (the usual dense arch ids
+    and replicates), so the grid is a view of the builder's arrays instead of a gathered copy."""
+    if index.size and (np.diff(index) == 1).all():
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
+def _numpy(batches: list[pa.RecordBatch]) -> dict[str, np.ndarray]:
+    """The batches' columns as arrays: one copy into contiguous columns, then zero-copy views
+    (converting a column of many chunks costs several times more)."""
+    table = pa.Table.from_batches(batches).combine_chunks()
+    return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
+def _chunks(reader: pa.RecordBatchReader) -> Iterator[list[pa.RecordBatch]]:
+    """The reader's batches in groups of about ``_GROUP_ROWS`` rows: DuckDB yields one batch
+    per part file, and thousands of small ``add`` calls would cost more than the rows."""
+    group: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        group.append(batch)
+        rows += batch.num_rows
+        if rows >= _GROUP_ROWS:
+            yield group
+            group, rows = [], 0
+    if group:
+        yield group
 
 
 def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.ndarray | None]:
@@ -133,8 +170,8 @@ def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.nd
     builder = _GridBuilder()
     reader = source.connection.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     try:
-        for batch in reader:  # one per part file, or _BATCH_ROWS rows
-            builder.add(_numpy(batch))
+        for batches in _chunks(reader):
+            builder.add(_numpy(batches))
         return builder, None
     except _Sparse:
         pass
@@ -147,18 +184,18 @@ def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.nd
     return builder, arch_ids
 
 
-def _config_rows_sql(view: str) -> str:
-    return (f"SELECT {_COLUMNS} FROM {view} WHERE space = ? AND dataset = ? AND score = ? "
-            "AND config_id = ? AND batch_size = ?")
+def _config_rows_sql(view: str, as_reference: bool) -> str:
+    return (f"SELECT {_columns(as_reference)} FROM {view} WHERE space = ? AND dataset = ? "
+            "AND score = ? AND config_id = ? AND batch_size = ?")
 
 
 def load_grid(source: Source, space: str, dataset: str, config: ScoreConfig,
               as_reference: bool = False) -> ScoreGrid:
     """The scores of ``config``, each key once (``as_reference``: raising networks score 0.0)."""
-    params = [as_reference, space, dataset, config.score, config.config_id, config.batch_size]
-    builder, arch_ids = _stream(source, _config_rows_sql(SCORE_ROWS_VIEW), params)
+    params = [space, dataset, config.score, config.config_id, config.batch_size]
+    builder, arch_ids = _stream(source, _config_rows_sql(SCORE_ROWS_VIEW, as_reference), params)
     if builder.repeats_a_key():  # a part on disk twice: the view's earliest-run rows
-        builder, arch_ids = _stream(source, _config_rows_sql("scores"), params)
+        builder, arch_ids = _stream(source, _config_rows_sql("scores", as_reference), params)
     return builder.grid(arch_ids)
 
 
@@ -174,8 +211,8 @@ def load_chosen_grid(source: Source, space: str, dataset: str, score: str,
     """
     where, filters = config_filter_sql(SCORE_ROWS_VIEW, space, dataset, score, config_id,
                                        batch_size)
-    builder, arch_ids = _stream(source, f"SELECT {_COLUMNS}, {_CONFIG_KEY} {where}",
-                                [as_reference, *filters])
+    builder, arch_ids = _stream(source,
+                                f"SELECT {_columns(as_reference)}, {_CONFIG_KEY} {where}", filters)
     if len(builder.keys) != 1:  # none or several: the listing error, unless only one matches
         config = choose_config(source, space, dataset, config_id, batch_size, score)
         return config, load_grid(source, space, dataset, config, as_reference)

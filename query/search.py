@@ -123,11 +123,14 @@ def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, i
         scored = tables.present[:, column]
     keep = scored & labelled
     unlabelled = int((scored & ~labelled).sum())
+    # every arch kept (the usual case): the arrays themselves, not copies (NB101: 6 M cells)
+    keep = slice(None) if keep.all() else keep
     values, times, present = tables.values[keep], tables.times[keep], tables.present[keep]
     counts = compact = None
     if replicate == RANDOM_REPLICATE:
         counts = present.sum(axis=1)
-        compact = np.argsort(~present, axis=1, kind="stable")
+        compact = (np.broadcast_to(np.arange(present.shape[1]), present.shape)
+                   if present.all() else np.argsort(~present, axis=1, kind="stable"))
     elif replicate == MEAN_REPLICATE:
         counts_here = present.sum(axis=1)
         values = np.where(present, values, 0.0).sum(axis=1) / counts_here

@@ -158,6 +158,19 @@ def test_a_foreign_parquet_file_is_reported_not_read_as_nulls(tmp_path):
     assert "foreign.parquet: not a scores part (lacks columns" in line
 
 
+def test_a_part_whose_parquet_schema_matches_but_arrow_types_differ_is_reported(tmp_path):
+    """The footer check's fast path compares the Arrow schema too, not only the Parquet one."""
+    toy_scores(tmp_path)
+    [part] = part_files(tmp_path, SCORES)
+    rows = pq.read_table(part)
+    retyped = rows.set_column(rows.schema.get_field_index("config_id"),
+                              pa.field("config_id", pa.large_string(), nullable=False),
+                              rows["config_id"].cast(pa.large_string()))
+    pq.write_table(retyped, part.with_name("retyped.parquet"))
+    line = one_error_line(invoke("sql", "SELECT count(*) FROM scores", "--root", str(tmp_path)))
+    assert "retyped.parquet: not a scores part (config_id is large_string, expected string)" in line
+
+
 def test_an_archs_part_in_the_scores_folder_is_reported(tmp_path):
     toy_scores(tmp_path)
     source = write_part(tmp_path, "archs", arch_part("toy", [0]), space="toy")
