@@ -54,7 +54,7 @@ class NB101Space(Space):
             if archs.num_rows == 0:
                 raise SpaceError(
                     f"no NB101 archs under {self.root}; run `naswot-db ingest --space nb101 "
-                    f"--source nasbench_only108.tfrecord` first")
+                    f"--source nasbench_only108.tfrecord --root {self.root}` first")
             if not _ids_are_positions(archs):
                 archs = archs.sort_by("arch_id")  # a copy: only when parts come out of order
                 if not _ids_are_positions(archs):
