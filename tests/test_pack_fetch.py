@@ -320,3 +320,18 @@ def test_pack_fetch_and_export_do_not_import_torch(archive, tmp_path):
         capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
     assert (tmp_path / "again.tar").is_file() and (tmp_path / "out" / "nb201").is_dir()
+
+
+def test_fetch_is_refused_while_an_ingest_of_its_space_runs(archive, tmp_path):
+    from naswot_db.schema.locks import LockHeldError, exclusive
+    from naswot_db.schema.storage import prepare_root
+
+    root = tmp_path / "busy"
+    prepare_root(root)
+    before = snapshot(root)
+    with exclusive(root, "ingest-nb201", "an ingest of nb201"):
+        with pytest.raises(LockHeldError, match="an ingest of nb201 is already running"):
+            _fetch(str(archive), root, tmp_path)
+    assert not any(own_tables(root).values())  # nothing merged
+    _fetch(str(archive), root, tmp_path)  # and once the ingest is done, the fetch goes through
+    assert snapshot(root) != before

@@ -13,6 +13,7 @@ ground truth and runs land before the scores that refer to them.  Merging the sa
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 from naswot_db.schema import TABLES, prepare_root, write_part
+from naswot_db.schema.locks import exclusive
 from naswot_db.schema.storage import conform, replace_partitions
 
 from .archive import ArchiveFile, VerifiedArchive
@@ -59,24 +61,39 @@ class _Plan:
 
 
 def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]:
-    """Add what ``archive`` holds and ``root`` lacks; raise before writing on any conflict."""
-    connection = connect_own(root)
-    try:
-        plans = [_plan(connection, archive, entry) for entry in archive.files]
-    finally:
-        connection.close()
+    """Add what ``archive`` holds and ``root`` lacks; raise before writing on any conflict.
+
+    Ground truth is rewritten whole, so it is merged under the spaces' ingest locks, and planned
+    again under them: an ingest that landed since the first plan is kept, not overwritten.
+    """
+    plans = _plans(archive, root)  # every conflict is raised here, before the root exists
     prepare_root(root)
-    ground_truth: dict[str, dict[str, pa.Table]] = {}
-    for plan in plans:
-        if plan.entry.table in _GENERATION_TABLES and plan.new_rows.num_rows:
-            ground_truth.setdefault(plan.entry.space, {})[plan.entry.table] = _whole(plan)
-    for space, tables in ground_truth.items():  # a space's archs and accuracies: one switch
-        replace_partitions(root, tables, space)
+    spaces = sorted({p.entry.space for p in plans
+                     if p.entry.table in _GENERATION_TABLES and p.new_rows.num_rows})
+    with ExitStack() as locks:
+        for space in spaces:
+            locks.enter_context(exclusive(root, f"ingest-{space}", f"an ingest of {space}"))
+        if spaces:
+            plans = _plans(archive, root)
+        ground_truth: dict[str, dict[str, pa.Table]] = {}
+        for plan in plans:
+            if plan.entry.table in _GENERATION_TABLES and plan.new_rows.num_rows:
+                ground_truth.setdefault(plan.entry.space, {})[plan.entry.table] = _whole(plan)
+        for space, tables in ground_truth.items():  # a space's archs and accuracies: one switch
+            replace_partitions(root, tables, space)
     for table in _APPEND_ORDER:
         for plan in (p for p in plans if p.entry.table == table and p.new_rows.num_rows):
             _write(root, plan)
     return [MergedPartition(p.entry.table, p.entry.space, p.entry.rows, p.new_rows.num_rows)
             for p in plans]
+
+
+def _plans(archive: VerifiedArchive, root: Path) -> list[_Plan]:
+    connection = connect_own(root)
+    try:
+        return [_plan(connection, archive, entry) for entry in archive.files]
+    finally:
+        connection.close()
 
 
 def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
