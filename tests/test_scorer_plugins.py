@@ -92,3 +92,20 @@ def test_a_data_free_score_needs_no_data_root(plugins, tmp_path):
     with torch.no_grad():
         expected = float(model.train()(torch.ones(6, 3, 32, 32))[0].norm())
     assert rows[(5, 0)]["value"] == expected and math.isfinite(expected)
+
+
+def test_a_trained_network_is_redrawn_exactly_for_the_next_init_seed(plugins, tmp_path,
+                                                                     cifar10_root):
+    """With one batch seed the score trains the built network itself; the next init seed's
+    weights (re-drawn into that network) must still be a fresh build's."""
+    root = tmp_path / "seeds"
+    run_build(BuildConfig(space="nb201", dataset="cifar10", root=root, data_root=cifar10_root,
+                          score="one-step-loss", arch_ids=[9], init_seeds=[0, 1, 2],
+                          batch_size=6, progress=False))
+    rows = {r["init_seed"]: r["value"] for r in read_table(root, "scores", "nb201").to_pylist()}
+    batch = load_batch(get_dataset("cifar10"), cifar10_root, 0, 6, with_labels=True)
+    for init_seed in (0, 1, 2):
+        torch.manual_seed(init_seed)
+        fresh = get_space("nb201").build_model(9)
+        assert rows[init_seed] == OneStepLoss().compute(fresh, batch.images, batch.labels,
+                                                        allow_tf32=False)
