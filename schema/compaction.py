@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from .checks import quiet_connection
 from .dedup import (SCORE_KEY, compacted_name, expired_markers, first_per_key_sql,
-                    is_one_compaction, superseded_marker)
+                    is_compacted_part, is_one_compaction, superseded_marker)
 from .locks import exclusive
 from .parts import refuse_foreign_parts
 from .storage import (atomic_write_bytes, check_root, conform, part_files, partition_dir,
@@ -38,6 +38,7 @@ from .tables import SCORES
 ROWS_PER_PART = 1 << 22  # 4,194,304 rows: NB101 x 15 replicates is two parts
 ROW_GROUP_ROWS = 1 << 20
 GRACE_S = 600.0  # replaced parts outlive a compaction by this long, for queries in flight
+LOOSE_PARTS_LIMIT = 64  # a build that leaves more loose parts than this compacts at its end
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ def _remove_expired(directory: Path, grace_s: float) -> int:
             path.unlink(missing_ok=True)
         marker.unlink(missing_ok=True)
     return removed
+
+
+def loose_parts(root: Path, space: str) -> list[Path]:
+    """The parts of ``space``'s scores that no compaction wrote (a build's chunks, copies)."""
+    return [p for p in part_files(root, SCORES, space) if not is_compacted_part(p)]
 
 
 def compact_partition(root: Path, space: str, grace_s: float = GRACE_S) -> Compaction:

@@ -28,6 +28,11 @@ def compacted_name(compaction_id: str, index: int, count: int) -> str:
     return f"compact-{compaction_id}-{index:04d}-of-{count:04d}.parquet"
 
 
+def is_compacted_part(path: Path) -> bool:
+    """Whether ``path`` was written by a compaction (its name says so)."""
+    return _COMPACTED.match(path.name) is not None
+
+
 def is_one_compaction(parts: list[Path]) -> bool:
     """True when ``parts`` are all the parts of one finished compaction, and nothing else."""
     matches = [_COMPACTED.match(p.name) for p in parts]

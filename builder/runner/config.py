@@ -65,6 +65,7 @@ class BuildConfig:
     gpus_per_worker: float | None = None  # ray engine; None: the cluster's GPUs shared evenly
     cpus_per_worker: float = 1.0  # ray engine
     progress: bool = True
+    compact: bool = True  # compact the space's scores at the end when they hold many parts
 
     def describe(self) -> dict:
         """JSON-ready form of the whole configuration (stored in the runs table)."""

@@ -30,6 +30,7 @@ from naswot_db.schema.storage import partition_dir, remove_stale_temps, rows_in_
 
 from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
 from .devices import resolve_device, worker_devices
+from .end_compaction import compact_after_build
 from .provenance import device_name, runs_row, utc_now
 from .ray_engine import RaySettings, import_ray, run_in_ray
 from .scoring_loop import ScoringJob, run_scoring_job
@@ -47,6 +48,7 @@ class BuildSummary:
     rows_skipped: int
     errors: int
     elapsed_s: float
+    compaction: str | None = None  # what the end-of-build compaction did, or why it did not
 
 
 def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
@@ -144,8 +146,12 @@ def run_build(config: BuildConfig) -> BuildSummary:
         for directory in (partition_dir(config.root, SCORES, space.name),
                           partition_dir(config.root, RUNS, None)):
             remove_stale_temps(directory)  # what a killed build of this root left behind
-        return _score_missing(config, scorer, space, dataset, device, arch_ids, batches,
-                              cfg_id, start)
+        summary = _score_missing(config, scorer, space, dataset, device, arch_ids, batches,
+                                 cfg_id, start)
+    if not config.compact:
+        return summary
+    return dataclasses.replace(summary, compaction=compact_after_build(config.root, space.name),
+                               elapsed_s=time.monotonic() - start)
 
 
 def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: torch.device,

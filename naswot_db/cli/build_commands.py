@@ -43,13 +43,16 @@ from .options import int_list_option, root_option, score_option, space_option
                    "shared evenly, at most 1; 0 for --device cpu].")
 @click.option("--cpus-per-worker", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Ray: CPUs per actor (also its torch threads).")
+@click.option("--compact/--no-compact", default=True, show_default=True,
+              help="At the end, compact the space's scores when they hold more than 64 parts "
+                   "outside compactions (as `naswot-db compact` does).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(space: str, dataset: str, score: str, root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
           chunk_size: int, threads: int | None, workers: int, engine: str,
           ray_address: str | None, gpus_per_worker: float | None, cpus_per_worker: float,
-          quiet: bool) -> None:
+          compact: bool, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
     import torch  # the builder and torch load only when a build runs, not for --help
 
@@ -67,7 +70,7 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
         shard=Shard.parse(shard) if shard else None, device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, engine=engine,
         ray_address=ray_address, gpus_per_worker=gpus_per_worker,
-        cpus_per_worker=cpus_per_worker, progress=not quiet)
+        cpus_per_worker=cpus_per_worker, compact=compact, progress=not quiet)
     summary = run_build(config)
     click.echo(f"Please cite: {get_space(space, config.root).citation}; "
                f"{get_scorer(score).citation}", err=True)
@@ -75,6 +78,8 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
                f"{summary.rows_skipped} already stored, {summary.errors} errors, "
                f"{summary.archs_selected} archs selected, {summary.elapsed_s:.1f} s "
                f"(config {summary.config_id})")
+    if summary.compaction:
+        click.echo(summary.compaction)
 
 
 @click.command()

@@ -1,0 +1,66 @@
+"""The compaction at the end of a build: many small parts become one compaction with the same
+rows; few parts, --no-compact and a compaction already running leave the parts as they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_build import build_args
+
+from naswot_db.cli import main
+from naswot_db.schema import SCORES, part_files, read_table
+from naswot_db.schema.compaction import LOOSE_PARTS_LIMIT, loose_parts
+from naswot_db.schema.dedup import is_one_compaction
+from naswot_db.schema.locks import exclusive
+
+ARCHS = LOOSE_PARTS_LIMIT + 2  # one part per arch with --chunk-size 1: just over the limit
+
+
+def rows(root: Path) -> list[tuple]:
+    table = read_table(root, "scores")
+    return sorted(zip(*(table[c].to_pylist() for c in ("arch_id", "init_seed", "value",
+                                                       "status", "run_id"))))
+
+
+def build(root: Path, cifar10_root: Path, *extra: str) -> str:
+    result = CliRunner().invoke(main, build_args(root, cifar10_root, "--chunk-size", "1",
+                                                 *extra))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_build_of_many_parts_ends_compacted_with_the_same_rows_and_resumes(tmp_path,
+                                                                             cifar10_root):
+    root = tmp_path / "db"
+    output = build(root, cifar10_root, "--limit", str(ARCHS), "--no-compact")
+    assert "compacted" not in output
+    assert len(loose_parts(root, "nb201")) == ARCHS
+    written = rows(root)
+    assert len(written) == ARCHS
+
+    with exclusive(root, "compact-nb201", "a compaction of nb201"):  # another one is running
+        output = build(root, cifar10_root, "--limit", str(ARCHS))
+    assert "Note: nb201 scores not compacted (a compaction of nb201 is already running" in output
+    assert len(loose_parts(root, "nb201")) == ARCHS
+
+    output = build(root, cifar10_root, "--limit", str(ARCHS))  # resumed: nothing to score
+    assert f"0 rows written, {ARCHS} already stored" in output
+    assert f"compacted nb201 scores: {ARCHS} parts, {ARCHS} rows -> 1 parts, {ARCHS} rows" in output
+    parts = part_files(root, SCORES, "nb201")
+    assert is_one_compaction(parts) and len(parts) == 1
+    assert rows(root) == written
+
+    output = build(root, cifar10_root, "--limit", str(ARCHS + 3))  # resumes from the compaction
+    assert f"3 rows written, {ARCHS} already stored" in output and "compacted" not in output
+    assert len(loose_parts(root, "nb201")) == 3
+    after = rows(root)
+    assert len(after) == ARCHS + 3 and set(written) <= set(after)
+
+
+def test_a_build_of_few_parts_leaves_them_alone(tmp_path, cifar10_root):
+    root = tmp_path / "db"
+    output = build(root, cifar10_root, "--limit", "3", "--init-seeds", "0-1")
+    assert "compacted" not in output and "Note" not in output
+    parts = part_files(root, SCORES, "nb201")
+    assert len(parts) == 3 and parts == loose_parts(root, "nb201")
