@@ -41,8 +41,9 @@ class _InitRecorder(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def _state(model: nn.Module) -> list[torch.Tensor]:
-    return list(model.state_dict(keep_vars=True).values())
+def _tensors(model: nn.Module) -> list[torch.Tensor]:
+    """Every parameter and buffer, in an order that two builds of one arch share."""
+    return [*model.parameters(), *model.buffers()]
 
 
 class SeededNetwork:
@@ -56,6 +57,8 @@ class SeededNetwork:
         self.master: nn.Module | None = None  # on the CPU, where the reference draws
         self.on_device: nn.Module | None = None
         self.calls: list[tuple[Callable, tuple, dict]] = []
+        self.pairs: list[tuple[torch.Tensor, torch.Tensor]] = []  # (on device, master)
+        self.parameters: list[nn.Parameter] = []  # of the network on the device
 
     def for_seed(self, init_seed: int) -> nn.Module:
         """The network as ``torch.manual_seed(init_seed); build()`` makes it, on the device."""
@@ -63,11 +66,11 @@ class SeededNetwork:
             return self._build(init_seed)
         torch.manual_seed(init_seed)
         self._replay()
-        if self.on_device is not self.master:
+        if self.pairs:
             with torch.no_grad():
-                for target, source in zip(_state(self.on_device), _state(self.master)):
+                for target, source in self.pairs:
                     target.copy_(source)
-        for parameter in self.on_device.parameters():
+        for parameter in self.parameters:
             parameter.grad = None
         return self.on_device
 
@@ -83,6 +86,9 @@ class SeededNetwork:
             self.master, self.calls = model, recorder.calls
             self.on_device = (model if self.device.type == "cpu"
                               else copy.deepcopy(model).to(self.device))
+            if self.on_device is not model:
+                self.pairs = list(zip(_tensors(self.on_device), _tensors(model)))
+            self.parameters = list(self.on_device.parameters())
             return self.on_device
         self.record = False  # this network is rebuilt for every further seed
         return model if self.device.type == "cpu" else model.to(self.device)
@@ -98,10 +104,11 @@ class SeededNetwork:
         if any(p.untyped_storage().data_ptr() not in recorder.targets
                for p in model.parameters()):
             return False  # a weight copied from a temporary would keep its first values
-        built = [tensor.detach().clone() for tensor in _state(model)]
+        tensors = _tensors(model)
+        built = [tensor.detach().clone() for tensor in tensors]
         generator_after_build = torch.get_rng_state()
         torch.manual_seed(init_seed)
         self.calls = recorder.calls
         self._replay()
         return (torch.equal(torch.get_rng_state(), generator_after_build)
-                and all(torch.equal(a, b) for a, b in zip(built, _state(model))))
+                and all(torch.equal(a, b) for a, b in zip(built, tensors)))

@@ -18,7 +18,7 @@ from torch import nn
 from naswot_db.citations import SCORES as SCORE_CITATIONS
 
 from .base import Scorer
-from .naswot import float32_precision, network_output
+from .reference import float32_precision, network_output
 
 K = 1e-5
 

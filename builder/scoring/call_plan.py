@@ -1,0 +1,217 @@
+"""Scoring a network again without its autograd graph: the call plan and the planned pass.
+
+Which hooked calls count (are live) and which of them see the same input tensor are
+properties of the network, not of its weights or data.  After one recording pass a
+:class:`CallPlan` holds them, and a planned pass of the same modules (another batch, or new
+weights drawn into them) is a plain no-grad forward whose hooks do almost nothing: the first
+call to see each counted input writes its binary codes into columns of one code buffer, and
+each full stretch of columns (a segment) is folded into ``sum count * c c^T`` with one matrix
+product per distinct count.  Per segment every product entry is an integer below 2**24, so
+float32 products are exact and their float64 sum is too: the kernel is the recording pass's,
+bit for bit.  Any call the plan does not foresee (another module, an input of another size,
+or a different input where the plan expects a shared one) voids the pass.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .reference import (FLOAT32_EXACT_UNITS, kernel_from_agreement, network_output,
+                        is_reference_hooked, train_mode)
+
+# Columns of one segment: bounds the code buffer (batch x columns float32: 64 MiB at batch
+# 128) and keeps every product entry of a segment exact in float32.
+SEGMENT_COLUMNS = 1 << 17
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive slots whose codes share the code buffer: ``groups`` are (count, first
+    column, end column) runs of slots that count equally often."""
+
+    dtype: torch.dtype
+    groups: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class CodeLayout:
+    """Where a planned pass puts the codes of each counted distinct input (a slot)."""
+
+    slot_of: tuple[int, ...]  # per hooked call: its input's slot, -1 when no counted call sees it
+    captures: tuple[bool, ...]  # per hooked call: the first to see its slot's input
+    units: tuple[int, ...]  # per slot: units per example
+    column: tuple[int, ...]  # per slot: first column in the buffer
+    segment: tuple[int, ...]  # per slot: its segment
+    closes: tuple[bool, ...]  # per slot: whether it is its segment's last
+    segments: tuple[Segment, ...]
+    width: dict[torch.dtype, int]  # buffer columns per dtype
+    counted_units: int  # sum of count * units: the N of K's (1-c)(1-c)^T terms
+
+
+def code_layout(inputs: list[int], counted: list[bool], units: list[int]) -> CodeLayout:
+    """The layout for hooked calls seeing distinct inputs ``inputs[p]`` (indices in first-seen
+    order) of ``units[i]`` units, of which the ``counted`` calls count."""
+    counts = [0] * len(units)
+    for index, counts_here in zip(inputs, counted):
+        counts[index] += counts_here
+    slot_by_input = {index: slot for slot, index in
+                     enumerate(i for i in range(len(units)) if counts[i])}
+    seen: set[int] = set()
+    captures = []
+    for index in inputs:
+        captures.append(index in slot_by_input and index not in seen)
+        seen.add(index)
+    slot_units = [units[i] for i in slot_by_input]
+    slot_counts = [counts[i] for i in slot_by_input]
+    column = [0] * len(slot_units)
+    segment = [0] * len(slot_units)
+    closes = [False] * len(slot_units)
+    segments: list[Segment] = []
+    width: dict[torch.dtype, int] = {}
+    start = 0
+    while start < len(slot_units):  # a segment: slots in capture order up to SEGMENT_COLUMNS
+        stop, columns = start + 1, slot_units[start]
+        while stop < len(slot_units) and columns + slot_units[stop] <= SEGMENT_COLUMNS:
+            columns += slot_units[stop]
+            stop += 1
+        dtype = torch.float32 if columns < FLOAT32_EXACT_UNITS else torch.float64
+        groups, offset = [], 0
+        for count in sorted({slot_counts[s] for s in range(start, stop)}):
+            first = offset
+            for slot in range(start, stop):
+                if slot_counts[slot] == count:
+                    column[slot], offset = offset, offset + slot_units[slot]
+            groups.append((count, first, offset))
+        segment[start:stop] = [len(segments)] * (stop - start)
+        closes[stop - 1] = True
+        segments.append(Segment(dtype, tuple(groups)))
+        width[dtype] = max(width.get(dtype, 0), columns)
+        start = stop
+    return CodeLayout(tuple(slot_by_input.get(i, -1) for i in inputs), tuple(captures),
+                      tuple(slot_units), tuple(column), tuple(segment), tuple(closes),
+                      tuple(segments), width,
+                      sum(u * c for u, c in zip(slot_units, slot_counts)))
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """One model's hooked calls in call order, which of them count (are live), where their
+    codes go, and all its modules (``model.modules()``, walked once: the walk costs as much as
+    a small layer)."""
+
+    modules: tuple[nn.Module, ...]
+    counted: tuple[bool, ...]
+    layout: CodeLayout
+    everything: tuple[nn.Module, ...] = ()
+
+
+class _PlannedPass:
+    """The hook of one planned pass: codes into the buffer, segments folded as they fill."""
+
+    def __init__(self, plan: CallPlan, batch_size: int, device: torch.device) -> None:
+        self.plan = plan
+        self.layout = plan.layout
+        self.batch_size = batch_size
+        self.position = 0
+        self.fits = True
+        self.inputs = [0] * len(self.layout.units)  # id of each slot's input tensor
+        self.buffers = {dtype: torch.empty(batch_size, columns, dtype=dtype, device=device)
+                        for dtype, columns in self.layout.width.items()}
+        self.agree_on = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
+
+    def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
+        position = self.position
+        self.position = position + 1
+        plan, layout = self.plan, self.layout
+        if not self.fits or position >= len(plan.modules) or plan.modules[position] is not module:
+            self.fits = False
+            return
+        slot = layout.slot_of[position]
+        if slot < 0:
+            return
+        activations = inputs[0] if isinstance(inputs, tuple) else inputs
+        if not layout.captures[position]:
+            self.fits = self.inputs[slot] == id(activations)  # the input the plan shares
+            return
+        self.inputs[slot] = id(activations)
+        units = layout.units[slot]
+        if activations.numel() != self.batch_size * units:
+            self.fits = False
+            return
+        segment = layout.segments[layout.segment[slot]]
+        column = layout.column[slot]
+        torch.gt(activations.reshape(self.batch_size, units), 0,
+                 out=self.buffers[segment.dtype][:, column:column + units])
+        if layout.closes[slot]:
+            self._fold(segment)
+
+    def _fold(self, segment: Segment) -> None:
+        buffer = self.buffers[segment.dtype]
+        for count, first, end in segment.groups:
+            codes = buffer[:, first:end]
+            self.agree_on.add_(codes @ codes.T, alpha=count)
+
+    def kernel(self) -> torch.Tensor | None:
+        """K, or None when the pass did not follow the plan."""
+        if not self.fits or self.position != len(self.plan.modules):
+            return None
+        return kernel_from_agreement(self.agree_on, self.layout.counted_units)
+
+
+def _remove_hooks(handles: list) -> None:
+    for handle in handles:
+        handle.remove()
+    handles.clear()
+
+
+class PlanCache:
+    """The :class:`CallPlan` of the model scored last, and that model's standing hooks.
+
+    One model at a time: a build scores one arch's network on all its seeds and batches, then
+    moves on; the plan holds the model's modules, so keeping more would keep every network.
+    Registering a hook costs about as much as running a small layer, so the held model keeps
+    its hooks between passes, doing nothing outside one; they are removed when another model
+    takes its place or the cache is collected.
+    """
+
+    def __init__(self) -> None:
+        self._model: nn.Module | None = None
+        self._plan: CallPlan | None = None
+        self._pass: _PlannedPass | None = None
+        self._handles: list = []
+        weakref.finalize(self, _remove_hooks, self._handles)
+
+    def get(self, model: nn.Module) -> CallPlan | None:
+        return self._plan if self._model is model else None
+
+    def put(self, model: nn.Module, plan: CallPlan) -> None:
+        _remove_hooks(self._handles)
+        self._model, self._plan = model, plan
+
+    def planned_kernel(self, model: nn.Module, x: torch.Tensor, train: bool) -> torch.Tensor | None:
+        """K of the held model on ``x`` from a no-grad planned pass, or None when the pass
+        did not follow the plan (then the caller records the model afresh)."""
+        everything = list(self._plan.everything)
+        if not self._handles:
+            cache = weakref.ref(self)  # a hook must not keep its cache, and so itself, alive
+
+            def hook(module: nn.Module, inputs: tuple, output: object) -> None:
+                holder = cache()
+                if holder is not None and holder._pass is not None:
+                    holder._pass.hook(module, inputs, output)
+
+            self._handles.extend(module.register_forward_hook(hook) for module in everything
+                                 if is_reference_hooked(module))
+        if train:
+            train_mode(everything)
+        self._pass = _PlannedPass(self._plan, x.shape[0], x.device)
+        try:
+            with torch.no_grad():
+                network_output(model, x)
+            return self._pass.kernel()
+        finally:
+            self._pass = None
