@@ -49,6 +49,8 @@ SPLITS: tuple[str, ...] = ("all", "nb201-train")
 
 # the scores the builder registers (builder/scoring); register_score adds a third-party one
 SCORE_NAMES: list[str] = ["naswot", "jacov"]
+# installed score plug-ins: entry points of this group, named by score, pointing at the class
+SCORE_PLUGIN_GROUP = "naswot_db.scores"
 DEFAULT_SCORE = "naswot"
 
 
@@ -114,17 +116,39 @@ def canonical_ingest_space(name: str) -> str:
     return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)
 
 
+def score_key(name: str) -> str:
+    """The canonical spelling of score name ``name``, known or not."""
+    return _normalised(name)
+
+
 def register_score(name: str) -> str:
     """Make ``name`` a known score (a plug-in registered at run time); returns it normalised."""
-    key = _normalised(name)
+    key = score_key(name)
     if key not in SCORE_NAMES:
         SCORE_NAMES.append(key)
     return key
 
 
+def installed_score_plugin(name: str):
+    """The entry point (group ``naswot_db.scores``) of installed score ``name``, or None.
+
+    Only the installed distributions' metadata is read: the plug-in's module is imported by the
+    builder when it scores, never by a query command that only needs the name.
+    """
+    from importlib.metadata import entry_points
+
+    key = score_key(name)
+    return next((point for point in entry_points(group=SCORE_PLUGIN_GROUP)
+                 if score_key(point.name) == key), None)
+
+
 def canonical_score(name: str) -> str:
-    """The canonical name of score ``name`` (case-insensitive)."""
-    key = _normalised(name)
+    """The canonical name of score ``name`` (case-insensitive), installed plug-ins included."""
+    key = score_key(name)
     if key not in SCORE_NAMES:
-        raise UnknownNameError(f"unknown score {name!r}; known scores: {', '.join(SCORE_NAMES)}")
+        if installed_score_plugin(key) is None:
+            raise UnknownNameError(f"unknown score {name!r}; known scores: "
+                                   f"{', '.join(SCORE_NAMES)} (plug-ins: entry point group "
+                                   f"{SCORE_PLUGIN_GROUP})")
+        register_score(key)
     return key

@@ -1,8 +1,10 @@
-"""--engine ray on a real local Ray cluster (2 CPUs): the local engine's rows, a killed actor."""
+"""--engine ray on a real local Ray cluster (2 CPUs): the local engine's rows, a killed actor,
+per-arch progress, a score plug-in registered only in the driver."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import sys
 import threading
@@ -10,16 +12,19 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from naswot_db.builder.runner import BuildConfig, BuildError, run_build
+from naswot_db.builder.runner import BuildConfig, BuildError, ray_engine, run_build
 from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 
 from conftest import write_cifar10
+from plugin_scores import LabelRank, register_for_test
 
 ray = pytest.importorskip("ray")
+build_module = importlib.import_module("naswot_db.builder.runner.run")
 
 KEY = ("arch_id", "init_seed", "batch_seed")
 COLUMNS = (*KEY, "value", "status", "error", "reference_raises", "config_id")
@@ -97,6 +102,43 @@ def test_a_killed_actor_loses_no_row_and_writes_none_twice(tmp_path, cluster, da
     assert stored == local_rows
     described = json.loads(read_table(root, "runs").to_pylist()[0]["config"])
     assert len(described["worker_devices"]) == 3  # the dead actor was replaced
+
+
+def test_progress_moves_per_arch_not_per_chunk(tmp_path, cluster, data_root, monkeypatch):
+    """Actors stream each arch's rows: the bar moves once per arch as its rows arrive, while a
+    chunk holds 2 archs."""
+    events = []
+    add = ray_engine.ChunkWriter.add
+
+    class RecordingBar(build_module.tqdm):
+        def update(self, n=1):
+            events.append(("bar", n))
+            return super().update(n)
+
+    def recording_add(writer, arch_rows):
+        events.append(("rows", len(arch_rows)))
+        add(writer, arch_rows)
+
+    monkeypatch.setattr(build_module, "tqdm", RecordingBar)
+    monkeypatch.setattr(ray_engine.ChunkWriter, "add", recording_add)
+    one_seed = dataclasses.replace(config(tmp_path / "db", data_root, engine="ray", workers=2),
+                                   init_seeds=[0])
+    run_build(one_seed)
+    assert len(ray_engine.chunks(np.arange(ARCHS), 2, one_seed.chunk_size)[0]) == 2
+    assert events == [("rows", 1), ("bar", 1)] * ARCHS
+
+
+def test_a_plugin_registered_in_the_driver_scores_on_the_actors(tmp_path, cluster, data_root,
+                                                                monkeypatch):
+    """Actors start with only the built-in scores and cannot import the test's module; the
+    plug-in's class travels by value and gives the one-process build's rows."""
+    register_for_test(monkeypatch, LabelRank)
+    one_process, on_ray = tmp_path / "one", tmp_path / "ray"
+    for root, engine in ((one_process, {}), (on_ray, {"engine": "ray", "workers": 2})):
+        run_build(dataclasses.replace(config(root, data_root, score="label-rank", **engine),
+                                      limit=10))
+    assert rows(on_ray) == rows(one_process)
+    assert {row[4] for row in rows(on_ray)} == {"ok"} and len({r[3] for r in rows(on_ray)}) > 1
 
 
 def test_without_ray_the_engine_says_how_to_install_it(tmp_path, data_root, monkeypatch):

@@ -1,19 +1,26 @@
-"""A third-party score plug-in: labels reach it, weight changes stay per batch, data-free runs."""
+"""A third-party score plug-in: labels reach it, weight changes stay per batch, data-free runs;
+one registered only in the build process scores in --workers processes; an installed one is found
+by its entry point."""
 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 from naswot_db import names
-from naswot_db.builder import scoring
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
-from naswot_db.builder.scoring import Scorer, get_scorer, register_scorer
+from naswot_db.builder.scoring import Scorer, get_scorer
 from naswot_db.builder.spaces import get_space
 from naswot_db.schema import read_table
+
+from plugin_scores import LabelRank, register_for_test
 
 
 class OneStepLoss(Scorer):
@@ -50,10 +57,7 @@ class OutputNorm(Scorer):
 @pytest.fixture
 def plugins(monkeypatch):
     """Register the test plug-ins for one test only."""
-    monkeypatch.setattr(names, "SCORE_NAMES", list(names.SCORE_NAMES))
-    monkeypatch.setattr(scoring, "_REGISTRY", dict(scoring._REGISTRY))
-    register_scorer(OneStepLoss)
-    register_scorer(OutputNorm)
+    register_for_test(monkeypatch, OneStepLoss, OutputNorm, LabelRank)
 
 
 def _build(tmp_path, score, batch_seeds, data_root=None, root_name="db"):
@@ -109,3 +113,55 @@ def test_a_trained_network_is_redrawn_exactly_for_the_next_init_seed(plugins, tm
         fresh = get_space("nb201").build_model(9)
         assert rows[init_seed] == OneStepLoss().compute(fresh, batch.images, batch.labels,
                                                         allow_tf32=False)
+
+
+ROW = ("arch_id", "init_seed", "batch_seed", "value", "status", "score", "config_id")
+
+
+def _rows(root: Path) -> list[tuple]:
+    return sorted(tuple(row[column] for column in ROW)
+                  for row in read_table(root, "scores", space="nb201").to_pylist())
+
+
+def test_a_plugin_registered_here_scores_in_worker_processes(plugins, tmp_path, cifar10_root):
+    """Spawned workers start with only the built-in scores; the plug-in's class goes to them."""
+    built = {}
+    for workers in (1, 2):
+        root = tmp_path / f"w{workers}"
+        run_build(BuildConfig(space="nb201", dataset="cifar10", root=root,
+                              data_root=cifar10_root, score="label-rank", limit=6,
+                              init_seeds=[0, 1], batch_size=6, workers=workers, progress=False))
+        built[workers] = _rows(root)
+    assert built[2] == built[1] and len(built[1]) == 12
+    assert {row[4:6] for row in built[1]} == {("ok", "label-rank")}
+    assert len({row[3] for row in built[1]}) > 1  # the values tell archs and seeds apart
+
+
+def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, cifar10_root, monkeypatch):
+    """A distribution's entry point (group naswot_db.scores) makes its score a --score value of
+    a fresh CLI process; the rows equal a build with the plug-in registered in this process."""
+    site = tmp_path / "site"
+    dist_info = site / "label_rank_plugin-0.1.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: label-rank-plugin\n"
+                                        "Version: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(
+        f"[{names.SCORE_PLUGIN_GROUP}]\nlabel-rank = plugin_scores:LabelRank\n")
+    tests_dir = str(Path(__file__).parent)
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(site), tests_dir, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "naswot_db", "build", "--space", "nb201", "--dataset",
+               "cifar10", "--data-root", str(cifar10_root), "--limit", "3", "--batch-size", "6",
+               "--quiet"]
+    installed = subprocess.run([*command, "--root", str(tmp_path / "cli"), "--score",
+                                "Label_Rank"], env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    plain = subprocess.run([*command, "--root", str(tmp_path / "plain"), "--score",
+                            "label-rank"], capture_output=True, text=True)  # not installed
+    assert plain.returncode != 0 and "unknown score 'label-rank'" in plain.stderr
+    assert "naswot_db.scores" in plain.stderr
+    register_for_test(monkeypatch, LabelRank)
+    run_build(BuildConfig(space="nb201", dataset="cifar10", root=tmp_path / "api",
+                          data_root=cifar10_root, score="label-rank", limit=3, batch_size=6,
+                          progress=False))
+    assert _rows(tmp_path / "cli") == _rows(tmp_path / "api")

@@ -3,12 +3,15 @@
 W actors (``--workers``), each with ``--cpus-per-worker`` CPUs and ``--gpus-per-worker`` GPUs
 (a fraction lets several share one GPU), build and score whole archs.  The driver hands out
 small chunks of archs, two per actor at a time, and gives an actor its next chunk as soon as
-one comes back, so no actor idles while another still has work.  Actors return rows; only the
-driver writes the root (atomic parts, as the local engine), so the root need not be on a shared
-file system.  A chunk's rows are taken only when the whole chunk comes back: an actor that dies
-(node lost, out of memory, ``ray kill``) has its unfinished chunks handed to the others and a
-replacement actor started, with no row lost or written twice.  Ray is an optional dependency,
-imported only here and only when this engine runs.
+one is done, so no actor idles while another still has work.  An actor streams each arch's rows
+back as soon as it has scored the arch (a Ray streaming generator), so the progress bar moves
+per arch; only the driver writes the root (atomic parts, as the local engine), so the root need
+not be on a shared file system.  An arch's rows arrive whole or not at all: an actor that dies
+(node lost, out of memory, ``ray kill``) has the archs of its chunks that did not come back
+handed to the others and a replacement actor started, with no row lost or written twice.  The
+score's class travels pickled by value, so a plug-in registered only in the driver (or whose
+module exists only on the driver's machine) scores on every node.  Ray is an optional
+dependency, imported only here and only when this engine runs.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ import collections
 import dataclasses
 import logging
 import math
+import pickle
 import socket
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
+from naswot_db.builder.scoring import register_scorer, scorer_class
 from naswot_db.builder.spaces import Space
 
 from .config import BuildError
@@ -59,9 +66,15 @@ def import_ray():
 class ScoringActor:
     """One Ray actor: a job's :class:`ArchScorer` on the actor's own device."""
 
-    def __init__(self, job: ScoringJob, space: Space, threads: int) -> None:
+    def __init__(self, job: ScoringJob, space: Space, threads: int, scorer: bytes) -> None:
         torch.set_num_threads(threads)
         self.arch_scorer: ArchScorer | None = None
+        try:
+            register_scorer(pickle.loads(scorer))  # the actor knows only the built-in scores
+        except Exception as exc:  # e.g. a module the plug-in imports is missing on this node
+            self.status = (f"Error: score {job.score!r} cannot be loaded on "
+                           f"{socket.gethostname()}: {type(exc).__name__}: {exc}")
+            return
         try:
             device = resolve_device(job.device)  # the GPUs Ray gave this actor, if any
             self.arch_scorer = ArchScorer(job, space, device)
@@ -73,14 +86,50 @@ class ScoringActor:
         """``host: device``, or ``Error: ...`` when the actor cannot score."""
         return self.status
 
-    def score(self, positions: list[int]) -> list[dict]:
-        return [row for position in positions for row in self.arch_scorer.rows(position)]
+    def score(self, positions: list[int]) -> Iterator[list[dict]]:
+        """Each arch's rows, as soon as they are scored (called as a streaming generator)."""
+        for position in positions:
+            yield self.arch_scorer.rows(position)
 
 
 def chunks(positions: np.ndarray, workers: int, chunk_archs: int) -> list[list[int]]:
     """Consecutive runs of positions, small enough that every actor gets several."""
     size = max(1, min(chunk_archs, math.ceil(len(positions) / (workers * _CHUNKS_PER_ACTOR))))
     return [positions[i:i + size].tolist() for i in range(0, len(positions), size)]
+
+
+def scorer_by_value(ray, score: str) -> bytes:
+    """The class of ``score`` pickled by value, so no actor needs its module or registration.
+
+    Built-in scores travel by module path (every actor has naswot-db); a plug-in's module is
+    pickled by value for this one call (cloudpickle), unless its author asked for that already.
+    """
+    scorer = scorer_class(score)
+    module = sys.modules[scorer.__module__]
+    by_value = (not scorer.__module__.startswith("naswot_db.")
+                and module.__name__ not in ray.cloudpickle.list_registry_pickle_by_value())
+    if by_value:
+        ray.cloudpickle.register_pickle_by_value(module)
+    try:
+        return ray.cloudpickle.dumps(scorer)
+    except Exception as exc:
+        raise BuildError(f"score plug-in {scorer.__qualname__} cannot be sent to Ray actors: "
+                         f"{type(exc).__name__}: {exc}") from None
+    finally:
+        if by_value:
+            ray.cloudpickle.unregister_pickle_by_value(module)
+
+
+@dataclass
+class _Chunk:
+    """A chunk handed to an actor, and how many of its archs' rows the driver holds."""
+
+    actor: Any
+    positions: list[int]
+    received: int = 0
+
+    def unfinished(self) -> list[int]:
+        return self.positions[self.received:]
 
 
 class _ActorPool:
@@ -92,6 +141,7 @@ class _ActorPool:
         self.actor_class = ray.remote(ScoringActor)
         self.job_ref = ray.put(job)
         self.space_ref = ray.put(space.detached())
+        self.scorer = scorer_by_value(ray, job.score)
         self.name_prefix = f"naswot-db-{job.part_prefix}"  # actors are findable by run id
         self.started = 0
         self.devices: list[str] = []
@@ -100,7 +150,8 @@ class _ActorPool:
         actor = self.actor_class.options(
             num_cpus=self.settings.cpus_per_worker, num_gpus=self.settings.gpus_per_worker,
             max_restarts=0, name=f"{self.name_prefix}-{self.started}",
-        ).remote(self.job_ref, self.space_ref, max(1, int(self.settings.cpus_per_worker)))
+        ).remote(self.job_ref, self.space_ref, max(1, int(self.settings.cpus_per_worker)),
+                 self.scorer)
         self.started += 1
         return actor
 
@@ -163,23 +214,25 @@ def run_in_ray(job: ScoringJob, space: Space, settings: RaySettings,
 
 def _drive(ray, pool: _ActorPool, todo: list[list[int]], writer: ChunkWriter,
            on_arch: Callable[[], None]) -> int:
-    """Hand chunks to actors until every chunk's rows are in ``writer``; return error rows."""
+    """Hand chunks to actors until every arch's rows are in ``writer``; return error rows."""
     queue = collections.deque(todo)
-    in_flight: dict = {}  # object ref -> (actor, chunk)
+    in_flight: dict = {}  # streaming generator of one chunk's per-arch rows -> its _Chunk
     actors: list = []
     replacements = 0
     errors = 0
 
     def submit(actor) -> None:
-        while queue and sum(a is actor for a, _ in in_flight.values()) < _IN_FLIGHT_PER_ACTOR:
-            chunk = queue.popleft()
-            in_flight[actor.score.remote(chunk)] = (actor, chunk)
+        while queue and sum(c.actor is actor for c in in_flight.values()) < _IN_FLIGHT_PER_ACTOR:
+            positions = queue.popleft()
+            stream = actor.score.options(num_returns="streaming").remote(positions)
+            in_flight[stream] = _Chunk(actor, positions)
 
     def replace(actor) -> None:
-        """Give ``actor``'s chunks back, first and in order, and start a new actor for it."""
+        """Give back what ``actor``'s chunks did not return, first and in order; start another."""
         nonlocal replacements
-        lost = [ref for ref, (owner, _) in in_flight.items() if owner is actor]
-        queue.extendleft(reversed([in_flight.pop(ref)[1] for ref in lost]))
+        lost = [in_flight.pop(stream) for stream, chunk in list(in_flight.items())
+                if chunk.actor is actor]
+        queue.extendleft(reversed([c.unfinished() for c in lost if c.unfinished()]))
         ray.kill(actor)
         if actor in actors:
             actors.remove(actor)
@@ -188,7 +241,7 @@ def _drive(ray, pool: _ActorPool, todo: list[list[int]], writer: ChunkWriter,
             raise BuildError(f"{replacements} Ray workers died; finished rows are kept, rerun "
                              "the same command to resume")
         enlist(pool.start())
-        for other in actors:  # an idle survivor takes a share of the returned chunks
+        for other in actors:  # an idle survivor takes a share of the returned archs
             submit(other)
 
     def enlist(actor) -> None:
@@ -201,17 +254,19 @@ def _drive(ray, pool: _ActorPool, todo: list[list[int]], writer: ChunkWriter,
     for actor in [pool.start() for _ in range(pool.settings.workers)]:  # all start at once
         enlist(actor)
     while in_flight:
-        [ready], _ = ray.wait(list(in_flight), num_returns=1)
-        actor, chunk = in_flight[ready]
+        [stream], _ = ray.wait(list(in_flight), num_returns=1)
+        chunk = in_flight[stream]
         try:
-            rows = ray.get(ready)
-        except ray.exceptions.RayActorError:
-            replace(actor)
+            rows = ray.get(next(stream))  # one arch's rows, whole
+        except StopIteration:  # the chunk is done
+            del in_flight[stream]
+            submit(chunk.actor)
             continue
-        del in_flight[ready]
+        except ray.exceptions.RayActorError:
+            replace(chunk.actor)
+            continue
+        chunk.received += 1
         errors += error_rows(rows)
         writer.add(rows)
-        for _ in chunk:
-            on_arch()
-        submit(actor)
+        on_arch()
     return errors

@@ -4,7 +4,9 @@ Small convolutions scale poorly over threads, so on a CPU N single-thread proces
 more archs per second than one process with N threads.  Workers take archs one at a time from
 a shared counter, so none sits idle while another still has a queue of slow archs; each writes
 its own parts; progress comes back through a queue.  A worker dies with the build process
-(:mod:`.parent_death`), so no orphan keeps writing after a ``kill``.
+(:mod:`.parent_death`), so no orphan keeps writing after a ``kill``.  The score's class travels
+to the workers (by module path: a spawned process shares the build's ``sys.path``) and is
+registered there, so a plug-in registered only in the build process scores in them too.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import os
+import pickle
 import queue
 from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
 
 import numpy as np
 import torch
+
+from naswot_db.builder.scoring import Scorer, register_scorer, scorer_class
 
 from .config import BuildError
 from .parent_death import die_with_parent
@@ -37,13 +42,26 @@ def claimed_positions(positions: np.ndarray, next_index: Synchronized) -> Iterat
         yield int(positions[index])
 
 
-def _worker(job: ScoringJob, threads: int, next_index: Synchronized,
+def _worker(job: ScoringJob, scorer: type[Scorer], threads: int, next_index: Synchronized,
             messages: mp.Queue, parent_pid: int) -> None:
     die_with_parent(parent_pid)
     torch.set_num_threads(threads)
+    register_scorer(scorer)  # a spawned process knows only the built-in scores
     written, errors = run_scoring_job(job, lambda: messages.put(1),
                                       claimed_positions(job.positions, next_index))
     messages.put((_DONE, written, errors))
+
+
+def sendable_scorer(score: str) -> type[Scorer]:
+    """The class of ``score``, checked to travel by module path to a spawned process."""
+    scorer = scorer_class(score)
+    try:
+        pickle.dumps(scorer)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise BuildError(f"score plug-in {scorer.__qualname__} cannot be sent to --workers "
+                         f"processes ({exc}); define it at the top level of an importable "
+                         "module") from None
+    return scorer
 
 
 def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tuple[int, int]:
@@ -56,12 +74,13 @@ def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tup
     messages = context.Queue()
     next_index = context.Value("q", 0)
     threads = max(1, torch.get_num_threads() // workers)
+    scorer = sendable_scorer(job.score)
     processes = []
     for index in range(workers):
         part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}",
                                    device=str(devices[index]))
         process = context.Process(target=_worker, daemon=True,
-                                  args=(part, threads, next_index, messages, os.getpid()))
+                                  args=(part, scorer, threads, next_index, messages, os.getpid()))
         process.start()
         processes.append(process)
     written = errors = finished = 0
