@@ -1,0 +1,66 @@
+"""The planned pass's code layout: which call writes which columns, how segments split, and
+that a plan spanning several segments scores exactly as the reference does."""
+
+from __future__ import annotations
+
+import torch
+
+from naswot_db.builder import get_space, naswot_score
+from naswot_db.builder.scoring.call_plan import SEGMENT_COLUMNS, PlanCache, code_layout
+
+from naswot_db.testing.reference_naswot import reference_naswot
+
+
+def test_layout_captures_each_counted_input_once_and_groups_columns_by_count():
+    # calls see inputs 0, 0, 1, 2, 1; call 3 (input 2) is dead, so input 2 needs no slot
+    layout = code_layout(inputs=[0, 0, 1, 2, 1], counted=[True, True, True, False, True],
+                         units=[10, 20, 30])
+    assert layout.slot_of == (0, 0, 1, -1, 1)
+    assert layout.captures == (True, False, True, False, False)
+    assert layout.units == (10, 20)
+    assert layout.counted_units == 2 * 10 + 2 * 20
+    (segment,) = layout.segments
+    assert segment.dtype == torch.float32
+    assert segment.groups == ((2, 0, 30),)  # both inputs count twice: one product
+    assert layout.column == (0, 10) and layout.closes == (False, True)
+
+
+def test_layout_splits_segments_and_widens_huge_inputs_to_float64():
+    half = SEGMENT_COLUMNS // 2
+    units = [half, half, 1, 2**24]  # the last alone exceeds float32's exact integers
+    layout = code_layout(inputs=[0, 1, 2, 2, 3], counted=[True] * 5, units=units)
+    assert layout.segment == (0, 0, 1, 2)
+    assert layout.closes == (False, True, True, True)
+    assert [segment.dtype for segment in layout.segments] == [
+        torch.float32, torch.float32, torch.float64]
+    assert layout.segments[1].groups == ((2, 0, 1),)
+    assert layout.width == {torch.float32: SEGMENT_COLUMNS, torch.float64: 2**24}
+    assert layout.counted_units == half + half + 2 + 2**24
+
+
+def test_a_plan_of_several_segments_scores_as_the_reference():
+    space = get_space("nb201")
+    torch.manual_seed(2)
+    batches = [torch.randn(3, 3, 32, 32) for _ in range(2)]  # 16 x 32 x 32 units per input
+    plans = PlanCache()
+    torch.manual_seed(0)
+    model = space.build_model(1462)
+    values = [naswot_score(model, x, plans=plans) for x in (*batches, batches[0])]
+    assert len(plans.get(model).layout.segments) > 1
+    for value, x in zip(values, (*batches, batches[0])):
+        torch.manual_seed(0)
+        assert value == reference_naswot(space.build_model(1462), x)
+
+
+def test_a_pass_that_sees_another_input_size_falls_back_to_recording():
+    space = get_space("nb201")
+    plans = PlanCache()
+    torch.manual_seed(0)
+    model = space.build_model(99)
+    naswot_score(model, torch.randn(4, 3, 8, 8), plans=plans)
+    first_plan = plans.get(model)
+    other = torch.randn(4, 3, 16, 16)  # same modules, every input four times as wide
+    value = naswot_score(model, other, plans=plans)
+    assert plans.get(model) is not first_plan  # recorded afresh
+    torch.manual_seed(0)
+    assert value == reference_naswot(space.build_model(99), other)
