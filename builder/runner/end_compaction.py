@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naswot_db.schema.compaction import GRACE_S, LOOSE_PARTS_LIMIT, compact_partition, loose_parts
 from naswot_db.schema.locks import LockHeldError
 
 
 def compact_after_build(root: Path, space: str) -> str | None:
     """Compact ``space``'s scores when they hold many loose parts; a line saying what was done
     (or why not), or None when the partition is left as it is.  Never raises."""
+    try:  # imported here: compaction needs duckdb, which a scoring-only machine may lack
+        from naswot_db.schema.compaction import (GRACE_S, LOOSE_PARTS_LIMIT, compact_partition,
+                                                 loose_parts)
+    except ImportError as exc:
+        return (f"Note: {space} scores not compacted ({exc}); `naswot-db compact --root {root}` "
+                "compacts them where duckdb is installed")
     try:
         loose = len(loose_parts(root, space))
         if loose <= LOOSE_PARTS_LIMIT:
