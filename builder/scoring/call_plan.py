@@ -110,56 +110,68 @@ class CallPlan:
 
 
 class _PlannedPass:
-    """The hook of one planned pass: codes into the buffer, segments folded as they fill."""
+    """The hook of planned passes over one plan at one batch size: codes into the buffer's
+    columns, each segment folded into ``agree_on`` as its last input arrives.  Kept between
+    passes (with its buffer and the views into it), as a build scores one model many times."""
 
     def __init__(self, plan: CallPlan, batch_size: int, device: torch.device) -> None:
+        layout = plan.layout
         self.plan = plan
-        self.layout = plan.layout
         self.batch_size = batch_size
+        self.device = device
+        self.steps = tuple(zip(plan.modules, layout.slot_of, layout.captures))
+        buffers = {dtype: torch.empty(batch_size, columns, dtype=dtype, device=device)
+                   for dtype, columns in layout.width.items()}
+        self.outputs = []  # per slot: the buffer columns its codes go to
+        self.folds = []  # per slot: the (count, codes) products its arrival completes
+        for slot, units in enumerate(layout.units):
+            segment = layout.segments[layout.segment[slot]]
+            buffer = buffers[segment.dtype]
+            column = layout.column[slot]
+            self.outputs.append(buffer[:, column:column + units])
+            self.folds.append(tuple((count, buffer[:, first:end])
+                                    for count, first, end in segment.groups)
+                              if layout.closes[slot] else ())
+        self.inputs = [0] * len(layout.units)  # id of each slot's input tensor in this pass
         self.position = 0
         self.fits = True
-        self.inputs = [0] * len(self.layout.units)  # id of each slot's input tensor
-        self.buffers = {dtype: torch.empty(batch_size, columns, dtype=dtype, device=device)
-                        for dtype, columns in self.layout.width.items()}
-        self.agree_on = torch.zeros(batch_size, batch_size, dtype=torch.float64, device=device)
+        self.agree_on = torch.empty(0)
+
+    def start(self) -> None:
+        self.position = 0
+        self.fits = True
+        self.agree_on = torch.zeros(self.batch_size, self.batch_size, dtype=torch.float64,
+                                    device=self.device)
 
     def hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
         position = self.position
         self.position = position + 1
-        plan, layout = self.plan, self.layout
-        if not self.fits or position >= len(plan.modules) or plan.modules[position] is not module:
+        if position >= len(self.steps):
             self.fits = False
             return
-        slot = layout.slot_of[position]
-        if slot < 0:
+        expected, slot, captures = self.steps[position]
+        if expected is not module:
+            self.fits = False
+        if slot < 0 or not self.fits:
             return
-        activations = inputs[0] if isinstance(inputs, tuple) else inputs
-        if not layout.captures[position]:
+        activations = inputs[0]
+        if not captures:
             self.fits = self.inputs[slot] == id(activations)  # the input the plan shares
             return
         self.inputs[slot] = id(activations)
-        units = layout.units[slot]
-        if activations.numel() != self.batch_size * units:
+        codes = self.outputs[slot]
+        if activations.numel() != codes.numel():
             self.fits = False
             return
-        segment = layout.segments[layout.segment[slot]]
-        column = layout.column[slot]
-        torch.gt(activations.reshape(self.batch_size, units), 0,
-                 out=self.buffers[segment.dtype][:, column:column + units])
-        if layout.closes[slot]:
-            self._fold(segment)
-
-    def _fold(self, segment: Segment) -> None:
-        buffer = self.buffers[segment.dtype]
-        for count, first, end in segment.groups:
-            codes = buffer[:, first:end]
-            self.agree_on.add_(codes @ codes.T, alpha=count)
+        torch.gt(activations.reshape(codes.shape), 0, out=codes)
+        for count, segment_codes in self.folds[slot]:
+            self.agree_on.add_(segment_codes @ segment_codes.T, alpha=count)
 
     def kernel(self) -> torch.Tensor | None:
         """K, or None when the pass did not follow the plan."""
-        if not self.fits or self.position != len(self.plan.modules):
+        if not self.fits or self.position != len(self.steps):
             return None
-        return kernel_from_agreement(self.agree_on, self.layout.counted_units)
+        return kernel_from_agreement(self.agree_on, self.plan.layout.counted_units)
 
 
 def _remove_hooks(handles: list) -> None:
@@ -181,7 +193,8 @@ class PlanCache:
     def __init__(self) -> None:
         self._model: nn.Module | None = None
         self._plan: CallPlan | None = None
-        self._pass: _PlannedPass | None = None
+        self._pass: _PlannedPass | None = None  # of the held plan, at the last batch size
+        self._in_pass = False
         self._handles: list = []
         weakref.finalize(self, _remove_hooks, self._handles)
 
@@ -190,7 +203,7 @@ class PlanCache:
 
     def put(self, model: nn.Module, plan: CallPlan) -> None:
         _remove_hooks(self._handles)
-        self._model, self._plan = model, plan
+        self._model, self._plan, self._pass = model, plan, None
 
     def planned_kernel(self, model: nn.Module, x: torch.Tensor, train: bool) -> torch.Tensor | None:
         """K of the held model on ``x`` from a no-grad planned pass, or None when the pass
@@ -201,17 +214,21 @@ class PlanCache:
 
             def hook(module: nn.Module, inputs: tuple, output: object) -> None:
                 holder = cache()
-                if holder is not None and holder._pass is not None:
+                if holder is not None and holder._in_pass:
                     holder._pass.hook(module, inputs, output)
 
             self._handles.extend(module.register_forward_hook(hook) for module in everything
                                  if is_reference_hooked(module))
         if train:
             train_mode(everything)
-        self._pass = _PlannedPass(self._plan, x.shape[0], x.device)
+        planned = self._pass
+        if planned is None or planned.batch_size != x.shape[0] or planned.device != x.device:
+            planned = self._pass = _PlannedPass(self._plan, x.shape[0], x.device)
+        planned.start()
+        self._in_pass = True
         try:
             with torch.no_grad():
                 network_output(model, x)
-            return self._pass.kernel()
         finally:
-            self._pass = None
+            self._in_pass = False
+        return planned.kernel()
