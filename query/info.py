@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
-from naswot_db.schema.storage import MANIFEST_NAME
+from naswot_db.schema.storage import MANIFEST_NAME, spaces_in
 
 from .connection import connect, resolve_root
+from .score_summary import COLUMNS, score_summary
 from .shipped import BUILT, INGESTED, SHIPPED, shipped_spaces
 
 _ARCHS_SQL = "SELECT space, count(*) AS archs FROM archs GROUP BY ALL ORDER BY ALL"
@@ -28,15 +29,6 @@ SELECT space, dataset, split, epochs,
        array_to_string(list_sort(list(DISTINCT source)), '; ') AS source
 FROM accuracies GROUP BY space, dataset, split, epochs ORDER BY ALL
 """
-_SCORES_SQL = """
-SELECT space, score, dataset, batch_size, config_id, count(DISTINCT arch_id) AS archs,
-       count(DISTINCT (init_seed, batch_seed)) AS replicates,
-       count(*) FILTER (WHERE status = 'ok') AS ok,
-       count(*) FILTER (WHERE status = 'singular') AS singular,
-       count(*) FILTER (WHERE status = 'error') AS error
-FROM scores GROUP BY space, score, dataset, batch_size, config_id ORDER BY ALL
-"""
-
 
 @dataclass(frozen=True)
 class RootInfo:
@@ -78,7 +70,9 @@ def root_info(root: Path | str | None = None) -> RootInfo:
     manifest = resolved / MANIFEST_NAME
     version = SCHEMA_VERSION if manifest.exists() else None  # resolve_root checked it
     with connect(resolved) as connection:
-        frames = [connection.sql(sql).df() for sql in (_ARCHS_SQL, _GROUND_TRUTH_SQL, _SCORES_SQL)]
+        frames = [connection.sql(sql).df() for sql in (_ARCHS_SQL, _GROUND_TRUTH_SQL)]
+        spaces = sorted({*spaces_in(resolved, SCORES), *shipped_spaces(resolved, SCORES)})
+        frames.append(pd.DataFrame(score_summary(connection, spaces), columns=list(COLUMNS)))
     archs, ground_truth, scores = (
         _with_origin(frame, shipped_spaces(resolved, table), own)
         for frame, table, own in zip(frames, (ARCHS, ACCURACIES, SCORES),

@@ -24,7 +24,7 @@ from .selection import (ScoreConfig, Source, choose_config, config_filter_sql, f
 _BATCH_ROWS = 1 << 20
 _GROUP_ROWS = 1 << 15  # rows per ``add``: big enough to spread its fixed cost, small enough to
 # stay in cache and let DuckDB reuse its buffers (1 << 20 is slower than one ``add`` per file)
-_DENSE_SLACK = 1 << 20  # ids up to this (or 4x the rows) are array rows without remapping
+DENSE_SLACK = 1 << 20  # ids up to this (or 4x the rows) are array rows without remapping
 
 
 def _columns(as_reference: bool) -> str:
@@ -61,7 +61,7 @@ def dense_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(keys, return_inverse=True)
 
 
-def _replicate_codes(init_seeds: np.ndarray,
+def replicate_codes(init_seeds: np.ndarray,
                      batch_seeds: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
     """The distinct (init_seed, batch_seed) pairs, sorted, and each row's pair index."""
     if init_seeds.size and min(init_seeds.min(), batch_seeds.min()) >= 0 \
@@ -107,12 +107,12 @@ class _GridBuilder:
         if ids.size == 0:
             return
         if dense and (ids.min() < 0 or ids.max() >= max(4 * (self.rows + ids.size),
-                                                        _DENSE_SLACK)):
+                                                        DENSE_SLACK)):
             raise _Sparse
         if "config_key" in rows:
             keys = rows["config_key"]
             self.keys.update({int(keys[0])} if (keys == keys[0]).all() else {-1, -2})
-        pairs, codes = _replicate_codes(rows["init_seed"], rows["batch_seed"])
+        pairs, codes = replicate_codes(rows["init_seed"], rows["batch_seed"])
         columns = np.array([self.columns.setdefault(p, len(self.columns)) for p in pairs])
         cols = columns[codes]
         self._reserve(int(ids.max()) + 1, len(self.columns))
@@ -150,14 +150,14 @@ def _as_slice(index: np.ndarray) -> slice | np.ndarray:
     return index
 
 
-def _numpy(batches: list[pa.RecordBatch]) -> dict[str, np.ndarray]:
+def numpy_columns(batches: list[pa.RecordBatch]) -> dict[str, np.ndarray]:
     """The batches' columns as arrays: one copy into contiguous columns, then zero-copy views
     (converting a column of many chunks costs several times more)."""
     table = pa.Table.from_batches(batches).combine_chunks()
     return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
-def _chunks(reader: pa.RecordBatchReader) -> Iterator[list[pa.RecordBatch]]:
+def batch_groups(reader: pa.RecordBatchReader) -> Iterator[list[pa.RecordBatch]]:
     """The reader's batches in groups of about ``_GROUP_ROWS`` rows: DuckDB yields one batch
     per part file, and thousands of small ``add`` calls would cost more than the rows."""
     group: list[pa.RecordBatch] = []
@@ -177,8 +177,8 @@ def _stream(source: Source, sql: str, params: list) -> tuple[_GridBuilder, np.nd
     builder = _GridBuilder()
     reader = source.connection.sql(sql, params=params).to_arrow_reader(_BATCH_ROWS)
     try:
-        for batches in _chunks(reader):
-            builder.add(_numpy(batches))
+        for batches in batch_groups(reader):
+            builder.add(numpy_columns(batches))
         return builder, None
     except _Sparse:
         pass

@@ -27,8 +27,8 @@ LEFT JOIN accuracies AS g ON g.space = {truth} AND g.arch_id = s.arch_id
 """.format(truth=ground_truth_space_sql("s.space"))
 
 
-def _quote_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _typed_nulls(table: Table) -> str:
@@ -39,12 +39,26 @@ def _typed_nulls(table: Table) -> str:
 def parquet_source_sql(table: Table, files: list[Path], by_name: bool = True) -> str:
     """A SELECT of every row of ``files`` as parts of ``table`` (partition column included);
     ``by_name``: union the parts' columns (a column a part lacks reads as NULL), else take the
-    first part's columns (a part lacking one that a query reads is an error)."""
-    file_list = "[" + ", ".join(_quote_path(f) for f in files) + "]"
-    hive = (f", hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': VARCHAR}}"
-            if table.partitioned else ", hive_partitioning = false")
+    first part's columns (a part lacking one that a query reads is an error).
+
+    The partition column is a constant per partition folder rather than DuckDB's hive
+    partitioning, which parses every path each time a query binds (0.04 s at 6,620 parts); a
+    filter on it still skips the other folders' files.
+    """
     union = ", union_by_name = true" if by_name else ""
-    return f"SELECT * FROM read_parquet({file_list}{hive}{union})"
+    if not table.partitioned:
+        return f"SELECT * FROM read_parquet({_file_list(files)}, hive_partitioning = false{union})"
+    by_folder: dict[str, list[Path]] = {}
+    for path in files:
+        by_folder.setdefault(path.parent.name.split("=", 1)[1], []).append(path)
+    return " UNION ALL BY NAME ".join(
+        f"(SELECT *, {_quote(space)} AS {PARTITION_COLUMN} FROM "
+        f"read_parquet({_file_list(parts)}, hive_partitioning = false{union}))"
+        for space, parts in by_folder.items())
+
+
+def _file_list(files: list[Path]) -> str:
+    return "[" + ", ".join(_quote(str(f)) for f in files) + "]"
 
 
 # Every score row on disk, duplicate keys included, for loaders that resolve duplicates
