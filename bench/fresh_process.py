@@ -2,7 +2,9 @@
 
 The child runs the CLI exactly as ``python -m naswot_db`` does, then prints its own peak
 resident memory and whether torch or the builder got imported, so each figure belongs to that
-one command (not to the benchmark's own process or earlier children).
+one command (not to the benchmark's own process or earlier children).  The peak is Linux's
+``VmHWM`` of the child's own address space: ``ru_maxrss`` would also count the parent's peak,
+which Linux carries into a child started by fork and exec.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ _PROBE = ("import resource, runpy, sys\n"
           "try:\n    runpy.run_module('naswot_db', run_name='__main__')\n"
           "except SystemExit:\n    pass\n"
           "heavy = [m for m in ('torch', 'naswot_db.builder') if m in sys.modules]\n"
-          "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+          "try:\n"
+          "    with open('/proc/self/status') as status:\n"
+          "        peak = next(int(l.split()[1]) for l in status if l.startswith('VmHWM')) / 1024\n"
+          "except (OSError, StopIteration):\n"
+          "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
           "print(f'PROBE {peak:.0f} {\",\".join(heavy) or \"none\"}', file=sys.stderr)\n")
 
 

@@ -7,13 +7,16 @@ policy (target: under 0.1 s each), and a full-table correlation over 423,624 row
 under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (naswot_db.testing.search_tables):
 500 REA and 500 random-search runs at the 12,000 s budget (target: REA under 1 s) and 50 AREA
 runs (target: under 0.2 s), loading excluded.  Last, the CLI in fresh processes on an NB101-scale
-root of 423,624 archs x 15 replicates in builder-sized parts: ``search --space nb101 --n
-10,100,1000`` (target: under 2 s wall, under 1 GB) and ``sql "select count(*) from scores"``.
-Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py``.
+root of 423,624 archs x 15 replicates: ``search --space nb101 --n 10,100,1000`` (target: under
+2 s wall, under 1 GB), ``sql "select count(*) from scores"`` and ``info``, first on the 6,620
+builder-sized parts a build in progress (or a killed build) leaves, then after the compaction
+a finished build ends with.
+Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py [--nb101-scale-only]``.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -150,20 +153,37 @@ def _write_nb101_scale(root: Path) -> int:
     return len(starts)
 
 
+NB101_COMMANDS = (["search", "--space", "nb101", "--n", "10,100,1000"],
+                  ["sql", "select count(*) from scores"], ["info"])
+
+
+def _time_commands(root: Path) -> None:
+    for args in NB101_COMMANDS:
+        run = best_run([*args, "--root", str(root)], 3)
+        print(f"  naswot-db {' '.join(args)}: {run.wall_s:.2f} s wall, "
+              f"{run.peak_mb:,.0f} MB peak (fresh process, best of 3)")
+
+
 def _nb101_scale_cli() -> None:
-    """The CLI on an NB101-scale root in fresh processes (target: search under 2 s, 1 GB)."""
+    """The CLI on an NB101-scale root in fresh processes (target: search under 2 s, 1 GB), as
+    a build in progress (or a killed one) leaves it, then as a finished build leaves it."""
+    from naswot_db.builder.runner.end_compaction import compact_after_build
+
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         parts = _write_nb101_scale(root)
         print(f"NB101 scale: {NB101_ARCHS:,} archs x {NB101_REPLICATES} replicates = "
-              f"{NB101_ARCHS * NB101_REPLICATES:,} score rows in {parts:,} builder-sized parts")
-        for args in (["search", "--space", "nb101", "--n", "10,100,1000"],
-                     ["sql", "select count(*) from scores"]):
-            run = best_run([*args, "--root", str(root)], 3)
-            print(f"  naswot-db {' '.join(args)}: {run.wall_s:.2f} s wall, "
-                  f"{run.peak_mb:,.0f} MB peak (fresh process, best of 3)")
+              f"{NB101_ARCHS * NB101_REPLICATES:,} score rows in {parts:,} builder-sized parts "
+              f"(a build in progress or a killed build)")
+        _time_commands(root)
+        start = time.perf_counter()
+        note = compact_after_build(root, "nb101")
+        print(f"as a finished build leaves it, after its end-of-build compaction "
+              f"({time.perf_counter() - start:.1f} s): {note}")
+        _time_commands(root)
 
 
 if __name__ == "__main__":
-    main()
+    if "--nb101-scale-only" not in sys.argv[1:]:
+        main()
     _nb101_scale_cli()
