@@ -1,5 +1,6 @@
 """The compaction at the end of a build: many small parts become one compaction with the same
-rows; few parts, --no-compact and a compaction already running leave the parts as they are."""
+rows; few parts, --no-compact, a compaction already running and a failing one leave the parts
+as they are, and the build still succeeds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 from naswot_db.schema.compaction import LOOSE_PARTS_LIMIT, loose_parts
 from naswot_db.schema.dedup import is_one_compaction
-from naswot_db.schema.locks import exclusive
+from naswot_db.schema.locks import exclusive, lock_path
 
 ARCHS = LOOSE_PARTS_LIMIT + 2  # one part per arch with --chunk-size 1: just over the limit
 
@@ -43,6 +44,14 @@ def test_a_build_of_many_parts_ends_compacted_with_the_same_rows_and_resumes(tmp
         output = build(root, cifar10_root, "--limit", str(ARCHS))
     assert "Note: nb201 scores not compacted (a compaction of nb201 is already running" in output
     assert len(loose_parts(root, "nb201")) == ARCHS
+
+    blocker = lock_path(root, "compact-nb201")
+    blocker.unlink()
+    blocker.mkdir()  # the compaction cannot open its lock: it fails, the build does not
+    output = build(root, cifar10_root, "--limit", str(ARCHS))
+    assert "Note: compacting the nb201 scores failed (IsADirectoryError" in output
+    assert len(loose_parts(root, "nb201")) == ARCHS and rows(root) == written
+    blocker.rmdir()
 
     output = build(root, cifar10_root, "--limit", str(ARCHS))  # resumed: nothing to score
     assert f"0 rows written, {ARCHS} already stored" in output
