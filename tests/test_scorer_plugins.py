@@ -15,7 +15,7 @@ import torch
 
 from naswot_db import names
 from naswot_db.builder.datasets import get_dataset, load_batch
-from naswot_db.builder.runner import BuildConfig, run_build
+from naswot_db.builder.runner import BuildConfig, BuildError, run_build
 from naswot_db.builder.scoring import Scorer, get_scorer
 from naswot_db.builder.spaces import get_space
 from naswot_db.schema import read_table
@@ -135,6 +135,20 @@ def test_a_plugin_registered_here_scores_in_worker_processes(plugins, tmp_path, 
     assert built[2] == built[1] and len(built[1]) == 12
     assert {row[4:6] for row in built[1]} == {("ok", "label-rank")}
     assert len({row[3] for row in built[1]}) > 1  # the values tell archs and seeds apart
+
+
+def test_a_plugin_that_cannot_reach_worker_processes_fails_before_any_write(tmp_path, monkeypatch,
+                                                                          cifar10_root):
+    class Local(LabelRank):  # defined in a function: spawned workers could never import it
+        name = "local-rank"
+
+    register_for_test(monkeypatch, Local)
+    root = tmp_path / "db"
+    with pytest.raises(BuildError, match="cannot be sent to --workers"):
+        run_build(BuildConfig(space="nb201", dataset="cifar10", root=root,
+                              data_root=cifar10_root, score="local-rank", limit=2,
+                              batch_size=6, workers=2, progress=False))
+    assert not root.exists()  # no runs row, no lock file, no folder
 
 
 def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, cifar10_root, monkeypatch):

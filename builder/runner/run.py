@@ -34,7 +34,7 @@ from .end_compaction import compact_after_build
 from .provenance import device_name, runs_row, utc_now
 from .ray_engine import RaySettings, import_ray, run_in_ray
 from .scoring_loop import ScoringJob, run_scoring_job
-from .workers import run_in_workers
+from .workers import run_in_workers, sendable_scorer
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
                                            else sorted(set(config.arch_ids))))
     check_root(config.root)
     scorer = get_scorer(config.score)
+    if config.engine == "local" and config.workers > 1:
+        sendable_scorer(scorer.name)  # a plug-in that cannot reach the workers: before any write
     space = get_space(config.space, config.root)
     config = dataclasses.replace(config, space=space.name, score=scorer.name)
     dataset = get_dataset(config.dataset)
