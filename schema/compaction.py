@@ -102,6 +102,19 @@ def loose_parts(root: Path, space: str) -> list[Path]:
     return [p for p in part_files(root, SCORES, space) if not is_compacted_part(p)]
 
 
+def run_rows_present(root: Path, space: str, run_id: str) -> int:
+    """Score keys of ``run_id`` in ``space``'s current parts, wherever they lie: in the run's
+    own parts or, when a compaction ran during the run (another shard's build ending, say), in
+    compacted ones; each key once, as the views and ``check`` count it."""
+    files = part_files(root, SCORES, space)
+    if not files:
+        return 0
+    with quiet_connection() as connection:
+        return connection.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(SCORE_KEY)} FROM "
+            f"({parquet_source_sql(SCORES, files)}) WHERE run_id = ?)", [run_id]).fetchall()[0][0]
+
+
 def compact_partition(root: Path, space: str, grace_s: float = GRACE_S) -> Compaction:
     """Compact the scores of ``space`` in ``root`` (a no-op when already one compaction).
 

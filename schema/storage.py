@@ -277,12 +277,6 @@ def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -
     return replace_partitions(root, {table_name: data}, space)[0]
 
 
-def rows_in_parts(root: Path, table: Table, space: str | None, prefix: str) -> int:
-    """Rows in the current parts of ``table`` whose file name starts with ``prefix``."""
-    return sum(pq.read_metadata(p).num_rows for p in part_files(root, table, space)
-               if p.name.startswith(prefix))
-
-
 def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Table:
     """All parts of a table under ``root`` as one Arrow table (partition column restored)."""
     table = TABLES[table_name]

@@ -7,11 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from naswot_db.testing.query_tables import score_part, write
 from test_build import build_args
 
 from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
-from naswot_db.schema.compaction import LOOSE_PARTS_LIMIT, loose_parts
+from naswot_db.schema.checks import check_findings
+from naswot_db.schema.compaction import (LOOSE_PARTS_LIMIT, compact_partition, loose_parts,
+                                        run_rows_present)
 from naswot_db.schema.dedup import is_one_compaction
 from naswot_db.schema.locks import exclusive, lock_path
 
@@ -59,6 +62,7 @@ def test_a_build_of_many_parts_ends_compacted_with_the_same_rows_and_resumes(tmp
     parts = part_files(root, SCORES, "nb201")
     assert is_one_compaction(parts) and len(parts) == 1
     assert rows(root) == written
+    assert check_findings(root) == []  # every run's record still matches its rows
 
     output = build(root, cifar10_root, "--limit", str(ARCHS + 3))  # resumes from the compaction
     assert f"3 rows written, {ARCHS} already stored" in output and "compacted" not in output
@@ -73,3 +77,15 @@ def test_a_build_of_few_parts_leaves_them_alone(tmp_path, cifar10_root):
     assert "compacted" not in output and "Note" not in output
     parts = part_files(root, SCORES, "nb201")
     assert len(parts) == 3 and parts == loose_parts(root, "nb201")
+
+
+def test_a_run_counts_its_rows_in_its_own_and_in_compacted_parts(tmp_path):
+    """A run whose first parts another build's compaction merged while it ran records all."""
+    for start in (0, 10):
+        write(tmp_path, "scores", score_part("nb201", range(start, start + 10), [1.0] * 10),
+              "nb201")
+    compact_partition(tmp_path, "nb201")
+    write(tmp_path, "scores", score_part("nb201", range(20, 25), [1.0] * 5), "nb201")
+    assert len(loose_parts(tmp_path, "nb201")) == 1
+    assert run_rows_present(tmp_path, "nb201", "run") == 25
+    assert run_rows_present(tmp_path, "nb201", "other") == 0

@@ -26,7 +26,8 @@ from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import partition_dir, remove_stale_temps, rows_in_parts
+from naswot_db.schema.compaction import run_rows_present
+from naswot_db.schema.storage import partition_dir, remove_stale_temps
 
 from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
 from .devices import resolve_device, worker_devices
@@ -216,6 +217,6 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
         raise BuildError(f"out of memory ({type(exc).__name__}); finished rows are kept: lower "
                          "--batch-size or --workers and rerun the same command") from None
     finally:  # counted from the parts that landed: right when a worker was killed too
-        record_run(utc_now(), rows_in_parts(config.root, SCORES, space.name, run_id))
+        record_run(utc_now(), run_rows_present(config.root, space.name, run_id))
     return BuildSummary(run_id, cfg_id, len(arch_ids), written, skipped, errors,
                         time.monotonic() - start)
