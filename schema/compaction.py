@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from .checks import quiet_connection
 from .dedup import (SCORE_KEY, compacted_name, expired_markers, first_per_key_sql,
-                    is_compacted_part, is_one_compaction, superseded_marker)
+                    is_one_compaction, superseded_marker)
 from .locks import exclusive
 from .parts import refuse_foreign_parts
 from .storage import (atomic_write_bytes, check_root, conform, part_files, partition_dir,
@@ -38,7 +38,6 @@ from .tables import SCORES
 ROWS_PER_PART = 1 << 22  # 4,194,304 rows: NB101 x 15 replicates is two parts
 ROW_GROUP_ROWS = 1 << 20
 GRACE_S = 600.0  # replaced parts outlive a compaction by this long, for queries in flight
-LOOSE_PARTS_LIMIT = 64  # a build that leaves more loose parts than this compacts at its end
 
 
 @dataclass(frozen=True)
@@ -95,24 +94,6 @@ def _remove_expired(directory: Path, grace_s: float) -> int:
             path.unlink(missing_ok=True)
         marker.unlink(missing_ok=True)
     return removed
-
-
-def loose_parts(root: Path, space: str) -> list[Path]:
-    """The parts of ``space``'s scores that no compaction wrote (a build's chunks, copies)."""
-    return [p for p in part_files(root, SCORES, space) if not is_compacted_part(p)]
-
-
-def run_rows_present(root: Path, space: str, run_id: str) -> int:
-    """Score keys of ``run_id`` in ``space``'s current parts, wherever they lie: in the run's
-    own parts or, when a compaction ran during the run (another shard's build ending, say), in
-    compacted ones; each key once, as the views and ``check`` count it."""
-    files = part_files(root, SCORES, space)
-    if not files:
-        return 0
-    with quiet_connection() as connection:
-        return connection.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(SCORE_KEY)} FROM "
-            f"({parquet_source_sql(SCORES, files)}) WHERE run_id = ?)", [run_id]).fetchall()[0][0]
 
 
 def compact_partition(root: Path, space: str, grace_s: float = GRACE_S) -> Compaction:

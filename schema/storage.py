@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
-from .dedup import superseded_names
+from .dedup import is_compacted_part, superseded_names
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 
 APP_NAME = "naswot-db"
@@ -194,6 +194,11 @@ def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]
                   for p in _current(root, table, directory, parts))
 
 
+def loose_parts(root: Path, space: str) -> list[Path]:
+    """The parts of ``space``'s scores that no compaction wrote (a build's chunks, copies)."""
+    return [p for p in part_files(root, TABLES["scores"], space) if not is_compacted_part(p)]
+
+
 def spaces_in(root: Path, table: Table) -> list[str]:
     """Space partitions of ``table`` that hold at least one part."""
     return sorted({p.parent.name.split("=", 1)[1] for p in part_files(root, table)})
@@ -275,6 +280,22 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
 def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -> Path:
     """Make ``data`` the whole content of one space partition (see :func:`replace_partitions`)."""
     return replace_partitions(root, {table_name: data}, space)[0]
+
+
+def run_rows_present(root: Path, space: str, run_id: str) -> int:
+    """Score keys of build run ``run_id`` in ``space``'s current parts, wherever they lie: in the
+    run's own parts or, when a compaction ran during the run (another shard's build ending,
+    say), in compacted ones; each key once (one run scores one configuration, so a key is an
+    arch and a seed pair), as the views and ``check`` count it.  Needs pyarrow only, so a
+    scoring machine without DuckDB records its runs too."""
+    import pyarrow.dataset as ds
+
+    files = part_files(root, TABLES["scores"], space)
+    if not files:
+        return 0
+    rows = ds.dataset([str(f) for f in files], format="parquet").to_table(
+        columns=["arch_id", "init_seed", "batch_seed"], filter=ds.field("run_id") == run_id)
+    return rows.group_by(rows.column_names).aggregate([]).num_rows
 
 
 def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Table:

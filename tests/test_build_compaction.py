@@ -13,10 +13,11 @@ from test_build import build_args
 from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 from naswot_db.schema.checks import check_findings
-from naswot_db.schema.compaction import (LOOSE_PARTS_LIMIT, compact_partition, loose_parts,
-                                        run_rows_present)
+from naswot_db.builder.runner.end_compaction import LOOSE_PARTS_LIMIT
+from naswot_db.schema.compaction import compact_partition
 from naswot_db.schema.dedup import is_one_compaction
 from naswot_db.schema.locks import exclusive, lock_path
+from naswot_db.schema.storage import loose_parts, run_rows_present
 
 ARCHS = LOOSE_PARTS_LIMIT + 2  # one part per arch with --chunk-size 1: just over the limit
 

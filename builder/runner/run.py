@@ -26,8 +26,7 @@ from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.compaction import run_rows_present
-from naswot_db.schema.storage import partition_dir, remove_stale_temps
+from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
 
 from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
 from .devices import resolve_device, worker_devices
