@@ -19,7 +19,10 @@ from naswot_db.schema.dedup import is_one_compaction
 from naswot_db.schema.locks import exclusive, lock_path
 from naswot_db.schema.storage import loose_parts, run_rows_present
 
-ARCHS = LOOSE_PARTS_LIMIT + 2  # one part per arch with --chunk-size 1: just over the limit
+# --chunk-size 1: one part per arch; three runs of fewer parts than a writer merges leave
+# 66 loose parts, just over the limit
+SEEDS = 3
+ARCHS = (LOOSE_PARTS_LIMIT + 2) // SEEDS
 
 
 def rows(root: Path) -> list[tuple]:
@@ -38,38 +41,43 @@ def build(root: Path, cifar10_root: Path, *extra: str) -> str:
 def test_a_build_of_many_parts_ends_compacted_with_the_same_rows_and_resumes(tmp_path,
                                                                              cifar10_root):
     root = tmp_path / "db"
-    output = build(root, cifar10_root, "--limit", str(ARCHS), "--no-compact")
-    assert "compacted" not in output
-    assert len(loose_parts(root, "nb201")) == ARCHS
+    keys = ARCHS * SEEDS
+    for seed in range(SEEDS):
+        output = build(root, cifar10_root, "--limit", str(ARCHS), "--init-seeds", str(seed),
+                       "--no-compact")
+        assert "compacted" not in output
+    assert len(loose_parts(root, "nb201")) == keys
     written = rows(root)
-    assert len(written) == ARCHS
+    assert len(written) == keys
+    every_seed = ("--limit", str(ARCHS), "--init-seeds", f"0-{SEEDS - 1}")
 
     with exclusive(root, "compact-nb201", "a compaction of nb201"):  # another one is running
-        output = build(root, cifar10_root, "--limit", str(ARCHS))
+        output = build(root, cifar10_root, *every_seed)
     assert "Note: nb201 scores not compacted (a compaction of nb201 is already running" in output
-    assert len(loose_parts(root, "nb201")) == ARCHS
+    assert len(loose_parts(root, "nb201")) == keys
 
     blocker = lock_path(root, "compact-nb201")
     blocker.unlink()
     blocker.mkdir()  # the compaction cannot open its lock: it fails, the build does not
-    output = build(root, cifar10_root, "--limit", str(ARCHS))
+    output = build(root, cifar10_root, *every_seed)
     assert "Note: compacting the nb201 scores failed (IsADirectoryError" in output
-    assert len(loose_parts(root, "nb201")) == ARCHS and rows(root) == written
+    assert len(loose_parts(root, "nb201")) == keys and rows(root) == written
     blocker.rmdir()
 
-    output = build(root, cifar10_root, "--limit", str(ARCHS))  # resumed: nothing to score
-    assert f"0 rows written, {ARCHS} already stored" in output
-    assert f"compacted nb201 scores: {ARCHS} parts, {ARCHS} rows -> 1 parts, {ARCHS} rows" in output
+    output = build(root, cifar10_root, *every_seed)  # resumed: nothing to score
+    assert f"0 rows written, {keys} already stored" in output
+    assert f"compacted nb201 scores: {keys} parts, {keys} rows -> 1 parts, {keys} rows" in output
     parts = part_files(root, SCORES, "nb201")
     assert is_one_compaction(parts) and len(parts) == 1
     assert rows(root) == written
     assert check_findings(root) == []  # every run's record still matches its rows
 
-    output = build(root, cifar10_root, "--limit", str(ARCHS + 3))  # resumes from the compaction
-    assert f"3 rows written, {ARCHS} already stored" in output and "compacted" not in output
-    assert len(loose_parts(root, "nb201")) == 3
+    output = build(root, cifar10_root, "--limit", str(ARCHS + 1),  # resumes from the compaction
+                   "--init-seeds", f"0-{SEEDS - 1}")
+    assert f"{SEEDS} rows written, {keys} already stored" in output and "compacted" not in output
+    assert len(loose_parts(root, "nb201")) == 1
     after = rows(root)
-    assert len(after) == ARCHS + 3 and set(written) <= set(after)
+    assert len(after) == keys + SEEDS and set(written) <= set(after)
 
 
 def test_a_build_of_few_parts_leaves_them_alone(tmp_path, cifar10_root):

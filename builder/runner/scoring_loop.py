@@ -25,6 +25,7 @@ from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
 from .allocator import keep_freed_memory
+from .part_merge import MERGE_PARTS, PartMerge
 from .reinit import SeededNetwork
 
 _FLUSH_SECONDS = 30.0
@@ -52,10 +53,12 @@ class ScoringJob:
 
 
 class ChunkWriter:
-    """Collects score rows and writes them as atomic Parquet parts (--chunk-size archs or 30 s)."""
+    """Collects score rows and writes them as atomic Parquet parts (--chunk-size archs or 30 s),
+    merging every ``merge_parts`` of its parts into one (:mod:`.part_merge`)."""
 
-    def __init__(self, job: ScoringJob) -> None:
+    def __init__(self, job: ScoringJob, merge_parts: int = MERGE_PARTS) -> None:
         self.job = job
+        self.merge = PartMerge(job.root, job.space, job.part_prefix, merge_parts)
         self.chunk_rows = max(1, job.chunk_archs * len(job.pending))
         self.rows: list[dict] = []
         self.parts = 0
@@ -72,10 +75,11 @@ class ChunkWriter:
     def flush(self) -> None:
         if self.rows:
             table = pa.Table.from_pylist([{**self.job.static, **row} for row in self.rows])
-            write_part(self.job.root, "scores", table, space=self.job.space,
-                       part_name=f"{self.job.part_prefix}-{self.parts:05d}")
+            part = write_part(self.job.root, "scores", table, space=self.job.space,
+                              part_name=f"{self.job.part_prefix}-{self.parts:05d}")
             self.parts += 1
             self.written += len(self.rows)
+            self.merge.add(part, len(self.rows))
             self.rows = []
         self.last_flush = time.monotonic()
 
