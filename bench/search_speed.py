@@ -8,9 +8,9 @@ under 1 s).  Then the budgeted searches on whole NB201 / NATS-sss tables (naswot
 500 REA and 500 random-search runs at the 12,000 s budget (target: REA under 1 s) and 50 AREA
 runs (target: under 0.2 s), loading excluded.  Last, the CLI in fresh processes on an NB101-scale
 root of 423,624 archs x 15 replicates: ``search --space nb101 --n 10,100,1000`` (target: under
-2 s wall, under 1 GB), ``sql "select count(*) from scores"`` and ``info``, first on the 6,620
-builder-sized parts a build in progress (or a killed build) leaves, then after the compaction
-a finished build ends with.
+2 s wall, under 1 GB), ``sql "select count(*) from scores"`` and ``info``, first as a build in
+progress (or a killed build) leaves it: written by the builder's own part writer, 6,620
+64-arch parts merged as it goes into 234, then after the compaction a finished build ends with.
 Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py [--nb101-scale-only]``.
 """
 
@@ -35,7 +35,7 @@ from naswot_db.query.searches.mutations import mutation_for
 from naswot_db.query.searches.simulate import load_score_lookup, load_tables
 from naswot_db.query.selection import choose_config, open_source
 from naswot_db.query.targets import resolve_targets
-from naswot_db.schema import write_part
+from naswot_db.schema import SCORES, part_files
 
 NB201_ARCHS = 15_625
 NB101_ARCHS = 423_624
@@ -125,32 +125,47 @@ NB101_REPLICATES = 15
 BUILDER_CHUNK_ARCHS = 64  # the builder's default --chunk-size: a part = 64 archs x every replicate
 
 
-def _write_nb101_scale(root: Path) -> int:
-    """NB101's size as a build leaves it: 423,624 archs x 15 replicates (init seeds 0-14) in
-    builder-sized parts, plus NB101-shaped labels (valid/test at 108 epochs, 3 seeds and their
-    mean, one ingest part).  Returns the number of score parts."""
+def _nb101_job(root: Path):
+    """What a build of 15 init seeds hands its part writer (no network is scored here)."""
+    from naswot_db.builder.runner.scoring_loop import ScoringJob
+
+    pending = {(seed, 0): np.ones(NB101_ARCHS, bool) for seed in range(NB101_REPLICATES)}
+    return ScoringJob(
+        space="nb101", score="naswot", root=root, arch_ids=np.arange(NB101_ARCHS),
+        pending=pending, positions=np.arange(NB101_ARCHS), init_seeds=list(range(NB101_REPLICATES)),
+        batch_seeds=[0], images={}, labels={}, device="cpu", precision="fp32",
+        chunk_archs=BUILDER_CHUNK_ARCHS, part_prefix="run-0",
+        static={"score": "naswot", "dataset": "cifar10", "batch_size": 128,
+                "config_id": "0123456789abcdef", "run_id": "run-0"})
+
+
+def _write_nb101_scale(root: Path) -> tuple[int, int]:
+    """NB101's size as a build in progress leaves it: 423,624 archs x 15 replicates (init seeds
+    0-14), written in builder order by the builder's own part writer (one part per 64-arch
+    chunk, merged as it goes), plus NB101-shaped labels (valid/test at 108 epochs, 3 seeds and
+    their mean, one ingest part).  Returns (parts written, parts visible)."""
+    from naswot_db.builder.runner.scoring_loop import ChunkWriter
+
     rng = np.random.default_rng(1)
     accuracy = rng.uniform(80, 95, NB101_ARCHS)
-    starts = range(0, NB101_ARCHS, BUILDER_CHUNK_ARCHS)
-    for part, start in enumerate(starts):
+    writer = ChunkWriter(_nb101_job(root))
+    for start in range(0, NB101_ARCHS, BUILDER_CHUNK_ARCHS):
         ids = np.arange(start, min(start + BUILDER_CHUNK_ARCHS, NB101_ARCHS))
-        n = ids.size * NB101_REPLICATES
         arch_ids = np.repeat(ids, NB101_REPLICATES)
-        write_part(root, "scores", pa.table({
-            "arch_id": arch_ids, "score": ["naswot"] * n, "dataset": ["cifar10"] * n,
-            "batch_size": pa.array(np.full(n, 128, np.int32)),
-            "init_seed": np.tile(np.arange(NB101_REPLICATES), ids.size),
-            "batch_seed": np.zeros(n, np.int64), "config_id": ["0123456789abcdef"] * n,
-            "value": accuracy[arch_ids] * 10 + rng.normal(0, 30, n), "status": ["ok"] * n,
-            "reference_raises": np.zeros(n, bool), "time_s": rng.uniform(0.2, 0.4, n),
-            "run_id": [f"run-{part // 1000}"] * n}),
-            space="nb101", part_name=f"run-{part // 1000}-{part % 1000:05d}")
+        values = accuracy[arch_ids] * 10 + rng.normal(0, 30, arch_ids.size)
+        times = rng.uniform(0.2, 0.4, arch_ids.size)
+        seeds = np.tile(np.arange(NB101_REPLICATES), ids.size)
+        writer.add([{"arch_id": a, "init_seed": s, "batch_seed": 0, "value": v, "status": "ok",
+                     "error": None, "reference_raises": False, "time_s": t}
+                    for a, s, v, t in zip(arch_ids.tolist(), seeds.tolist(), values.tolist(),
+                                          times.tolist())])
+    writer.flush()
     labels = [accuracy_part("nb101", np.arange(NB101_ARCHS),
                             accuracy + (0 if seed is None else rng.normal(0, 0.5, NB101_ARCHS)),
                             dataset="cifar10", split=split, epochs=108, seed=seed)
               for split in ("valid", "test") for seed in (0, 1, 2, None)]
     write(root, "accuracies", pa.concat_tables(labels), "nb101")
-    return len(starts)
+    return writer.parts, len(part_files(root, SCORES, "nb101"))
 
 
 NB101_COMMANDS = (["search", "--space", "nb101", "--n", "10,100,1000"],
@@ -171,10 +186,13 @@ def _nb101_scale_cli() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        parts = _write_nb101_scale(root)
+        start = time.perf_counter()
+        written, visible = _write_nb101_scale(root)
         print(f"NB101 scale: {NB101_ARCHS:,} archs x {NB101_REPLICATES} replicates = "
-              f"{NB101_ARCHS * NB101_REPLICATES:,} score rows in {parts:,} builder-sized parts "
-              f"(a build in progress or a killed build)")
+              f"{NB101_ARCHS * NB101_REPLICATES:,} score rows written by the builder's part "
+              f"writer as {written:,} {BUILDER_CHUNK_ARCHS}-arch parts, merged as it goes into "
+              f"{visible:,} parts ({time.perf_counter() - start:.1f} s; a build in progress or a "
+              f"killed build)")
         _time_commands(root)
         start = time.perf_counter()
         note = compact_after_build(root, "nb101")
