@@ -19,6 +19,8 @@ from naswot_db.builder.runner.run import stored_pairs
 from naswot_db.builder.runner.scoring_loop import ChunkWriter, ScoringJob
 from naswot_db.cli import main
 from naswot_db.query import connect
+from naswot_db.query.score_grid import load_chosen_grid
+from naswot_db.query.selection import open_source
 from naswot_db.schema import SCORES, part_files, read_table, write_part
 from naswot_db.schema.checks import check_findings
 from naswot_db.schema.compaction import compact_partition
@@ -144,6 +146,10 @@ def test_a_merge_killed_before_its_marker_reads_each_key_once(tmp_path):
                                     "ORDER BY ALL").fetchall()
     assert values == sorted((r["arch_id"], r["init_seed"], r["value"])
                             for a in range(3) for r in arch_rows(a))
+    with open_source(tmp_path) as source:  # what search and corr read: the same values
+        _, grid = load_chosen_grid(source, "nb201", "cifar10", "naswot")
+    assert grid.arch_ids.tolist() == [0, 1, 2] and grid.replicates == list(PAIRS)
+    assert grid.values.tolist() == [[r["value"] for r in arch_rows(a)] for a in range(3)]
     assert check_findings(tmp_path) == [
         "scores/space=nb201: 6 score keys stored more than once (6 extra rows; queries count "
         "each once, `naswot-db compact` drops them)"]
@@ -185,3 +191,14 @@ def test_a_large_part_is_left_as_it_is(tmp_path):
     assert merge.pending == [] and names(tmp_path) == ["run-a-00000", "run-a-00001", "run-a-00002"]
     merge.add(small, 2)
     assert merge.pending == [small]
+
+
+def test_worker_processes_merge_their_own_parts(tmp_path, cifar10_root):
+    root, archs = tmp_path / "db", 2 * MERGE_PARTS + 6  # one worker writes 35 parts at least
+    result = CliRunner().invoke(main, build_args(root, cifar10_root, "--limit", str(archs),
+                                                 "--chunk-size", "1", "--workers", "2"))
+    assert result.exit_code == 0, result.output
+    merged = [n for n in names(root) if "-merge-" in n]
+    assert merged and all("-w0-merge-" in n or "-w1-merge-" in n for n in merged)
+    assert keys_and_rows(root, "score_rows") == (archs, archs)
+    assert check_findings(root) == []
