@@ -64,3 +64,57 @@ def test_a_pass_that_sees_another_input_size_falls_back_to_recording():
     assert plans.get(model) is not first_plan  # recorded afresh
     torch.manual_seed(0)
     assert value == reference_naswot(space.build_model(99), other)
+
+
+class _Plain(torch.nn.Module):
+    """A network that does not declare a static forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.relu = torch.nn.ReLU()
+
+    def forward(self, x):
+        y = self.relu(self.conv(x))
+        return y.flatten(1), y
+
+
+class _Branchy(torch.nn.Module):
+    """Claims a static forward but branches on a value: its tape must be void."""
+
+    static_forward = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.relu = torch.nn.ReLU()
+        self.flip = torch.nn.ReLU()
+
+    def forward(self, x):
+        y = self.relu(self.conv(x))
+        z = self.flip(-y if x.mean() > 0 else y)  # the other branch on other data
+        return z.flatten(1), z
+
+
+def test_a_forward_that_reads_values_into_python_is_never_replayed_from_a_tape():
+    torch.manual_seed(0)
+    model = _Branchy()
+    plans = PlanCache()
+    # recording and taping passes take one branch, the later batches the other
+    batches = [torch.randn(5, 3, 6, 6) + shift for shift in (3, 3, -3, -3)]
+    for x in batches:
+        assert naswot_score(model, x, plans=plans) == reference_naswot(model, x)
+    assert plans.get(model).tape is None  # taping was tried on the second pass, and void
+
+
+def test_static_networks_replay_a_tape_from_their_third_pass_and_others_never():
+    space = get_space("nats-sss")
+    torch.manual_seed(0)
+    model = space.build_model(77)
+    plain = _Plain()
+    x = torch.randn(4, 3, 8, 8)
+    for network, taped in ((model, True), (plain, False)):
+        plans = PlanCache()
+        values = [naswot_score(network, x, plans=plans) for _ in range(3)]
+        assert (plans.get(network).tape is not None) is taped
+        assert values == [reference_naswot(network, x)] * 3

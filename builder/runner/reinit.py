@@ -41,9 +41,14 @@ class _InitRecorder(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def _tensors(model: nn.Module) -> list[torch.Tensor]:
-    """Every parameter and buffer, in an order that two builds of one arch share."""
-    return [*model.parameters(), *model.buffers()]
+def _tensors(model: nn.Module) -> tuple[list[nn.Parameter], list[torch.Tensor]]:
+    """The parameters, and the parameters and buffers, in an order two builds of one arch
+    share (one walk of the modules: each walk costs as much as a small layer)."""
+    parameters, buffers = [], []
+    for module in model.modules():
+        parameters.extend(p for p in module._parameters.values() if p is not None)
+        buffers.extend(b for b in module._buffers.values() if b is not None)
+    return parameters, parameters + buffers
 
 
 class SeededNetwork:
@@ -86,9 +91,9 @@ class SeededNetwork:
             self.master, self.calls = model, recorder.calls
             self.on_device = (model if self.device.type == "cpu"
                               else copy.deepcopy(model).to(self.device))
+            self.parameters, on_device = _tensors(self.on_device)
             if self.on_device is not model:
-                self.pairs = list(zip(_tensors(self.on_device), _tensors(model)))
-            self.parameters = list(self.on_device.parameters())
+                self.pairs = list(zip(on_device, _tensors(model)[1]))
             return self.on_device
         self.record = False  # this network is rebuilt for every further seed
         return model if self.device.type == "cpu" else model.to(self.device)
@@ -101,10 +106,9 @@ class SeededNetwork:
     def _replays_exactly(self, model: nn.Module, recorder: _InitRecorder,
                          init_seed: int) -> bool:
         """Every weight is written by a recorded call, and replaying gives the build exactly."""
-        if any(p.untyped_storage().data_ptr() not in recorder.targets
-               for p in model.parameters()):
+        parameters, tensors = _tensors(model)
+        if any(p.untyped_storage().data_ptr() not in recorder.targets for p in parameters):
             return False  # a weight copied from a temporary would keep its first values
-        tensors = _tensors(model)
         built = [tensor.detach().clone() for tensor in tensors]
         generator_after_build = torch.get_rng_state()
         torch.manual_seed(init_seed)

@@ -9,17 +9,22 @@ each full stretch of columns (a segment) is folded into ``sum count * c c^T`` wi
 product per distinct count.  Per segment every product entry is an integer below 2**24, so
 float32 products are exact and their float64 sum is too: the kernel is the recording pass's,
 bit for bit.  Any call the plan does not foresee (another module, an input of another size,
-or a different input where the plan expects a shared one) voids the pass.
+or a different input where the plan expects a shared one) voids the pass.  A network with a
+static forward is written down as a :class:`~.forward_tape.ForwardTape` in its first planned
+pass and replayed from it afterwards, without the modules and their hooks.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import weakref
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from .forward_tape import ForwardTape, TapeRecorder, tapes
 from .reference import (FLOAT32_EXACT_UNITS, kernel_from_agreement, network_output,
                         is_reference_hooked, train_mode)
 
@@ -107,6 +112,7 @@ class CallPlan:
     counted: tuple[bool, ...]
     layout: CodeLayout
     everything: tuple[nn.Module, ...] = ()
+    tape: ForwardTape | None = None  # the forward's torch calls, for a static network
 
 
 class _PlannedPass:
@@ -133,12 +139,15 @@ class _PlannedPass:
                                     for count, first, end in segment.groups)
                               if layout.closes[slot] else ())
         self.inputs = [0] * len(layout.units)  # id of each slot's input tensor in this pass
+        self.recorder: TapeRecorder | None = None  # writing this pass down as a tape
         self.position = 0
+        self.captured = 0
         self.fits = True
         self.agree_on = torch.empty(0)
 
     def start(self) -> None:
         self.position = 0
+        self.captured = 0
         self.fits = True
         self.agree_on = torch.zeros(self.batch_size, self.batch_size, dtype=torch.float64,
                                     device=self.device)
@@ -159,6 +168,15 @@ class _PlannedPass:
             self.fits = self.inputs[slot] == id(activations)  # the input the plan shares
             return
         self.inputs[slot] = id(activations)
+        if self.recorder is None:
+            self.capture(slot, activations)
+            return
+        self.recorder.capture(slot, activations)
+        with torch._C.DisableTorchFunction():  # the codes are the scorer's calls, not the network's
+            self.capture(slot, activations)
+
+    def capture(self, slot: int, activations: torch.Tensor) -> None:
+        """The codes of slot ``slot``'s input; folds the segment the slot completes."""
         codes = self.outputs[slot]
         if activations.numel() != codes.numel():
             self.fits = False
@@ -166,10 +184,13 @@ class _PlannedPass:
         torch.gt(activations.reshape(codes.shape), 0, out=codes)
         for count, segment_codes in self.folds[slot]:
             self.agree_on.add_(segment_codes @ segment_codes.T, alpha=count)
+        self.captured += 1
 
-    def kernel(self) -> torch.Tensor | None:
-        """K, or None when the pass did not follow the plan."""
-        if not self.fits or self.position != len(self.steps):
+    def kernel(self, taped: bool = False) -> torch.Tensor | None:
+        """K, or None when the pass did not follow the plan (``taped``: the tape ran, so no
+        hooked call was counted, only captures)."""
+        if not self.fits or self.captured != len(self.outputs) \
+                or not taped and self.position != len(self.steps):
             return None
         return kernel_from_agreement(self.agree_on, self.plan.layout.counted_units)
 
@@ -194,6 +215,7 @@ class PlanCache:
         self._model: nn.Module | None = None
         self._plan: CallPlan | None = None
         self._pass: _PlannedPass | None = None  # of the held plan, at the last batch size
+        self._taped = False  # whether the held model's tape was tried (recorded or void)
         self._in_pass = False
         self._handles: list = []
         weakref.finalize(self, _remove_hooks, self._handles)
@@ -203,11 +225,22 @@ class PlanCache:
 
     def put(self, model: nn.Module, plan: CallPlan) -> None:
         _remove_hooks(self._handles)
-        self._model, self._plan, self._pass = model, plan, None
+        self._model, self._plan, self._pass, self._taped = model, plan, None, False
 
     def planned_kernel(self, model: nn.Module, x: torch.Tensor, train: bool) -> torch.Tensor | None:
         """K of the held model on ``x`` from a no-grad planned pass, or None when the pass
         did not follow the plan (then the caller records the model afresh)."""
+        planned = self._pass
+        if planned is None or planned.batch_size != x.shape[0] or planned.device != x.device:
+            planned = self._pass = _PlannedPass(self._plan, x.shape[0], x.device)
+        planned.start()
+        tape = self._plan.tape
+        # a tape holds the modules' parameters: only the model it was recorded from may use it
+        if (tape is not None and train and tape.fits(x)
+                and self._plan.everything and self._plan.everything[0] is model):
+            with torch.no_grad():
+                tape.replay(x, planned.capture)
+            return planned.kernel(taped=True)
         everything = list(self._plan.everything)
         if not self._handles:
             cache = weakref.ref(self)  # a hook must not keep its cache, and so itself, alive
@@ -221,14 +254,20 @@ class PlanCache:
                                  if is_reference_hooked(module))
         if train:
             train_mode(everything)
-        planned = self._pass
-        if planned is None or planned.batch_size != x.shape[0] or planned.device != x.device:
-            planned = self._pass = _PlannedPass(self._plan, x.shape[0], x.device)
-        planned.start()
+        # the first planned pass of a static network is also written down (a second planned
+        # pass will replay it): a model scored once or twice never pays for a tape
+        recorder = (TapeRecorder(x) if train and not self._taped and tapes(model) else None)
+        planned.recorder = recorder
         self._in_pass = True
         try:
-            with torch.no_grad():
+            with torch.no_grad(), (recorder or contextlib.nullcontext()):
                 network_output(model, x)
         finally:
             self._in_pass = False
-        return planned.kernel()
+            planned.recorder = None
+        kernel = planned.kernel()
+        if recorder is not None:
+            self._taped = True
+            if kernel is not None:
+                self._plan = dataclasses.replace(self._plan, tape=recorder.compile())
+        return kernel

@@ -17,8 +17,9 @@ same K in a single forward pass:
 * liveness is a property of the network, not of its weights or data: a scorer keeps which
   hooked calls of the model it scored last counted (a :class:`CallPlan`), and scores the same
   model again (another batch, or new weights drawn into the same modules) with a plain
-  ``no_grad`` pass that computes only the counted calls' kernels.  If the calls differ from
-  the plan, the recording pass runs instead.
+  ``no_grad`` pass that computes only the counted calls' kernels (:mod:`.call_plan`; from the
+  third scoring on, a static network replays its forward from a tape, :mod:`.forward_tape`).
+  If the calls differ from the plan, the recording pass runs instead.
 
 K is summed in float64; the log-determinant is NumPy's float64 ``slogdet``.
 """

@@ -26,6 +26,8 @@ class DynamicShapeTinyNet(nn.Module):
     pair the other way round, which changes neither the hooked ReLUs nor the score).
     """
 
+    static_forward = True  # the same torch calls on every batch of one shape (a tape may replay)
+
     def __init__(self, channels: Sequence[int], genotype: Genotype, num_classes: int = 1) -> None:
         super().__init__()
         if len(channels) % 3 != 2:

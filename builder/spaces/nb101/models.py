@@ -105,6 +105,8 @@ class Network(nn.Module):
     Returns ``(logits, features)`` as the reference does.
     """
 
+    static_forward = True  # the same torch calls on every batch of one shape (a tape may replay)
+
     def __init__(self, spec: CellSpec, stem_channels: int = 16, num_stacks: int = 3,
                  modules_per_stack: int = 3, num_labels: int = 1) -> None:
         super().__init__()

@@ -174,6 +174,8 @@ class AnyNetConfig:
 class AnyNet(_Chain):
     """Stem, one AnyStage per entry of ds/ws/ss, head; children run in order."""
 
+    static_forward = True  # the same torch calls on every batch of one shape (a tape may replay)
+
     def __init__(self, config: AnyNetConfig, res_stem: bool, num_classes: int = 1,
                  stem_width: int = STEM_WIDTH) -> None:
         super().__init__()

@@ -109,6 +109,7 @@ class _NASNetwork(nn.Module):
     """
 
     imagenet: bool
+    static_forward = True  # the same torch calls on every batch of one shape (a tape may replay)
 
     def _build_cells(self, genotype: Genotype, width: int, depth: int, auxiliary: bool,
                      c_stem: int, reduction_prev: bool, num_classes: int) -> None:
