@@ -3,6 +3,8 @@ that a plan spanning several segments scores exactly as the reference does."""
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from naswot_db.builder import get_space, naswot_score
@@ -118,3 +120,29 @@ def test_static_networks_replay_a_tape_from_their_third_pass_and_others_never():
         values = [naswot_score(network, x, plans=plans) for _ in range(3)]
         assert (plans.get(network).tape is not None) is taped
         assert values == [reference_naswot(network, x)] * 3
+
+
+class _Counting(torch.nn.Module):
+    """A static forward that updates a buffer in place and then reads it: the update counts."""
+
+    static_forward = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.relu = torch.nn.ReLU()
+        self.register_buffer("count", torch.zeros(()))
+
+    def forward(self, x):
+        self.count.add_(0.25)
+        y = self.relu(self.conv(x) - self.count)  # the codes move with the count
+        return y.flatten(1), y
+
+
+def test_a_tape_keeps_buffer_updates_that_later_calls_read():
+    torch.manual_seed(0)
+    model, plans, x = _Counting(), PlanCache(), torch.randn(6, 3, 6, 6)
+    for _ in range(5):
+        twin = copy.deepcopy(model)  # same weights and count, scored by a recording pass
+        assert naswot_score(model, x, plans=plans) == naswot_score(twin, x)
+    assert plans.get(model).tape is not None and model.count.item() == 1.25

@@ -15,11 +15,38 @@ record missed would not); a network that fails the check is rebuilt for every se
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn import init
 from torch.overrides import TorchFunctionMode
+
+Call = tuple[Callable, tuple, dict]
+
+
+def _kaiming_uniform_draw(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
+                          nonlinearity: str = "leaky_relu", generator=None) -> Call | None:
+    """The one draw ``init.kaiming_uniform_`` makes, its bound computed as torch computes it."""
+    if 0 in tensor.shape:
+        return None
+    std = init.calculate_gain(nonlinearity, a) / math.sqrt(
+        init._calculate_correct_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return torch.Tensor.uniform_, (tensor, -bound, bound), {"generator": generator}
+
+
+def _uniform_draw(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
+                  generator=None) -> Call:
+    return torch.Tensor.uniform_, (tensor, a, b), {"generator": generator}
+
+
+# Initialisers replayed as the single tensor draw they make: the same draw without their Python
+# around it.  Should torch ever compute a bound differently, the record's check (replaying the
+# first seed must give the build exactly) fails and the network is rebuilt per seed instead.
+_DRAWS: dict[Callable, Callable[..., Call | None]] = {
+    init.kaiming_uniform_: _kaiming_uniform_draw, init.uniform_: _uniform_draw}
 
 
 class _InitRecorder(TorchFunctionMode):
@@ -27,7 +54,7 @@ class _InitRecorder(TorchFunctionMode):
 
     def __init__(self) -> None:
         super().__init__()
-        self.calls: list[tuple[Callable, tuple, dict]] = []
+        self.calls: list[Call] = []
         self.targets: set[int] = set()  # storages the calls write
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -36,7 +63,10 @@ class _InitRecorder(TorchFunctionMode):
         # torch.nn.init passes its tensor by keyword (``tensor=``) when it defers to a mode
         target = args[0] if args else kwargs.get("tensor")
         if name.endswith("_") and not name.startswith("_") and isinstance(target, torch.Tensor):
-            self.calls.append((func, args, kwargs))
+            draw = _DRAWS.get(func)
+            call = (func, args, kwargs) if draw is None else draw(*args, **kwargs)
+            if call is not None:
+                self.calls.append(call)
             self.targets.add(target.untyped_storage().data_ptr())
         return func(*args, **kwargs)
 
@@ -61,7 +91,7 @@ class SeededNetwork:
         self.record = seeds > 1  # recording costs more than it saves on a single seed
         self.master: nn.Module | None = None  # on the CPU, where the reference draws
         self.on_device: nn.Module | None = None
-        self.calls: list[tuple[Callable, tuple, dict]] = []
+        self.calls: list[Call] = []
         self.pairs: list[tuple[torch.Tensor, torch.Tensor]] = []  # (on device, master)
         self.parameters: list[nn.Parameter] = []  # of the network on the device
 

@@ -8,8 +8,11 @@ function mode: every overridable call at the outermost level, with the tensors i
 by the call that made them) and compiles them into one Python function; a model scored once
 or twice never pays for it.  Replaying it makes exactly the same torch calls on the same
 parameter tensors, so its results are bit-identical to the modules'; only the Python between
-them is gone.  Where the planned pass's hooks took each counted input, the tape hands it to the
-planned pass's code buffer.
+them is gone, and with it the wrappers ``F.batch_norm`` and ``F.relu`` around their one torch
+call, and in-place updates of buffers that no call reads (BatchNorm's count of batches, read
+only by its Python: the momentum it picks is already in the tape), which change no output.
+Where the planned pass's hooks took each counted input, the tape hands it to the planned
+pass's code buffer.
 
 Only networks that declare ``static_forward = True`` (every network of this package's spaces)
 are taped, and a tape is void, falling back to the modules, when the pass read a tensor's
@@ -24,12 +27,39 @@ import weakref
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 # Calls that turn a tensor's values into Python values: a branch on one would be recorded
 # as taken for every batch.
 _READS_VALUES = frozenset({"item", "tolist", "numpy", "__bool__", "__int__", "__float__",
                            "__index__", "__array__", "__complex__"})
+
+
+def _batch_norm_builtin(out: torch.Tensor, input: torch.Tensor, running_mean, running_var,
+                        weight=None, bias=None, training: bool = False, momentum=0.1,
+                        eps: float = 1e-5) -> tuple | None:
+    """``F.batch_norm``'s one torch call without its Python checks (they held for the recorded
+    shape), if that call gives what ``F.batch_norm`` gave (in train mode the output does not
+    depend on the running statistics, so the check leaves them alone)."""
+    if not training:
+        return None
+    enabled = torch.backends.cudnn.enabled
+    check = torch.batch_norm(input, weight, bias, None, None, True, momentum, eps, enabled)
+    if not torch.equal(check, out):
+        return None
+    return torch.batch_norm, (input, weight, bias, running_mean, running_var, training,
+                              momentum, eps, enabled), {}
+
+
+def _relu_builtin(out: torch.Tensor, input: torch.Tensor, inplace: bool = False) -> tuple:
+    """``F.relu``'s one torch call."""
+    return (torch.relu_ if inplace else torch.relu), (input,), {}
+
+
+# Python wrappers recorded as the torch call they make: the wrapper's own Python would cost
+# about as much as the call at every replay.
+_BUILTIN_CALL = {F.batch_norm: _batch_norm_builtin, F.relu: _relu_builtin}
 
 
 def tapes(model: torch.nn.Module) -> bool:
@@ -74,6 +104,8 @@ class TapeRecorder(TorchFunctionMode):
         self._names: dict[int, tuple[weakref.ref, str]] = {id(x): (weakref.ref(x), "x")}
         self.void: str | None = None  # why the tape cannot stand for the modules
         self.captures: list[tuple[int, str, int]] = []  # (slot, name, lines before)
+        self._constant_reads: dict[int, int] = {}  # id of a constant tensor -> calls passed it
+        self._bookkeeping: list[tuple[int, int]] = []  # (line, constant): in-place on a buffer
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -86,17 +118,28 @@ class TapeRecorder(TorchFunctionMode):
             return out
         if not (out is None or isinstance(out, (torch.Tensor, tuple, list))):
             return out  # a shape or dtype query: its value is part of later calls' arguments
+        builtin = _BUILTIN_CALL.get(func)
+        if builtin is not None:
+            func, args, kwargs = builtin(out, *args, **kwargs) or (func, args, kwargs)
         call = ", ".join([*(self._source(a) for a in args),
                           *(f"{k}={self._source(v)}" for k, v in kwargs.items())])
+        updates_constant = (name.endswith("_") and bool(args) and out is args[0]
+                            and self._name(out) is None)
+        if updates_constant:  # later reads of the buffer stay reads of the constant
+            self._bookkeeping.append((len(self.lines), id(out)))
         target = f"v{len(self.lines)}"
         self.lines.append(f"    {target} = {self._constant(func)}({call})")
+        if not updates_constant:
+            self._name_outputs(out, target)
+        return out
+
+    def _name_outputs(self, out: object, target: str) -> None:
         if isinstance(out, torch.Tensor):
             self._names[id(out)] = (weakref.ref(out), target)
         elif isinstance(out, (tuple, list)):
             for index, item in enumerate(out):
                 if isinstance(item, torch.Tensor):
                     self._names[id(item)] = (weakref.ref(item), f"{target}[{index}]")
-        return out
 
     def capture(self, slot: int, activations: torch.Tensor) -> None:
         """The input of slot ``slot`` is handed over here (a hook's torch calls, made with
@@ -105,6 +148,16 @@ class TapeRecorder(TorchFunctionMode):
         if name is None and self.void is None:
             self.void = "a hooked call's input was made outside the recorded calls"
         self.captures.append((slot, name or "", len(self.lines)))
+
+    def _unread_bookkeeping(self) -> set[int]:
+        """Lines that update a buffer in place which no other call reads (BatchNorm's count of
+        batches, read only by its Python, whose momentum the tape already holds): they change
+        no output, so the tape leaves them out."""
+        updates: dict[int, int] = {}
+        for _, constant in self._bookkeeping:
+            updates[constant] = updates.get(constant, 0) + 1
+        return {line for line, constant in self._bookkeeping
+                if self._constant_reads[constant] == updates[constant]}
 
     def _name(self, tensor: torch.Tensor) -> str | None:
         known = self._names.get(id(tensor))
@@ -121,6 +174,7 @@ class TapeRecorder(TorchFunctionMode):
                 return name
             if value.grad_fn is not None and self.void is None:
                 self.void = "the pass read an intermediate tensor the recorder did not see made"
+            self._constant_reads[id(value)] = self._constant_reads.get(id(value), 0) + 1
             return self._constant(value)
         if value is None or isinstance(value, (bool, int, str)):
             return repr(value)
@@ -138,8 +192,10 @@ class TapeRecorder(TorchFunctionMode):
         for slot, name, position in self.captures:
             at.setdefault(position, []).append(f"    K({slot}, {name})")
         body = list(at.get(0, []))
+        dropped = self._unread_bookkeeping()
         for position, line in enumerate(self.lines, start=1):
-            body.append(line)
+            if position - 1 not in dropped:
+                body.append(line)
             body.extend(at.get(position, []))
         source = "def forward(x, C, K):\n" + "\n".join(body or ["    pass"]) + "\n"
         namespace: dict = {}
