@@ -166,6 +166,7 @@ def after(build: Callable[[], nn.Module], init_seeds, batches,
     construct = score = 0.0
     values = []
     network = SeededNetwork(build, CPU, seeds=len(init_seeds))
+    scorer.expect(len(init_seeds) * len(batches))  # as the build tells it per arch
     for init_seed in init_seeds:
         start = time.perf_counter()
         model = network.for_seed(init_seed)

@@ -8,7 +8,9 @@ import copy
 import torch
 
 from naswot_db.builder import get_space, naswot_score
+from naswot_db.builder.scoring import NaswotScorer
 from naswot_db.builder.scoring.call_plan import SEGMENT_COLUMNS, PlanCache, code_layout
+from naswot_db.builder.scoring.naswot import TAPE_MIN_SCORINGS
 
 from naswot_db.testing.reference_naswot import reference_naswot
 
@@ -44,7 +46,7 @@ def test_a_plan_of_several_segments_scores_as_the_reference():
     space = get_space("nb201")
     torch.manual_seed(2)
     batches = [torch.randn(3, 3, 32, 32) for _ in range(2)]  # 16 x 32 x 32 units per input
-    plans = PlanCache()
+    plans = PlanCache(taping=True)
     torch.manual_seed(0)
     model = space.build_model(1462)
     values = [naswot_score(model, x, plans=plans) for x in (*batches, batches[0])]
@@ -56,7 +58,7 @@ def test_a_plan_of_several_segments_scores_as_the_reference():
 
 def test_a_pass_that_sees_another_input_size_falls_back_to_recording():
     space = get_space("nb201")
-    plans = PlanCache()
+    plans = PlanCache(taping=True)
     torch.manual_seed(0)
     model = space.build_model(99)
     naswot_score(model, torch.randn(4, 3, 8, 8), plans=plans)
@@ -101,7 +103,7 @@ class _Branchy(torch.nn.Module):
 def test_a_forward_that_reads_values_into_python_is_never_replayed_from_a_tape():
     torch.manual_seed(0)
     model = _Branchy()
-    plans = PlanCache()
+    plans = PlanCache(taping=True)
     # recording and taping passes take one branch, the later batches the other
     batches = [torch.randn(5, 3, 6, 6) + shift for shift in (3, 3, -3, -3)]
     for x in batches:
@@ -116,7 +118,7 @@ def test_static_networks_replay_a_tape_from_their_third_pass_and_others_never():
     plain = _Plain()
     x = torch.randn(4, 3, 8, 8)
     for network, taped in ((model, True), (plain, False)):
-        plans = PlanCache()
+        plans = PlanCache(taping=True)
         values = [naswot_score(network, x, plans=plans) for _ in range(3)]
         assert (plans.get(network).tape is not None) is taped
         assert values == [reference_naswot(network, x)] * 3
@@ -141,8 +143,21 @@ class _Counting(torch.nn.Module):
 
 def test_a_tape_keeps_buffer_updates_that_later_calls_read():
     torch.manual_seed(0)
-    model, plans, x = _Counting(), PlanCache(), torch.randn(6, 3, 6, 6)
+    model, plans, x = _Counting(), PlanCache(taping=True), torch.randn(6, 3, 6, 6)
     for _ in range(5):
         twin = copy.deepcopy(model)  # same weights and count, scored by a recording pass
         assert naswot_score(model, x, plans=plans) == naswot_score(twin, x)
     assert plans.get(model).tape is not None and model.count.item() == 1.25
+
+
+def test_the_scorer_tapes_only_networks_scored_often_enough():
+    space, x = get_space("nb201"), torch.randn(4, 3, 8, 8)
+    for scorings, taped in ((3, False), (TAPE_MIN_SCORINGS, True)):
+        scorer = NaswotScorer()
+        torch.manual_seed(0)
+        model = space.build_model(640)
+        scorer.expect(scorings)
+        values = [scorer.score(model, x).value for _ in range(scorings)]
+        assert (scorer._plans.get(model).tape is not None) is taped
+        torch.manual_seed(0)
+        assert values == [reference_naswot(space.build_model(640), x)] * scorings

@@ -140,6 +140,7 @@ class ArchScorer:
         pending = {init_seed: seeds for init_seed, seeds in pending.items() if seeds}
         network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device,
                                 seeds=len(pending))
+        self.scorer.expect(sum(len(seeds) for seeds in pending.values()))
         rows: list[dict] = []
         for init_seed, seeds in pending.items():
             _score_arch(network, self.scorer, arch_id, init_seed, seeds, self.images,

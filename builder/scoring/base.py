@@ -41,6 +41,10 @@ class Scorer(ABC):
     needs_labels: ClassVar[bool] = False
     changes_weights: ClassVar[bool] = False
 
+    def expect(self, scorings: int) -> None:
+        """The next network will be scored ``scorings`` times (its init seeds x batches), all
+        by this scorer: a scorer may prepare for the repeats.  The build tells it per arch."""
+
     def settings(self) -> dict[str, Any]:
         """Settings that change the score's values (they enter the config id)."""
         return {}

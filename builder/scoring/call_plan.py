@@ -211,7 +211,8 @@ class PlanCache:
     takes its place or the cache is collected.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, taping: bool = False) -> None:
+        self.taping = taping  # whether a static network's second scoring writes a tape
         self._model: nn.Module | None = None
         self._plan: CallPlan | None = None
         self._pass: _PlannedPass | None = None  # of the held plan, at the last batch size
@@ -254,9 +255,10 @@ class PlanCache:
                                  if is_reference_hooked(module))
         if train:
             train_mode(everything)
-        # the first planned pass of a static network is also written down (a second planned
-        # pass will replay it): a model scored once or twice never pays for a tape
-        recorder = (TapeRecorder(x) if train and not self._taped and tapes(model) else None)
+        # with taping on, the first planned pass of a static network is also written down and
+        # later passes replay it: a model scored once never pays for a tape
+        recorder = (TapeRecorder(x) if self.taping and train and not self._taped and tapes(model)
+                    else None)
         planned.recorder = recorder
         self._in_pass = True
         try:

@@ -157,6 +157,10 @@ def naswot_score(model: nn.Module, x: torch.Tensor, *, allow_tf32: bool = False,
         return log_abs_det(naswot_kernel(model, x, plans, train=True))
 
 
+# A network scored at least this often (init seeds x batches) is taped on its second scoring.
+TAPE_MIN_SCORINGS = 10
+
+
 class NaswotScorer(Scorer):
     """NASWOT (the paper's final score): log|det K| of the binary ReLU codes' kernel.
 
@@ -170,6 +174,10 @@ class NaswotScorer(Scorer):
 
     def __init__(self) -> None:
         self._plans = PlanCache()
+
+    def expect(self, scorings: int) -> None:
+        # writing a tape costs about eight taped passes' savings (NB201, bench/host_overhead.py)
+        self._plans.taping = scorings >= TAPE_MIN_SCORINGS
 
     def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
                 *, allow_tf32: bool) -> float:
