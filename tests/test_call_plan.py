@@ -161,3 +161,31 @@ def test_the_scorer_tapes_only_networks_scored_often_enough():
         assert (scorer._plans.get(model).tape is not None) is taped
         torch.manual_seed(0)
         assert values == [reference_naswot(space.build_model(640), x)] * scorings
+
+
+class _HiddenStep(torch.nn.Module):
+    """A static forward with one step the recorder cannot see (torch functions disabled): the
+    batch mean it makes must not be replayed as a constant."""
+
+    static_forward = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.relu = torch.nn.ReLU()
+        self.centred = torch.nn.ReLU()
+
+    def forward(self, x):
+        y = self.relu(self.conv(x))
+        with torch._C.DisableTorchFunction():
+            mean = y.mean(dim=0, keepdim=True)
+        z = self.centred(y - mean)
+        return z.flatten(1), z
+
+
+def test_a_tensor_no_recorded_call_made_voids_the_tape():
+    torch.manual_seed(0)
+    model, plans = _HiddenStep(), PlanCache(taping=True)
+    for x in [torch.randn(5, 3, 6, 6) for _ in range(4)]:
+        assert naswot_score(model, x, plans=plans) == reference_naswot(model, x)
+    assert plans.get(model).tape is None

@@ -195,6 +195,13 @@ class _PlannedPass:
         return kernel_from_agreement(self.agree_on, self.plan.layout.counted_units)
 
 
+def _state_ids(modules: list[nn.Module]) -> set[int]:
+    """Ids of the modules' parameters and buffers: the tensors a tape may hold as constants."""
+    return {id(tensor) for module in modules
+            for tensor in (*module._parameters.values(), *module._buffers.values())
+            if tensor is not None}
+
+
 def _remove_hooks(handles: list) -> None:
     for handle in handles:
         handle.remove()
@@ -257,8 +264,8 @@ class PlanCache:
             train_mode(everything)
         # with taping on, the first planned pass of a static network is also written down and
         # later passes replay it: a model scored once never pays for a tape
-        recorder = (TapeRecorder(x) if self.taping and train and not self._taped and tapes(model)
-                    else None)
+        recorder = (TapeRecorder(x, _state_ids(everything))
+                    if self.taping and train and not self._taped and tapes(model) else None)
         planned.recorder = recorder
         self._in_pass = True
         try:

@@ -17,7 +17,8 @@ pass's code buffer.
 Only networks that declare ``static_forward = True`` (every network of this package's spaces)
 are taped, and a tape is void, falling back to the modules, when the pass read a tensor's
 value into Python (``item``, ``bool`` ...: the recorded branch might not be taken on other
-data), read an intermediate tensor it did not see being made, or when the next batch has
+data), read a tensor that is neither made by a recorded call nor one of the network's
+parameters and buffers (it may hold values of this batch), or when the next batch has
 another shape, dtype or device (shapes are recorded as constants).
 """
 
@@ -91,13 +92,14 @@ class TapeRecorder(TorchFunctionMode):
     """Writes down the torch calls of one forward pass of ``x`` as lines of Python.
 
     Tensors made during the pass are named by the line that made them (weakly: the recorder
-    keeps no activation alive); other tensors (parameters, buffers, constants) are kept as
-    constants, unless they carry an autograd history, which means they were made from the
-    input by a call the recorder did not see.
+    keeps no activation alive); the network's parameters and buffers (``known``: their ids)
+    are kept as constants.  Any other tensor voids the tape: it was made by a call the
+    recorder did not see, from this batch for all the recorder knows.
     """
 
-    def __init__(self, x: torch.Tensor) -> None:
+    def __init__(self, x: torch.Tensor, known: set[int]) -> None:
         super().__init__()
+        self._known = known
         self.key = _input_key(x)
         self.lines: list[str] = []
         self.constants: list = []
@@ -172,8 +174,8 @@ class TapeRecorder(TorchFunctionMode):
             name = self._name(value)
             if name is not None:
                 return name
-            if value.grad_fn is not None and self.void is None:
-                self.void = "the pass read an intermediate tensor the recorder did not see made"
+            if id(value) not in self._known and self.void is None:
+                self.void = "the pass read a tensor that no recorded call made"
             self._constant_reads[id(value)] = self._constant_reads.get(id(value), 0) + 1
             return self._constant(value)
         if value is None or isinstance(value, (bool, int, str)):
