@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space_sql
+from naswot_db.names import canonical_space, ground_truth_space_sql
+from naswot_db.scores import DEFAULT_SCORE, canonical_score
 
 from . import stats
 from .errors import QueryError

@@ -25,7 +25,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
+from naswot_db.names import canonical_space, ground_truth_space
+from naswot_db.scores import DEFAULT_SCORE, canonical_score
 
 from .errors import QueryError
 from .score_grid import ScoreGrid, load_chosen_grid, load_grid

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from naswot_db.names import DEFAULT_SCORE
+from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
     optional_score_option, root_option, space_option, spaces_option,

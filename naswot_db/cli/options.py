@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import (
-    DEFAULT_SCORE, SCORE_NAMES, SCORE_PLUGIN_GROUP, canonical_score, canonical_space,
-)
+from naswot_db.names import canonical_space
+from naswot_db.scores import DEFAULT_SCORE, score_names, SCORE_PLUGIN_GROUP, canonical_score
 
 FORMATS = ("table", "csv", "json", "markdown")
 _MAX_RANGE = 10_000_000  # more than any benchmark's arch count
@@ -114,7 +113,7 @@ def optional_score_option(help_text: str) -> Callable:
 
 score_option = click.option(
     "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
-    help=f"Training-free score: {', '.join(SCORE_NAMES)}, or an installed plug-in (entry "
+    help=f"Training-free score: {', '.join(score_names())}, or an installed plug-in (entry "
          f"point group {SCORE_PLUGIN_GROUP}).")
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from naswot_db.names import DEFAULT_SCORE, canonical_space
+from naswot_db.names import canonical_space
+from naswot_db.scores import DEFAULT_SCORE
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, load_search_tables

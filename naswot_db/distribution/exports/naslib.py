@@ -34,17 +34,23 @@ from naswot_db.citations import citations
 from naswot_db.names import ground_truth_space
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
+from naswot_db.scores import score_info
 
 from ..atomic import atomic_file
 from .score_matrix import accuracies, require_targets, scored_datasets, task_scores
 
 NASLIB_FILES = {"nb201": "zc_nasbench201.json", "nb101": "zc_nasbench101.json"}
-NASLIB_PROXIES = {"naswot": "nwot", "jacov": "jacov"}
 NB201_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 NB201_EDGES = ((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4))
 NB101_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 NB101_VERTICES = 7
 CLAMP = 1e9
+
+
+def naslib_proxy(score: str) -> str:
+    """The key NASLib's zc_*.json files give ``score`` (a plug-in keeps its own name)."""
+    info = score_info(score)
+    return score if info is None or info.naslib_name is None else info.naslib_name
 
 
 def nb201_hash(arch_str: str) -> str:
@@ -110,7 +116,7 @@ def _task_entries(source: Source, space: str, task: str, score: str, config_id: 
         accuracy = table[i, -1]
         if np.isnan(values[i]) or np.isnan(accuracy) or arch_id not in hashes:
             continue
-        entries[hashes[arch_id]] = {NASLIB_PROXIES[score]: {"score": _clamped(values[i]),
+        entries[hashes[arch_id]] = {naslib_proxy(score): {"score": _clamped(values[i]),
                                                             "time": float(times[i])},
                                     "val_accuracy": float(accuracy)}
     about = {"config_id": scores.config_id, "batch_size": scores.batch_size,
@@ -133,7 +139,7 @@ def export_naslib(source: Source, output: Path, space: str, score: str,
                                                 batch_size)
     output.mkdir(parents=True, exist_ok=True)
     written = [output / name, output / name.replace(".json", ".naswot-db.json")]
-    sidecar = {"space": space, "score": score, "naslib_proxy": NASLIB_PROXIES[score],
+    sidecar = {"space": space, "score": score, "naslib_proxy": naslib_proxy(score),
                "tasks": tasks,
                "procedure": f"naswot-db's {score} as the reference code computes it, not "
                             "NASLib's own implementation",
