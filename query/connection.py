@@ -21,7 +21,7 @@ from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, view_sql
 from naswot_db.schema.tables import Table
 
-from .errors import QueryError
+from .errors import QueryError, one_line
 from .macros import register_macros
 from .readonly import check_read_statement, restrict_to_files
 from .shipped import shipped_parts
@@ -89,12 +89,6 @@ def engine(root: Path | str | None = None) -> sa.Engine:
         install_views(dbapi_connection, resolved)
 
     return result
-
-
-def one_line(error: duckdb.Error) -> str:
-    """DuckDB's message without the multi-line query context (``LINE 1: ... ^``)."""
-    head = str(error).split("\n\n", 1)[0]
-    return " ".join(line.strip() for line in head.splitlines() if line.strip())
 
 
 def run_sql(query: str, root: Path | str | None = None) -> pd.DataFrame | None:

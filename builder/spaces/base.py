@@ -12,21 +12,9 @@ import pyarrow as pa
 from torch import nn
 
 from naswot_db.citations import space_citation
-from naswot_db.errors import NaswotDbError
 from naswot_db.names import ground_truth_space, score_datasets
+from naswot_db.builder.formats.ground_truth import GroundTruth, SpaceError
 from naswot_db.schema import default_root
-
-
-class SpaceError(NaswotDbError):
-    """Bad input about a space: unknown arch, missing ground truth, unreadable file."""
-
-
-@dataclass(frozen=True)
-class GroundTruth:
-    """What ``ingest`` produces: rows for the archs and accuracies tables of one space."""
-
-    archs: pa.Table
-    accuracies: pa.Table
 
 
 def listed_arch_table(space: str, arch_strs: Sequence[str], source: str) -> pa.Table:
