@@ -18,8 +18,9 @@ from naswot_db.errors import NaswotDbError
 from .dedup import SCORE_KEY, first_per_key_sql
 from .parts import part_problem
 from .sql import parquet_source_sql
+from .atomic import is_temp
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
-                      generations_path, is_temp, part_files, part_generation, partition_dir,
+                      generations_path, part_files, part_generation, partition_dir,
                       stale_temps)
 from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
 

@@ -29,11 +29,11 @@ _REGISTRY: dict[str, type[Scorer]] = {}
 def register_scorer(scorer: type[Scorer]) -> type[Scorer]:
     """Add a score plug-in (usable as a class decorator); its name becomes a --score value."""
     key = score_key(scorer.name)
-    describe(ScoreInfo(name=key, citation=scorer.citation,
-                       implementation=f"{scorer.__module__}:{scorer.__qualname__}",
-                       needs_batch=scorer.needs_batch, needs_labels=scorer.needs_labels,
-                       changes_weights=scorer.changes_weights,
-                       higher_is_better=scorer.higher_is_better))
+    describe(scorer.info or ScoreInfo(
+        name=key, citation=scorer.citation,
+        implementation=f"{scorer.__module__}:{scorer.__qualname__}",
+        needs_batch=scorer.needs_batch, needs_labels=scorer.needs_labels,
+        changes_weights=scorer.changes_weights, higher_is_better=scorer.higher_is_better))
     _REGISTRY[key] = scorer
     return scorer
 

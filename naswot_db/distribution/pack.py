@@ -24,7 +24,7 @@ from naswot_db.schema.storage import conform
 
 from .archive import (ARCHIVE_FORMAT, FORMAT_VERSION, ArchiveError, ArchiveFile, member_path,
                       sha256_of, write_archive)
-from .atomic import atomic_file
+from naswot_db.schema.atomic import atomic_file
 from .keys import KEY_COLUMNS
 from .own_tables import connect_own
 

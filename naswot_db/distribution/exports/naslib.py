@@ -36,7 +36,7 @@ from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
 from naswot_db.scores import score_info
 
-from ..atomic import atomic_file
+from naswot_db.schema.atomic import atomic_file
 from .score_matrix import accuracies, require_targets, scored_datasets, task_scores
 
 NASLIB_FILES = {"nb201": "zc_nasbench201.json", "nb101": "zc_nasbench101.json"}
