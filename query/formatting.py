@@ -127,8 +127,13 @@ def budget_caption(result: BudgetSearchResult) -> str:
     sample = f", M {s.init_sample} scored" if s.init_sample is not None else ""
     policy = (f", replicate {s.replicate[0]},{s.replicate[1]}" if isinstance(s.replicate, tuple)
               else f", replicate policy {s.replicate}" if s.replicate is not None else "")
-    return (f"{result.space} {s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}{sample}, fitness "
-            f"{s.fitness} of one random seed{policy}, seed {s.seed}")
+    ranked = f" ranked by {s.scores}" if s.scores else ""
+    rules = ([] if s.tournament_replace or s.population is None
+             else ["tournament without replacement"])
+    rules += ["the training that crosses the budget counts"] if s.keep_last else []
+    return (f"{result.space} {s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}"
+            f"{sample}{ranked}{policy}, fitness {s.fitness} ({s.fitness_source}), cost "
+            f"{s.cost_source}{''.join(', ' + rule for rule in rules)}, seed {s.seed}")
 
 
 def comparison_caption(comparison: SearchComparison) -> str:
