@@ -80,10 +80,12 @@ def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
     """The search as the paper prints it: "mean ± std" per target, one row per method and N.
 
     A comparison with budgeted methods adds their mean number of archs trained and the runs
-    that trained nothing.
+    that trained nothing, and after each row that ran the paper's NB201 settings the paper's
+    own numbers (:mod:`.searches.paper`).
     """
     table = result.table()
     labels = _METHOD_LABELS | {"naswot": score_label(_searched_score(result))}
+    paper = {} if isinstance(result, SearchResult) else _paper_rows(result)
     rows = []
     for record in table.to_dict("records"):
         row = {"method": labels[record["method"]],
@@ -102,7 +104,20 @@ def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
             row["archs trained"] = "" if pd.isna(trained) else f"{trained:.1f}"
             row["runs without answer"] = "" if pd.isna(unanswered) else str(int(unanswered))
         rows.append(row)
-    return pd.DataFrame(rows)
+        n = None if pd.isna(record["n"]) else int(record["n"])
+        if (record["method"], n) in paper:
+            runs, cells = paper[(record["method"], n)]
+            rows.append({"method": f"{row['method']} (paper, {runs} runs)", "N": row["N"],
+                         **{t.label: _plus_minus(*cells[t.label]) if t.label in cells else ""
+                            for t in result.targets}})
+    return pd.DataFrame(rows).fillna("")
+
+
+def _paper_rows(comparison: SearchComparison) -> dict:
+    """The paper's rows a comparison reproduces (loaded only for comparisons)."""
+    from .searches.paper import paper_rows
+
+    return paper_rows(comparison)
 
 
 def search_caption(result: SearchResult) -> str:

@@ -188,6 +188,8 @@ def anytime_plot(comparison: SearchComparison, output: Path | str) -> Path:
         if index == 0:
             axes.legend(fontsize="small")
     runs = ", ".join(f"{r.settings.method} {r.settings.runs}" for r in comparison.budgeted)
+    costs = sorted({r.settings.cost_source for r in comparison.budgeted})
+    charged = f"\ncost {'; '.join(costs)}" if costs else ""
     figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs "
-                    f"({runs}){_shipped_note(comparison.naswot)}")
+                    f"({runs}){_shipped_note(comparison.naswot)}{charged}")
     return _save(figure, output)
