@@ -10,7 +10,8 @@ Prints, at the paper's settings (12,000 s, P 10, S 3, M 20):
 
 1. random search (500 runs), REA (500), AREA (50 and 500) and AREA ranked by each other score
    the root holds (500), each beside the paper's row, with the difference per cell in units of
-   its noise: z = (ours - paper) / sqrt(sd_ours^2 / runs_ours + sd_paper^2 / runs_paper);
+   its noise: z = (ours - paper) / sqrt(sd_ours^2 / runs_ours + sd_paper^2 / runs_paper) for
+   the means, and with sd^2 / (2 runs) for the stds;
 2. ablations of REA and AREA (500 runs each), one change at a time: the cost model scaled by
    0.9 and 0.8 (more trainings in the budget), the tournament without replacement, the
    training that crosses the budget counted, a constant cost (the model's mean), the model
@@ -81,6 +82,13 @@ def _z(row: dict, column: str, runs: int, paper: tuple[float, float], paper_runs
     return (mean - paper[0]) / np.hypot(std / np.sqrt(runs), paper[1] / np.sqrt(paper_runs))
 
 
+def _z_std(row: dict, column: str, runs: int, paper: tuple[float, float],
+           paper_runs: int) -> float:
+    """The difference of the stds over its standard error (sd / sqrt(2 runs) each)."""
+    std = row[f"{column} std"]
+    return (std - paper[1]) / np.hypot(std / np.sqrt(2 * runs), paper[1] / np.sqrt(2 * paper_runs))
+
+
 def _main_rows(name: str, method: str, result) -> list[dict]:
     row = result.row()
     ours = {"method": name, "runs": result.settings.runs,
@@ -94,8 +102,11 @@ def _main_rows(name: str, method: str, result) -> list[dict]:
     return [ours,
             {"method": "  paper", "runs": paper_runs,
              **{c: f"{m:.2f}±{s:.2f}" for c, (m, s) in paper.items()}},
-            {"method": "  z (noise units)", "runs": "",
+            {"method": "  z of the mean", "runs": "",
              **{c: f"{_z(row, c, result.settings.runs, cell, paper_runs):+.1f}"
+                for c, cell in paper.items()}},
+            {"method": "  z of the std", "runs": "",
+             **{c: f"{_z_std(row, c, result.settings.runs, cell, paper_runs):+.1f}"
                 for c, cell in paper.items()}}]
 
 
