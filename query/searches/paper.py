@@ -36,7 +36,8 @@ def _paper_settings(result: BudgetSearchResult) -> bool:
     return (s.budget_s == 12_000 and s.fitness == _PAPER_FITNESS
             and (s.population, s.sample_size) == (10, 3)
             and s.init_sample in (None, 20) and s.tournament_replace and not s.keep_last
-            and (s.scores is None or s.scores.startswith("naswot scores on cifar10")))
+            and (s.scores is None or s.scores.split(",")[0].removesuffix(
+                " shipped with naswot-db") == "naswot scores on cifar10"))
 
 
 def paper_rows(comparison: SearchComparison) -> dict[tuple[str, int | None],
