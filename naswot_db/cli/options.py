@@ -119,11 +119,14 @@ score_option = click.option(
     help=f"Training-free score: {', '.join(score_names())}, or an installed plug-in (entry "
          f"point group {SCORE_PLUGIN_GROUP}).")
 
-scores_option = click.option(
-    "--score", "scores", default=DEFAULT_SCORE, show_default=True,
-    callback=_callback(expand_scores),
-    help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) or "
-         f"{ALL_SCORES}: several give one table sorted by Spearman.")
+def scores_option(default: str, what: str) -> Callable:
+    """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
+    canonical names; ``what`` says what several do."""
+    return click.option(
+        "--score", "scores", default=default, show_default=True,
+        callback=_callback(expand_scores),
+        help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) "
+             f"or {ALL_SCORES}: {what}.")
 
 
 def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
+from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, format_option,
@@ -196,7 +197,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
 @click.command()
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
-@scores_option
+@scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman")
 @click.option("--dataset", default=None, help="Only scores on this dataset.")
 @_targets
 @_epochs
@@ -246,7 +247,8 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
 
 @click.group()
 def plot() -> None:
-    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves."""
+    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves,
+    proxy rank-correlation heatmap."""
 
 
 _output = click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
@@ -273,6 +275,30 @@ def plot_scatter(output, root, space, score, dataset, target, replicate, label, 
     path = scatter_plot(output, _resolved_root(root), space=space, dataset=dataset, target=target,
                         replicate=replicate, config_id=config_id, batch_size=batch_size,
                         as_reference=as_reference, label=label, score=score)
+    click.echo(f"wrote {path}")
+
+
+@plot.command("proxies")
+@root_option
+@space_option(default="nb201")
+@scores_option("all", "the stored ones among them are drawn")
+@_scores_dataset
+@click.option("--target", "targets", multiple=True, metavar="DATASET:SPLIT[@EPOCHS]",
+              help="Accuracy row/column (repeatable) [default: the space's first default "
+                   "target].")
+@replicate_option(REPLICATE_MEAN, REPLICATE_MEAN, REPLICATE_PAIR)
+@_label
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Scoring batch size, when several exist.")
+@_output
+def plot_proxies(output, root, space, scores, dataset, targets, replicate, label,
+                 batch_size) -> None:
+    """Heatmap of Spearman's rho between the stored proxies and with accuracy."""
+    from naswot_db.query.proxy_heatmap import proxy_heatmap
+
+    path = proxy_heatmap(output, _resolved_root(root), scores=scores, space=space,
+                         dataset=dataset, targets=list(targets) or None, batch_size=batch_size,
+                         replicate=replicate, label=label)
     click.echo(f"wrote {path}")
 
 
