@@ -119,7 +119,7 @@ def proxy_heatmap(output: Path | str, root: Path | str | None = None, *, scores:
     matrix = rank_correlations(variables)
     labels = [name if sign > 0 else f"-{name}" for sign, name in zip(signs, present)] + \
         [f"{t.label} accuracy" for t in chosen]
-    side = 1.2 + 0.55 * len(labels)
+    side = max(5.0, 1.2 + 0.55 * len(labels))
     figure = Figure(figsize=(side + 1.4, side), layout="constrained")
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)

@@ -19,7 +19,8 @@ replicate policy ``rng.random((runs, N))`` picks one of the arch's stored replic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -252,7 +253,7 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
         raise QueryError(f"runs must be at least 1, not {runs}")
     pool, unlabelled = score_pool(tables, replicate)
     if not higher_is_better(tables.config.score):  # the lowest value wins: rank by -value
-        pool = replace(pool, values=-pool.values)
+        pool = dataclasses.replace(pool, values=-pool.values)
     size = len(pool.arch_ids)
     if size == 0:
         raise QueryError(f"no scored arch of space {tables.space!r} has every target accuracy "
