@@ -73,14 +73,15 @@ def _refuse_constant(name: str):
 
 
 def naslib_scores() -> dict[str, str]:
-    """NASLib proxy name -> naswot-db score (a score of that very name first: ``nwot`` is
-    NASLib's NASWOT, not our reference ``naswot``)."""
+    """Proxy key -> naswot-db score: NASLib's names (a score of that very name first: ``nwot``
+    is NASLib's NASWOT, not our reference ``naswot``), and every score's own name (the key our
+    export gives a score whose NASLib name another score holds)."""
     found: dict[str, str] = {}
     for name in score_names():
         naslib_name = score_info(name).naslib_name
         if naslib_name is not None and (naslib_name not in found or name == naslib_name):
             found[naslib_name] = name
-    return found
+    return {**{name: name for name in score_names()}, **found}
 
 
 def _key_arch(key: str) -> tuple[str, str]:
