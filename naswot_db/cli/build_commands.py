@@ -149,7 +149,8 @@ def _ingest_peer_values(source: Path, root: Path, space: str | None,
         return
     sentinels = (f", {result.sentinels} of them Suite-Zero's failure sentinel (stored as "
                  "status error, value NaN)" if result.sentinels else "")
-    click.echo(f"{result.space}: {result.rows:,} score rows ({len(result.scores)} proxies: "
+    proxies = f"{len(result.scores)} prox{'ies' if len(result.scores) > 1 else 'y'}"
+    click.echo(f"{result.space}: {result.rows:,} score rows ({proxies}: "
                f"{', '.join(result.scores)}; datasets {', '.join(result.datasets)}){sentinels} "
                f"from {source} as config {result.config_id}")
     if result.space in shipped_before:
