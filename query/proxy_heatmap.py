@@ -49,7 +49,11 @@ def _batch_size(source: Source, space: str, dataset: str, batch_size: int | None
 
 def _score_columns(source: Source, space: str, dataset: str, batch_size: int,
                    scores: Sequence[str], replicate: Replicate) -> dict[str, np.ndarray]:
-    """arch_id and one mean value column per score that has any value here."""
+    """arch_id and one mean value column per score that has any value here (a plug-in score
+    that is installed but not described has no column in the view)."""
+    described = {row[0] for row in source.connection.execute(
+        f"DESCRIBE {SCORES_WIDE_VIEW}").fetchall()}
+    scores = [name for name in scores if name in described]
     pair = replicate != MEAN_REPLICATE
     seeds = "AND init_seed = ? AND batch_seed = ?" if pair else ""
     averages = ", ".join(f'avg("{name}") AS "{name}"' for name in scores)

@@ -98,6 +98,9 @@ def test_nb201_values_land_as_scores_of_the_files_own_config(tmp_path):
     assert recorded["file_name"] == source.name and run["rows_written"] == 15
     check = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert check.exit_code == 0, check.output
+    info = json.loads(CliRunner().invoke(main, ["info", "--root", str(root), "--format",
+                                                "json"]).stdout)
+    assert {s["origin"] for s in info["scores"] if s["config_id"] == config} == {"peer"}
 
 
 def test_sql_compares_ours_with_theirs_and_a_second_ingest_adds_nothing(tmp_path):
