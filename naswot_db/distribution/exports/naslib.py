@@ -35,9 +35,8 @@ from naswot_db.naslib_keys import nb101_key, nb201_key
 from naswot_db.names import ground_truth_space, is_peer_config, peer_config_sql
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
-from naswot_db.scores import score_info
-
 from naswot_db.schema.atomic import atomic_file
+from naswot_db.scores import score_info
 
 from .score_matrix import TaskScores, accuracies, require_targets, scored_datasets, task_scores
 
