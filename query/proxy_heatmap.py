@@ -1,7 +1,8 @@
 """How the proxies agree: Spearman's rho between every pair of scores and with accuracy.
 
-NAS-Bench-Suite-Zero's correlation figure, from a root's own scores: per arch one value per
-score (the ``scores_wide`` view: one configuration per score, the mean over the chosen
+NAS-Bench-Suite-Zero's correlation figure, from a root's own scores (or from the published values
+ingested with ``ingest --format naslib-zc``): per arch one value per score (as the
+``scores_wide`` view picks them: one configuration per score, the mean over the chosen
 replicates, or one (init seed, batch seed) pair) and one accuracy per target; each cell is the
 Spearman correlation over the archs where both are finite.  A score whose lower values are
 better enters as -value (labelled ``-name``), so every positive cell means "ranks alike".
@@ -17,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from naswot_db.names import canonical_space, ground_truth_space
-from naswot_db.schema.sql import SCORES_WIDE_VIEW
+from naswot_db.schema.sql import wide_scores_sql
 from naswot_db.scores import canonical_score, higher_is_better
 
 from . import stats
@@ -28,9 +29,10 @@ from .selection import Source, fetch_columns, open_source
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 
-def _batch_size(source: Source, space: str, dataset: str, batch_size: int | None) -> int:
+def _batch_size(source: Source, wide: str, space: str, dataset: str,
+                batch_size: int | None) -> int:
     sizes = [row[0] for row in source.connection.execute(
-        f"SELECT DISTINCT batch_size FROM {SCORES_WIDE_VIEW} WHERE space = ? AND dataset = ? "
+        f"SELECT DISTINCT batch_size FROM ({wide}) WHERE space = ? AND dataset = ? "
         "ORDER BY 1", [space, dataset]).fetchall()]
     if batch_size is not None:
         if batch_size not in sizes:
@@ -39,26 +41,22 @@ def _batch_size(source: Source, space: str, dataset: str, batch_size: int | None
         return batch_size
     if not sizes:
         raise QueryError(f"no scores of space {space!r} on dataset {dataset!r} under "
-                         f"{source.root} (published values are not drawn: they are not the "
-                         "root's own)")
+                         f"{source.root} (the root's own and published values are drawn "
+                         "apart: --published draws the latter)")
     if len(sizes) > 1:
         raise QueryError(f"{space} scores on {dataset} have several batch sizes; choose one with "
                          f"--batch-size: {', '.join(map(str, sizes))}")
     return sizes[0]
 
 
-def _score_columns(source: Source, space: str, dataset: str, batch_size: int,
+def _score_columns(source: Source, wide: str, space: str, dataset: str, batch_size: int,
                    scores: Sequence[str], replicate: Replicate) -> dict[str, np.ndarray]:
-    """arch_id and one mean value column per score that has any value here (a plug-in score
-    that is installed but not described has no column in the view)."""
-    described = {row[0] for row in source.connection.execute(
-        f"DESCRIBE {SCORES_WIDE_VIEW}").fetchall()}
-    scores = [name for name in scores if name in described]
+    """arch_id and one mean value column per score that has any value here."""
     pair = replicate != MEAN_REPLICATE
     seeds = "AND init_seed = ? AND batch_seed = ?" if pair else ""
     averages = ", ".join(f'avg("{name}") AS "{name}"' for name in scores)
     columns = fetch_columns(source, (
-        f"SELECT arch_id, {averages} FROM {SCORES_WIDE_VIEW} WHERE space = ? AND dataset = ? "
+        f"SELECT arch_id, {averages} FROM ({wide}) WHERE space = ? AND dataset = ? "
         f"AND batch_size = ? {seeds} GROUP BY arch_id ORDER BY arch_id"),
         [space, dataset, batch_size, *(replicate if pair else ())])
     return {name: values.astype(np.float64) if name != "arch_id" else values
@@ -97,17 +95,20 @@ def proxy_heatmap(output: Path | str, root: Path | str | None = None, *, scores:
                   space: str = "nb201", dataset: str = "cifar10",
                   targets: Sequence[str] | None = None, batch_size: int | None = None,
                   replicate: Replicate = MEAN_REPLICATE, label: str = "mean",
+                  published: bool = False,
                   connection: duckdb.DuckDBPyConnection | None = None) -> Path:
     """Draw the heatmap of Spearman's rho between ``scores`` (those stored) and the targets.
 
     ``targets``: ``DATASET:SPLIT[@EPOCHS]`` strings (default: the space's first default
-    target); ``replicate``: ``"mean"`` or ``(init_seed, batch_seed)``.
+    target); ``replicate``: ``"mean"`` or ``(init_seed, batch_seed)``; ``published``: draw the
+    values ingested from NASLib zero-cost files instead of the root's own scores.
     """
     output = _check_output(Path(output))
     space, names = canonical_space(space), [canonical_score(name) for name in scores]
+    wide = wide_scores_sql(names, published)
     with open_source(root, connection) as source:
-        size = _batch_size(source, space, dataset, batch_size)
-        columns = _score_columns(source, space, dataset, size, names, replicate)
+        size = _batch_size(source, wide, space, dataset, batch_size)
+        columns = _score_columns(source, wide, space, dataset, size, names, replicate)
         chosen = resolve_targets(source.connection, space, list(targets) if targets else None,
                                  label=label)
         if not targets:
@@ -141,6 +142,7 @@ def proxy_heatmap(output: Path | str, root: Path | str | None = None, *, scores:
     which = "mean over replicates" if replicate == MEAN_REPLICATE else \
         f"init {replicate[0]}, batch {replicate[1]}"
     usable = int(np.isfinite(variables).all(axis=0).sum())
-    axes.set_title(f"{space}, scores on {dataset} (batch {size}, {which}): rank correlation\n"
+    origin = "published values" if published else "scores"
+    axes.set_title(f"{space}, {origin} on {dataset} (batch {size}, {which}): rank correlation\n"
                    f"{columns['arch_id'].size:,} archs, {usable:,} with every value finite")
     return _save(figure, output)

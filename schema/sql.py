@@ -32,31 +32,37 @@ SCORES_WIDE_VIEW = "scores_wide"
 WIDE_KEY = ("space", "arch_id", "dataset", "batch_size", "init_seed", "batch_seed")
 
 
-def scores_wide_view_sql(scores: list[str]) -> str:
-    """``CREATE VIEW scores_wide``: one row per (space, arch, dataset, batch size, init seed,
-    batch seed) of the root's own scores, one DOUBLE column per score in ``scores``.
+def wide_scores_sql(scores: list[str], published: bool = False) -> str:
+    """A SELECT of one row per (space, arch, dataset, batch size, init seed, batch seed), one
+    DOUBLE column per score in ``scores``: the root's own scores, or (``published``) the values
+    ingested with ``ingest --format naslib-zc``, never a mix.
 
     Per (space, dataset, batch size, score) one configuration is used: the one with the most
     rows, then the smallest config_id (a score built twice with different settings, e.g.
-    ``--split``, would otherwise give two values in one cell).  Published values ingested with
-    ``ingest --format naslib-zc`` are left out (they are other people's measurements, compared
-    in ``scores`` by config_id).  A score without rows in a group is NULL there.
+    ``--split``, would otherwise give two values in one cell).  A score without rows in a group
+    is NULL there.
     """
     key = ", ".join(WIDE_KEY)
     columns = "".join(f", any_value(value) FILTER (WHERE score = {_quote(name)}) AS \"{name}\""
                       for name in scores)
+    origin = peer_config_sql("config_id") if published else f"NOT {peer_config_sql('config_id')}"
     return f"""
-CREATE OR REPLACE VIEW {SCORES_WIDE_VIEW} AS
-WITH own AS (SELECT * FROM scores WHERE NOT {peer_config_sql("config_id")}),
+WITH chosen_rows AS (SELECT * FROM scores WHERE {origin}),
 chosen AS (
-    SELECT space, dataset, batch_size, score, config_id FROM own
+    SELECT space, dataset, batch_size, score, config_id FROM chosen_rows
     GROUP BY space, dataset, batch_size, score, config_id
     QUALIFY row_number() OVER (PARTITION BY space, dataset, batch_size, score
                                ORDER BY count(*) DESC, config_id) = 1)
 SELECT {key}{columns}
-FROM own JOIN chosen USING (space, dataset, batch_size, score, config_id)
+FROM chosen_rows JOIN chosen USING (space, dataset, batch_size, score, config_id)
 GROUP BY {key}
 """
+
+
+def scores_wide_view_sql(scores: list[str]) -> str:
+    """``CREATE VIEW scores_wide`` over the root's own scores (:func:`wide_scores_sql`):
+    published values are other people's measurements, compared in ``scores`` by config_id."""
+    return f"CREATE OR REPLACE VIEW {SCORES_WIDE_VIEW} AS {wide_scores_sql(scores)}"
 
 
 def _quote(text: str) -> str:

@@ -16,6 +16,7 @@ from naswot_db import scores as score_catalogue
 from naswot_db.cli import main
 from naswot_db.query import connect, simulate_search
 from naswot_db.query.proxy_heatmap import rank_correlations
+from naswot_db.schema.sql import wide_scores_sql
 from naswot_db.scores import ScoreInfo, describe
 from naswot_db.testing.query_tables import score_part, write
 
@@ -200,3 +201,19 @@ def test_plot_proxies_draws_the_stored_scores(root, tmp_path):
     alone = _cli("plot", "proxies", "--root", str(root), "--score", "zen", "-o", str(out))
     assert alone.exit_code == 1
     assert alone.stderr.startswith("Error: one score only (none)")
+
+
+def test_published_values_pivot_apart_from_the_roots_own(root, tmp_path):
+    connection = connect(root)
+    try:
+        published = connection.sql(wide_scores_sql(["nwot", "naswot"], published=True)
+                                   + " ORDER BY arch_id").df()
+    finally:
+        connection.close()
+    np.testing.assert_array_equal(published["nwot"], ROWS["nwot", PEER, (0, 0), 200])
+    assert published["naswot"].isna().all()  # no published naswot: never the root's own
+    out = tmp_path / "published.svg"
+    result = _cli("plot", "proxies", "--root", str(root), "--published", "--target",
+                  "cifar10-valid:x-valid", "-o", str(out))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "published values on cifar10" in out.read_text()

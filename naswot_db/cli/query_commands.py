@@ -290,15 +290,17 @@ def plot_scatter(output, root, space, score, dataset, target, replicate, label, 
 @_label
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Scoring batch size, when several exist.")
+@click.option("--published", is_flag=True,
+              help="Draw the published values (ingest --format naslib-zc), not the root's own.")
 @_output
 def plot_proxies(output, root, space, scores, dataset, targets, replicate, label,
-                 batch_size) -> None:
+                 batch_size, published) -> None:
     """Heatmap of Spearman's rho between the stored proxies and with accuracy."""
     from naswot_db.query.proxy_heatmap import proxy_heatmap
 
     path = proxy_heatmap(output, _resolved_root(root), scores=scores, space=space,
                          dataset=dataset, targets=list(targets) or None, batch_size=batch_size,
-                         replicate=replicate, label=label)
+                         replicate=replicate, label=label, published=published)
     click.echo(f"wrote {path}")
 
 
