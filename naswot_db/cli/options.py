@@ -119,6 +119,7 @@ score_option = click.option(
     help=f"Training-free score: {', '.join(score_names())}, or an installed plug-in (entry "
          f"point group {SCORE_PLUGIN_GROUP}).")
 
+
 def scores_option(default: str, what: str) -> Callable:
     """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
     canonical names; ``what`` says what several do."""
