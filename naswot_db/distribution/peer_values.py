@@ -87,7 +87,7 @@ def _arch_ids(root: Path, space: str, arches: list[str]) -> dict[str, int]:
     if missing:
         hint = ("ingest NB101's ground truth (`naswot-db ingest --space nb101 --source "
                 "nasbench_only108.tfrecord`) first" if space == "nb101"
-                else f"ingest {space}'s ground truth first")
+                else f"the file names archs that are not {space}'s")
         raise NaswotDbError(f"{len(missing):,} of the file's {len(set(arches)):,} {space} archs "
                             f"are not in {root}'s {space} archs (e.g. {missing[0]}); {hint}")
     return found
