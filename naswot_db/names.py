@@ -109,3 +109,18 @@ def ground_truth_space_sql(column: str) -> str:
 def canonical_ingest_space(name: str) -> str:
     """The space an ingest writes: ``nds`` (every NDS file) or a space owning ground truth."""
     return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)
+
+
+# config_id prefix of published proxy values read from NASLib's zc_*.json files (``naswot-db
+# ingest --format naslib-zc``): other people's measurements, kept apart from the root's builds
+PEER_CONFIG_PREFIX = "naslib-zc-"
+
+
+def is_peer_config(config_id: str) -> bool:
+    """Whether score rows of ``config_id`` are published values ingested from a peer file."""
+    return config_id.startswith(PEER_CONFIG_PREFIX)
+
+
+def peer_config_sql(column: str) -> str:
+    """SQL for :func:`is_peer_config` of a config_id column."""
+    return f"starts_with({column}, '{PEER_CONFIG_PREFIX}')"

@@ -21,8 +21,9 @@ _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
 
 
 def score_label(score: str) -> str:
-    """How the best-scored-of-N method is named: NASWOT for its own score, else the score."""
-    return "NASWOT" if score == "naswot" else f"best {score} score"
+    """How the best-scored-of-N method is named: NASWOT for its own score, else which score
+    ranked the N (in its own direction: the lowest value for a lower-is-better score)."""
+    return "NASWOT" if score == "naswot" else f"best of N by {score}"
 
 
 def _searched_score(result) -> str:

@@ -76,8 +76,8 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
 @root_option
 @space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
                         "scored space for csv and parquet].")
-@optional_score_option("Score to export [default: naswot for naslib and syne-tune, every score "
-                       "for csv and parquet].")
+@optional_score_option("Score to export [default: every stored score for naslib, csv and "
+                       "parquet; naswot for syne-tune].")
 @click.option("--dataset", default=None,
               help="Only scores computed on this dataset [default: every one, one task each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
@@ -91,7 +91,7 @@ def export(fmt: str, root: Path | None, space: str | None, score: str | None,
     """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
     from naswot_db.query.selection import open_source
 
-    single = score or DEFAULT_SCORE  # NASLib and Syne Tune files hold one score
+    single = score or DEFAULT_SCORE  # a Syne Tune blackbox holds one score
     with open_source(root) as source:
         if fmt in ("csv", "parquet"):
             from naswot_db.distribution.exports.tables import export_tables
@@ -101,8 +101,8 @@ def export(fmt: str, root: Path | None, space: str | None, score: str | None,
         elif fmt == "naslib":
             from naswot_db.distribution.exports.naslib import export_naslib
 
-            written = export_naslib(source, output, space or "nb201", single, dataset,
-                                    config_id, batch_size)
+            written = export_naslib(source, output, space or "nb201",
+                                    [score] if score else None, dataset, config_id, batch_size)
         else:
             from naswot_db.distribution.exports.syne_tune import export_syne_tune
 

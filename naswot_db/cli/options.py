@@ -14,7 +14,10 @@ import click
 
 from naswot_db.errors import NaswotDbError
 from naswot_db.names import canonical_space
-from naswot_db.scores import DEFAULT_SCORE, score_names, SCORE_PLUGIN_GROUP, canonical_score
+from naswot_db.scores import (
+    ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
+    score_names,
+)
 
 FORMATS = ("table", "csv", "json", "markdown")
 _MAX_RANGE = 10_000_000  # more than any benchmark's arch count
@@ -117,6 +120,16 @@ score_option = click.option(
          f"point group {SCORE_PLUGIN_GROUP}).")
 
 
+def scores_option(default: str, what: str) -> Callable:
+    """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
+    canonical names; ``what`` says what several do."""
+    return click.option(
+        "--score", "scores", default=default, show_default=True,
+        callback=_callback(expand_scores),
+        help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) "
+             f"or {ALL_SCORES}: {what}.")
+
+
 def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:
     if text in accepted and text != REPLICATE_PAIR:
         return text
@@ -131,9 +144,11 @@ def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, i
     raise NaswotDbError(f"{text!r}: use {' or '.join(accepted)}")
 
 
-def replicate_option(default: str, *accepted: str) -> Callable:
-    """``--replicate``: the accepted subset of random, mean, each and INIT,BATCH."""
+def replicate_option(default: str | None, *accepted: str, default_help: str = "") -> Callable:
+    """``--replicate``: the accepted subset of random, mean, each and INIT,BATCH (``default``
+    None: the command decides, as ``default_help`` says)."""
     return click.option(
-        "--replicate", default=default, show_default=True,
+        "--replicate", default=default, show_default=default is not None,
         callback=_callback(lambda text: _parse_replicate(text, accepted)),
-        help="Score replicate: " + ", ".join(_REPLICATE_HELP[a] for a in accepted) + ".")
+        help="Score replicate: " + ", ".join(_REPLICATE_HELP[a] for a in accepted) + "."
+             + (f" [default: {default_help}]" if default_help else ""))

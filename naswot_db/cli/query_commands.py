@@ -12,14 +12,15 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
+from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, format_option,
-    replicate_option, root_option, score_option, space_option,
+    replicate_option, root_option, score_option, scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
-_READS_SCORES = re.compile(r"\bscor(es|ed)\b", re.IGNORECASE)
+_READS_SCORES = re.compile(r"\bscor(es|ed|es_wide)\b", re.IGNORECASE)
 
 
 def _sample_sizes(_ctx, _param, text: str) -> list[int]:
@@ -207,31 +208,58 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
 @click.command()
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
-@score_option
+@scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman")
 @click.option("--dataset", default=None, help="Only scores on this dataset.")
 @_targets
 @_epochs
-@replicate_option(REPLICATE_EACH, REPLICATE_EACH, REPLICATE_MEAN)
+@replicate_option(None, REPLICATE_EACH, REPLICATE_MEAN,
+                  default_help="each for one score, mean for several")
 @click.option("--top-k", default="1,5,10", show_default=True, callback=_float_list,
               help="Top-k% overlaps to report, comma-separated percentages.")
 @_label
 @_as_reference
 @format_option
-def corr(root, space, score, dataset, targets, epochs, replicate, top_k, label, as_reference,
+def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label, as_reference,
          fmt) -> None:
-    """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy."""
-    from naswot_db.query import correlations
+    """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy.
+
+    Several scores (a comma list, suite-zero or all) give one leaderboard: a row per score,
+    configuration and target, best Spearman first.  A score whose lower values are better enters
+    every statistic as -value.
+    """
     from naswot_db.query.formatting import render
 
-    frame = correlations(_resolved_root(root), space=space, dataset=dataset,
-                         targets=list(targets) or None, epochs=epochs, replicate=replicate,
-                         top_k=top_k, as_reference=as_reference, label=label, score=score)
-    click.echo(render(frame, fmt))
+    options = dict(space=space, dataset=dataset, targets=list(targets) or None, epochs=epochs,
+                   top_k=top_k, as_reference=as_reference, label=label)
+    if len(scores) == 1:
+        from naswot_db.query import correlations
+        from naswot_db.scores import higher_is_better
+
+        if not higher_is_better(scores[0]):
+            click.echo(f"Note: lower {scores[0]} values are better; every statistic uses "
+                       f"-{scores[0]}, so a positive tau means it ranks accurate networks first.",
+                       err=True)
+        frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
+                             score=scores[0], **options)
+        click.echo(render(frame, fmt))
+        return
+    from naswot_db.query.leaderboard import proxy_leaderboard
+
+    board = proxy_leaderboard(_resolved_root(root), scores=scores,
+                              replicate=replicate or REPLICATE_MEAN, **options)
+    if board.skipped:
+        click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
+    if fmt in ("table", "markdown"):
+        click.echo(board.direction_note() + ".")
+    else:
+        click.echo(f"Note: {board.direction_note()}.", err=True)
+    click.echo(render(board.table, fmt))
 
 
 @click.group()
 def plot() -> None:
-    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves."""
+    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves,
+    proxy rank-correlation heatmap."""
 
 
 _output = click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
@@ -258,6 +286,32 @@ def plot_scatter(output, root, space, score, dataset, target, replicate, label, 
     path = scatter_plot(output, _resolved_root(root), space=space, dataset=dataset, target=target,
                         replicate=replicate, config_id=config_id, batch_size=batch_size,
                         as_reference=as_reference, label=label, score=score)
+    click.echo(f"wrote {path}")
+
+
+@plot.command("proxies")
+@root_option
+@space_option(default="nb201")
+@scores_option("all", "the stored ones among them are drawn")
+@_scores_dataset
+@click.option("--target", "targets", multiple=True, metavar="DATASET:SPLIT[@EPOCHS]",
+              help="Accuracy row/column (repeatable) [default: the space's first default "
+                   "target].")
+@replicate_option(REPLICATE_MEAN, REPLICATE_MEAN, REPLICATE_PAIR)
+@_label
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Scoring batch size, when several exist.")
+@click.option("--published", is_flag=True,
+              help="Draw the published values (ingest --format naslib-zc), not the root's own.")
+@_output
+def plot_proxies(output, root, space, scores, dataset, targets, replicate, label,
+                 batch_size, published) -> None:
+    """Heatmap of Spearman's rho between the stored proxies and with accuracy."""
+    from naswot_db.query.proxy_heatmap import proxy_heatmap
+
+    path = proxy_heatmap(output, _resolved_root(root), scores=scores, space=space,
+                         dataset=dataset, targets=list(targets) or None, batch_size=batch_size,
+                         replicate=replicate, label=label, published=published)
     click.echo(f"wrote {path}")
 
 
