@@ -19,7 +19,6 @@ replicate policy ``rng.random((runs, N))`` picks one of the arch's stored replic
 from __future__ import annotations
 
 from collections.abc import Sequence
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +112,8 @@ class ScorePool:
 
 def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, int]:
     """The pool for ``replicate`` and how many scored archs it drops for missing labels (also
-    AREA's stored scores, :mod:`naswot_db.query.searches.area`)."""
+    AREA's stored scores, :mod:`naswot_db.query.searches.area`).  Its values rank larger-first:
+    a score whose lower values are better (descriptor ``higher_is_better``) enters as -value."""
     labelled = np.isfinite(tables.accuracies).all(axis=1)
     if replicate == RANDOM_REPLICATE or replicate == MEAN_REPLICATE:
         scored = tables.present.any(axis=1)
@@ -140,6 +140,8 @@ def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, i
         times = np.where(present, times, 0.0).sum(axis=1) / counts_here
     else:
         values, times = values[:, column], times[:, column]
+    if not higher_is_better(tables.config.score):
+        values = -values
     return ScorePool(tables.arch_ids[keep], tables.accuracies[keep], values, times, counts,
                  compact), unlabelled
 
@@ -252,8 +254,6 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     if runs < 1:
         raise QueryError(f"runs must be at least 1, not {runs}")
     pool, unlabelled = score_pool(tables, replicate)
-    if not higher_is_better(tables.config.score):  # the lowest value wins: rank by -value
-        pool = dataclasses.replace(pool, values=-pool.values)
     size = len(pool.arch_ids)
     if size == 0:
         raise QueryError(f"no scored arch of space {tables.space!r} has every target accuracy "
