@@ -92,8 +92,10 @@ class NB101Space(Space):
             raise SpaceError(f"module hash {module_hash} is not among the ingested NB101 archs")
         return self._ids_by_hash[module_hash]
 
-    def build_model(self, arch: Any) -> nn.Module:
-        return Network(self.cell(arch), **self._config)
+    def build_model(self, arch: Any, num_classes: int | None = None) -> nn.Module:
+        config = self._config if num_classes is None else {**self._config,
+                                                             "num_labels": num_classes}
+        return Network(self.cell(arch), **config)
 
     def detached(self) -> "NB101Space":
         self.arch_table()
