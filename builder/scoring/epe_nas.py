@@ -51,6 +51,7 @@ class EpeNasScorer(SuiteZeroScorer):
     """Per-class Jacobian correlation, combined over the classes of the batch."""
 
     info = INFO
+    reference_catches = True
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:

@@ -40,6 +40,7 @@ class JacovScorer(SuiteZeroScorer):
     is the shared input-gradient pass (also epe_nas's)."""
 
     info = INFO
+    reference_catches = True
 
     def settings(self) -> dict[str, Any]:
         return {"k": K, **super().settings()}

@@ -104,10 +104,14 @@ class SuiteZeroScorer(Scorer):
     """A Suite-Zero proxy: shares passes, and optionally applies Suite-Zero's post-processing.
 
     By default the raw value is stored (NaN is an error row, -inf a singular row).
-    ``nan_sentinel=-1e8`` reproduces ``ZeroCost.query``, which stores NaN and +-inf as -1e8.
+    ``nan_sentinel=-1e8`` reproduces ``ZeroCost.query``, which stores NaN and +-inf as -1e8
+    (and, for proxies whose reference catches every exception, a failure too).
     """
 
     shares_passes = True
+    # True where the reference turns any exception into NaN (jacov, epe_nas): with a sentinel
+    # set, such a failure stores the sentinel as Suite-Zero does; without, an error row
+    reference_catches: bool = False
 
     def __init__(self, *, nan_sentinel: float | None = None) -> None:
         self.nan_sentinel = nan_sentinel
@@ -123,8 +127,15 @@ class SuiteZeroScorer(Scorer):
 
     def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
                 *, allow_tf32: bool, passes: Any = None) -> float:
-        return self.finish(self.raw(model, images, labels, allow_tf32=allow_tf32,
-                                    passes=passes))
+        try:
+            value = self.raw(model, images, labels, allow_tf32=allow_tf32, passes=passes)
+        except (MemoryError, torch.cuda.OutOfMemoryError):
+            raise
+        except Exception:
+            if self.nan_sentinel is None or not self.reference_catches:
+                raise  # an error row with the reason
+            value = math.nan  # the reference's ``except: score = nan``
+        return self.finish(value)
 
     @abstractmethod
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
