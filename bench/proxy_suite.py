@@ -6,7 +6,8 @@ shared): (a) the suite the way a suite build scores an arch: one network, one
 one at a time the way NASLib's ``find_measures`` computes them: a deep copy and its own passes
 per proxy (the slow implementations of PROXIES.md in
 :mod:`naswot_db.testing.suite_zero_reference`, flops/params by the complexity count on a copy);
-(c) each of our scorers alone on its own network (its own passes).  Prints each proxy's time
+(c) each of our scorers alone on its own network (its own passes).  One unmeasured round of
+(a) and (b) first, so that first-call costs go to neither side.  Prints each proxy's time
 per arch for (b) and (c), the suite's, and suite / one-at-a-time.
 
     python bench/proxy_suite.py [--archs 4] [--batch-size 64] [--threads 2]
@@ -94,6 +95,10 @@ def main() -> None:
         net = network(arch)
         suite_times.append(timed(suite, net, images, labels, names))
 
+    warm = network(archs[0])  # first-call costs (allocator, kernels) go to neither side
+    suite(warm, images, labels, names)
+    for name in names:
+        ONE_AT_A_TIME[name](warm, images, labels)
     for position, arch in enumerate(archs):
         first, second = (run_suite, one_at_a_time) if position % 2 == 0 else (one_at_a_time,
                                                                                 run_suite)

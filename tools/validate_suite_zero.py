@@ -12,7 +12,8 @@ weights.
 ``score`` appends one row per (arch, proxy) and skips archs already in ``--out``, in a fixed
 shuffled order of the sample's archs (an interrupted run is a random subset).  ``report``
 prints, per proxy, Spearman of ours vs the published CIFAR-10 value and both proxies' Spearman
-with the published validation accuracy, on the archs scored.
+with the published validation accuracy, on the archs scored (without the archs whose published
+value is Suite-Zero's failure sentinel -1e8).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from naswot_db.scores import suite_zero_names
 
 SAMPLE = "suite-zero-nb201-sample/suite_zero_nb201_sample_long.parquet"
 BATCH_SIZE = 64
+SENTINEL = -1e8
 
 
 def published(data: Path) -> pd.DataFrame:
@@ -79,7 +81,8 @@ def report(data: Path, outs: list[Path]) -> None:
     print(f"{'proxy':10} {'n':>4} {'ours~published':>15} {'ours~acc':>9} {'published~acc':>14}"
           f" {'ours s/arch':>11}")
     for proxy, rows in joined.groupby("proxy"):
-        rows = rows[np.isfinite(rows["value_ours"])]
+        # our error rows, and the published failures stored as Suite-Zero's sentinel
+        rows = rows[np.isfinite(rows["value_ours"]) & (rows["value_published"] != SENTINEL)]
         both = spearmanr(rows["value_ours"], rows["value_published"])[0]
         mine = spearmanr(rows["value_ours"], rows["val_accuracy"])[0]
         pub = spearmanr(rows["value_published"], rows["val_accuracy"])[0]
