@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from naswot_db import nb101_ids
 from naswot_db.errors import NaswotDbError
 
 from .locks import exclusive
@@ -49,13 +50,6 @@ def _read(path: Path) -> pa.Table:
     return pq.read_table(path)
 
 
-def _space_ids() -> dict[str, int]:
-    from .storage import read_table, shipped_root
-
-    archs = read_table(shipped_root(), "archs", space=_NB101_TRUTH)
-    return dict(zip(archs.column("arch_str").to_pylist(), archs.column("arch_id").to_pylist()))
-
-
 def new_nb101_ids(root: Path) -> dict[int, int]:
     """Old id -> new id of every NB101 arch of a version-2 ``root`` whose id changes."""
     from .storage import part_files
@@ -63,7 +57,7 @@ def new_nb101_ids(root: Path) -> dict[int, int]:
     parts = part_files(root, ARCHS, _NB101_TRUTH)
     if not parts:
         return {}
-    space_ids = _space_ids()
+    space_ids = nb101_ids.space_ids()
     changed = {}
     for path in parts:
         table = _read(path)

@@ -13,7 +13,7 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.scoring import naswot_score
 from naswot_db.builder.spaces import get_space
-from naswot_db.builder.spaces.nb101.space import ids_by_hash, shipped_arch_table
+from naswot_db.nb101_ids import space_ids
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 
@@ -21,7 +21,7 @@ from naswot_db.schema import read_table
 @pytest.fixture(scope="module")
 def cell_ids() -> list[int]:
     """The arch id of each of CELLS: its position in the space's ascending-hash order."""
-    ids = ids_by_hash(shipped_arch_table())
+    ids = space_ids()
     return [ids[module_hash] for module_hash, _, _ in CELLS]
 
 

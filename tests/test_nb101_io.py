@@ -16,7 +16,7 @@ from nb101_files import CELLS, Evaluation, Run, crc32c_bitwise, make_runs, write
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces.nb101.space import ids_by_hash, shipped_arch_table
+from naswot_db.nb101_ids import space_ids
 from naswot_db.builder.formats.crc32c import crc32c, crc32c_many
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import TFRecordError, read_record_chunks
@@ -126,12 +126,12 @@ def test_ingest_writes_archs_and_every_accuracy_in_percent(tmp_path):
     source = write_runs(tmp_path / "nasbench_full.tfrecord", runs)
     root = tmp_path / "db"
     counts = ingest_ground_truth("nb101", source, root)
-    space_ids = ids_by_hash(shipped_arch_table())
+    ids = space_ids()
     assert counts == {"nb101": (4, 4 * 2 * (3 + 1) * 2)}
 
     archs = read_table(root, "archs", space="nb101").sort_by("arch_id").to_pylist()
     assert [(a["arch_id"], a["arch_str"]) for a in archs] == sorted(
-        (space_ids[h], h) for h, _, _ in CELLS)
+        (ids[h], h) for h, _, _ in CELLS)
     cells = {h: (adj, ops) for h, adj, ops in CELLS}
     for arch in archs:
         encoding = json.loads(arch["encoding"])
@@ -142,7 +142,7 @@ def test_ingest_writes_archs_and_every_accuracy_in_percent(tmp_path):
     rows = {(r["arch_id"], r["split"], r["epochs"], r["seed"]): r
             for r in read_table(root, "accuracies", space="nb101").to_pylist()}
     for module_hash, _, _ in CELLS:
-        arch_id = space_ids[module_hash]
+        arch_id = ids[module_hash]
         for budget in (4, 108):
             group = [r for r in runs if r.module_hash == module_hash and r.epochs == budget]
             for repeat, run in enumerate(group):
@@ -171,13 +171,13 @@ def test_naswot_ground_truth_is_one_sql_query(tmp_path):
         WHERE space = 'nb101' AND dataset = 'cifar10' AND split = 'test' AND seed IS NOT NULL
         GROUP BY arch_id""").fetchall()
     best = {arch_id: (acc, time_s) for arch_id, acc, time_s in best}
-    space_ids = ids_by_hash(shipped_arch_table())
+    ids = space_ids()
     for module_hash, _, _ in CELLS:
         group = [r for r in runs if r.module_hash == module_hash]
         top = max(group, key=lambda r: r.final.test_accuracy)
-        assert best[space_ids[module_hash]][0] == pytest.approx(100 * top.final.test_accuracy,
+        assert best[ids[module_hash]][0] == pytest.approx(100 * top.final.test_accuracy,
                                                                 abs=1e-12)
-        assert best[space_ids[module_hash]][1] == top.final.training_time
+        assert best[ids[module_hash]][1] == top.final.training_time
 
 
 def _ingest_fails(tmp_path: Path, source: Path, match: str) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
+from naswot_db.nb101_ids import space_ids
 from naswot_db.schema import read_table, shipped_root
 
 from ..base import GroundTruth, Space, SpaceError
@@ -33,9 +34,14 @@ ORIGINAL_CONFIG = {"stem_channels": 128, "num_stacks": 3, "modules_per_stack": 3
 _HASH = re.compile(r"[0-9a-f]{32}")
 
 
+def _by_id(archs: pa.Table) -> pa.Table:
+    ids = archs.column("arch_id").to_numpy()
+    return archs if bool(np.all(ids[1:] > ids[:-1])) else archs.sort_by("arch_id")
+
+
 def shipped_arch_table() -> pa.Table:
     """The whole space as shipped with naswot-db: ids 0..423,623 in ascending-hash order."""
-    return read_table(shipped_root(), "archs", space="nb101").sort_by("arch_id")
+    return _by_id(read_table(shipped_root(), "archs", space="nb101"))
 
 
 def ids_by_hash(archs: pa.Table) -> dict[str, int]:
@@ -67,7 +73,7 @@ class NB101Space(Space):
                 raise SpaceError(
                     f"no NB101 archs under {self.root} and none shipped; run `naswot-db ingest "
                     f"--space nb101 --source nasbench_only108.tfrecord --root {self.root}` first")
-            self._archs = archs.sort_by("arch_id")
+            self._archs = _by_id(archs)
         return self._archs
 
     def cell(self, arch: Any) -> CellSpec:
@@ -113,7 +119,7 @@ class NB101Space(Space):
         return reference_raises(self.cell(arch))
 
     def ingest(self, source: Path) -> GroundTruth:
-        return ingest_nb101(Path(source), self.truth_space, ids_by_hash(shipped_arch_table()))
+        return ingest_nb101(Path(source), self.truth_space, space_ids())
 
     def model_config(self) -> dict[str, Any]:
         return dict(self._config)
