@@ -2,10 +2,10 @@
 
 Version 2 numbered NB101 archs by first appearance in the ingested file; version 3 gives every
 cell the position of its module hash in the whole space (the shipped, enumerated arch list), so
-ids agree between the shipped tables, any ingest and any root.  The official files list their
-hashes in ascending order, so a root that ingested a whole file keeps every id and only its
-manifest changes; a root that ingested another file (a part of one, another order) has its
-NB101 archs, accuracies and scores (``nb101`` and ``nb101-original``) rewritten with the new ids.
+ids agree between the shipped tables, any ingest and any root.  A root whose file listed its
+hashes in ascending order (as FreeREA's copy of the benchmark data does) keeps every id and only
+its manifest changes; any other (a part of a file, another order) has its NB101 archs,
+accuracies and scores (``nb101`` and ``nb101-original``) rewritten with the new ids.
 
 The rewrite cannot be torn: every new file is staged under ``ROOT/.migration-3/`` first, then a
 ``COMMIT`` file is written, then the staged files replace the originals one rename each, then
