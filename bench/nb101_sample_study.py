@@ -6,8 +6,9 @@ For every score built into ``DB`` for ``nb101`` (init seed 0, batch seed 0), pai
 score with the root's NB101 CIFAR-10 test accuracy at 108 epochs (the mean over seeds; on a root
 without its own NB101 ground truth, the shipped labels), and prints the number of archs, Kendall
 tau-b and Spearman rho with 95% percentile bootstrap intervals (archs resampled with
-replacement), excluding non-finite scores as ``naswot-db corr`` does.  The search table is
-``naswot-db search --space nb101 --root DB``.
+replacement), excluding non-finite scores as ``naswot-db corr`` does; once over every scored
+cell and once without the cells the reference code raises on (as the paper's figure).  The
+search table is ``naswot-db search --space nb101 --root DB``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from naswot_db.query import connect
 from naswot_db.query.stats import kendall_tau_b, spearman, usable
 
 
-def paired(root: Path, score: str) -> tuple[np.ndarray, np.ndarray]:
+def paired(root: Path, score: str, as_reference: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and accuracies; ``as_reference`` leaves out the cells the reference code raises on
+    (NaN in the paper's NB101 correlation)."""
     rows = connect(root).execute(
         "SELECT value, accuracy FROM scored WHERE space = 'nb101' AND score = ? "
+        f"{'AND NOT reference_raises ' if as_reference else ''}"
         "AND init_seed = 0 AND batch_seed = 0 AND acc_dataset = 'cifar10' AND acc_split = 'test' "
         "AND acc_epochs = 108 AND acc_seed IS NULL", [score]).fetchnumpy()
     return rows["value"].astype(float), rows["accuracy"].astype(float)
@@ -43,15 +47,16 @@ def main() -> None:
     parser.add_argument("--score", action="append", default=None)
     parser.add_argument("--resamples", type=int, default=1000)
     args = parser.parse_args()
-    for score in args.score or ["naswot"]:
-        values, accuracy = paired(args.root, score)
+    for score, as_reference in [(s, r) for s in args.score or ["naswot"] for r in (False, True)]:
+        values, accuracy = paired(args.root, score, as_reference)
         keep = usable(values, accuracy)
         x, y = values[keep], accuracy[keep]
         rng = np.random.default_rng(0)
         tau, rho = kendall_tau_b(x, y), spearman(x, y)
         tau_ci = interval(kendall_tau_b, x, y, args.resamples, rng)
         rho_ci = interval(spearman, x, y, args.resamples, rng)
-        print(f"{score}: {len(values)} archs scored, {int(keep.sum())} used "
+        print(f"{score}{' as the reference (raising cells left out)' if as_reference else ''}: "
+              f"{len(values)} archs scored, {int(keep.sum())} used "
               f"({len(values) - int(keep.sum())} non-finite excluded); "
               f"Kendall tau-b {tau:.3f} [{tau_ci[0]:.3f}, {tau_ci[1]:.3f}], "
               f"Spearman {rho:.3f} [{rho_ci[0]:.3f}, {rho_ci[1]:.3f}] (95% bootstrap, "

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from naswot_db import nb101_ids
 from naswot_db.errors import NaswotDbError
 
+from .atomic import atomic_write_bytes
 from .locks import exclusive
 from .tables import ACCURACIES, ARCHS, SCORES
 
@@ -101,8 +102,6 @@ def _stage(root: Path, changed: dict[int, int]) -> None:
                 with open(target, "rb") as handle:
                     os.fsync(handle.fileno())
                 staged.append(str(relative))
-    from .storage import atomic_write_bytes
-
     atomic_write_bytes(stage / _COMMIT, json.dumps(staged).encode())
 
 

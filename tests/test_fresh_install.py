@@ -25,7 +25,8 @@ def _fresh_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _naswot_db(home: Path, cwd: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def _naswot_db(home: Path, cwd: Path, *args: str,
+               timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "naswot_db", *args], cwd=cwd,
                           env=_fresh_env(home), capture_output=True, text=True, timeout=timeout)
 

@@ -46,7 +46,8 @@ def test_shards_cover_every_arch_once_and_a_rerun_adds_nothing(nb101_root, cifar
     build(nb101_root, cifar10_root, "--shard", "1/2")
     build(nb101_root, cifar10_root, "--shard", "2/2")
     assert "0 rows written, 4 already stored" in build(nb101_root, cifar10_root)
-    by_id = {row["arch_id"]: row for row in read_table(nb101_root, "scores", space="nb101").to_pylist()}
+    stored = read_table(nb101_root, "scores", space="nb101").to_pylist()
+    by_id = {row["arch_id"]: row for row in stored}
     assert sorted(by_id) == sorted(cell_ids)
     scores = [by_id[arch_id] for arch_id in cell_ids]
     # CELLS[3] is the cell the reference cannot score (in-place add on a ReLU output)

@@ -21,6 +21,7 @@ from naswot_db.builder.formats.crc32c import crc32c, crc32c_many
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import TFRecordError, read_record_chunks
 from naswot_db.cli import main
+from naswot_db.query import connect
 from naswot_db.schema import read_table
 
 
@@ -234,3 +235,19 @@ def test_a_hash_outside_the_space_fails_ingest_with_its_offset(tmp_path):
 def test_arch_table_without_ingest_is_the_shipped_space(tmp_path):
     archs = get_space("nb101", tmp_path / "empty").arch_table()
     assert archs.num_rows == 423_624 and not (tmp_path / "empty").exists()
+
+
+def test_an_ingest_replaces_the_shipped_labels_under_the_same_ids(tmp_path):
+    root = tmp_path / "db"
+    ids = space_ids()
+    cell_ids = sorted(ids[h] for h, _, _ in CELLS)
+    query = ("SELECT count(*), count(DISTINCT arch_id), min(source) FROM accuracies "
+             "WHERE space = 'nb101'")
+    assert connect(root).execute(query).fetchone()[:2] == (423_624, 423_624)  # shipped
+    ingest_ground_truth("nb101", write_runs(tmp_path / "nasbench_only108.tfrecord", make_runs()),
+                        root)
+    assert connect(root).execute(query).fetchone() == (32, 4, "nasbench_only108.tfrecord")
+    splits = connect(root).execute(
+        "SELECT DISTINCT arch_id, split FROM accuracies WHERE space = 'nb101' ORDER BY ALL"
+    ).fetchall()
+    assert splits == [(arch_id, split) for arch_id in cell_ids for split in ("test", "valid")]

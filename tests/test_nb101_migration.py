@@ -16,7 +16,8 @@ from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part,
 from naswot_db.nb101_ids import space_ids
 from naswot_db.cli import main
 from naswot_db.query import connect
-from naswot_db.schema import SCHEMA_VERSION, SchemaVersionError, check_root, prepare_root, read_table
+from naswot_db.schema import (SCHEMA_VERSION, SchemaVersionError, check_root, prepare_root,
+                              read_table)
 from naswot_db.schema.migration import STAGE_DIR, migrate
 from naswot_db.schema.storage import MANIFEST_NAME
 
@@ -52,7 +53,8 @@ def test_an_old_root_opens_and_check_asks_for_the_migration(tmp_path):
     assert _by_hash(root, _JOINED)[HASHES[2]][1:] == ("nb101", 102.0, 92.0)
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 1
-    assert "numbers NB101 archs by file order" in result.output and "naswot-db migrate" in result.output
+    assert "numbers NB101 archs by file order" in result.output
+    assert "naswot-db migrate" in result.output
 
 
 def test_migrate_renumbers_archs_labels_and_scores_by_hash(tmp_path):
@@ -120,8 +122,7 @@ def test_a_migration_killed_before_its_commit_leaves_the_old_root(tmp_path, monk
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("naswot_db.schema.migration.atomic_write_bytes", killed, raising=False)
-    monkeypatch.setattr("naswot_db.schema.storage.atomic_write_bytes", killed)
+    monkeypatch.setattr("naswot_db.schema.migration.atomic_write_bytes", killed)
     with pytest.raises(KeyboardInterrupt):
         migrate(root, lambda: None)
     check_root(root)  # still a readable version-2 root

@@ -37,6 +37,7 @@ LABELS_SOURCE = ("NAS-Bench-101 108-epoch final test accuracy, mean of 3 seeds, 
                  "(github NiccoloCavagnero/FreeREA@9c2a726, MIT; NAS-Bench-101 data CC BY 4.0), "
                  "joined by ascending module hash")
 PART = "nb101-enumerated"
+_REPEATED = ("source", "dataset", "split", "accuracy", "params", "flops")
 
 
 def _fail(message: str) -> None:
@@ -85,8 +86,8 @@ def prove_order(space: Enumeration, params: np.ndarray, data: Path) -> np.ndarra
 
 
 def _write(shipped: Path, table: Table, rows: pa.Table, part: str) -> Path:
-    """One zstd part; sorted hashes as DELTA_BYTE_ARRAY (shared prefixes), repeats as
-    dictionaries: 423,624 rows in about 10 MB, of which the hashes' 16 random bytes each are most."""
+    """One zstd part; sorted hashes as DELTA_BYTE_ARRAY (shared prefixes), repeated values as
+    dictionaries: the archs' 423,624 rows take 11.1 MB, 6.8 MB of it the hashes."""
     directory = partition_dir(shipped, table, "nb101")
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.parquet"):
@@ -94,8 +95,7 @@ def _write(shipped: Path, table: Table, rows: pa.Table, part: str) -> Path:
     path = directory / f"{part}.parquet"
     delta = {"arch_str": "DELTA_BYTE_ARRAY"} if "arch_str" in rows.column_names else {}
     pq.write_table(conform(table, rows), path, compression="zstd", compression_level=19,
-                   use_dictionary=[name for name in ("source", "dataset", "split", "accuracy",
-                                                     "params", "flops") if name in rows.column_names],
+                   use_dictionary=[name for name in rows.column_names if name in _REPEATED],
                    column_encoding=delta or None)
     return path
 
