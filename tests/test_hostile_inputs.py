@@ -1,0 +1,252 @@
+"""Fault injection with hostile inputs (issue #24): a small file, archive or server must not
+cost the machine more than a stated bound of memory and disk, and must end in one ``Error:``
+line.  Each test runs the real CLI in a child process (:mod:`hostile`) and prints the peak RSS
+and the bytes it wrote, which the README quotes.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import json
+import pickle
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from hostile import run_measured
+
+from naswot_db.distribution.archive import MANIFEST_DIGEST_NAME, MANIFEST_NAME, manifest_bytes
+from naswot_db.distribution.download import partial_path
+from naswot_db.distribution.pack import pack
+from naswot_db.testing.query_tables import score_part, write
+
+pytestmark = pytest.mark.slow
+
+MIB = 1 << 20
+GIB = 1 << 30
+# a CLI process that imports DuckDB and Arrow peaks near 200 MiB; every bound leaves room
+# for that and nothing like the input's declared size
+RSS_BOUND_MIB = 400
+
+
+@pytest.fixture
+def archive(tmp_path) -> Path:
+    """A real, valid archive of a small root (three NB201 scores)."""
+    root = tmp_path / "packed-root"
+    write(root, "scores", score_part("nb201", [0, 1, 2], [1.0, 2.0, 3.0]), "nb201")
+    return pack(root, tmp_path / "db.tar").archive
+
+
+def _members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
+    with tarfile.open(archive) as tar:
+        return [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+
+
+def _retar(output: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> Path:
+    with tarfile.open(output, "w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data))
+    return output
+
+
+def _with_manifest(archive: Path, output: Path, edit: Callable[[bytes], bytes]) -> Path:
+    """``archive`` with its manifest text edited and its digest matching the edit."""
+    import hashlib
+
+    members = _members(archive)
+    text = edit(members[0][1])
+    members[0][0].size = len(text)
+    digest = hashlib.sha256(text).hexdigest().encode() + b"\n"
+    members[0], members[1] = (members[0][0], text), (members[1][0], digest)
+    return _retar(output, members)
+
+
+def _sparse(name: str, declared: int, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
+    """A GNU sparse member (PAX 0.1) of ``declared`` bytes whose data is ``data``."""
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.pax_headers = {"GNU.sparse.map": f"{declared - len(data)},{len(data)}",
+                        "GNU.sparse.size": str(declared), "GNU.sparse.name": name}
+    return info, data
+
+
+def _fetch(tmp_path: Path, source: str, *extra: str):
+    return run_measured(tmp_path, "fetch", source, "--root", str(tmp_path / "db"), "--quiet",
+                        "--download-dir", str(tmp_path / "downloads"), *extra)
+
+
+# ---------------------------------------------------------------- 1. sparse tar members
+
+@pytest.mark.parametrize("lie_in_manifest", [False, True])
+def test_sparse_member_declaring_10_gib_is_refused_before_a_byte_is_written(
+        archive, tmp_path, lie_in_manifest):
+    name = "scores/space=nb201/scores.parquet"
+    if lie_in_manifest:  # the manifest agrees with the member: the archive cannot hold it
+        archive = _with_manifest(archive, tmp_path / "lying.tar", lambda text: json.dumps(
+            {**json.loads(text), "files": [{**f, "size": 10 * GIB} if f["path"] == name else f
+                                           for f in json.loads(text)["files"]]}).encode())
+    members = _members(archive)
+    position = next(i for i, (m, _) in enumerate(members) if m.name == name)
+    members[position] = _sparse(name, 10 * GIB, b"PAR1" * 128)
+    hostile = _retar(tmp_path / "sparse.tar", members)
+    assert hostile.stat().st_size < 20_000
+    result = _fetch(tmp_path, str(hostile))
+    result.assert_one_error_line("nothing was written")
+    assert result.written_bytes < MIB and result.peak_rss_mib < RSS_BOUND_MIB
+    assert not (tmp_path / "db").exists()
+
+
+# ---------------------------------------------------------------- 6. hostile JSON
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda text: text.replace(b'"rows": 3', b'"rows": Infinity', 1), "Infinity"),
+    (lambda text: text.replace(b'"rows": 3', b'"rows": 1e400', 1), "1e400"),
+    (lambda text: text.replace(b'"rows": 3', b'"rows": -3', 1), "-3"),
+    (lambda text: b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+])
+def test_manifest_with_impossible_numbers_or_deep_nesting_is_one_error_line(
+        archive, tmp_path, edit, message):
+    hostile = _with_manifest(archive, tmp_path / "hostile.tar", edit)
+    _fetch(tmp_path, str(hostile)).assert_one_error_line(message)
+    assert not (tmp_path / "db").exists()
+
+
+def test_nds_file_nested_100000_deep_is_one_error_line(tmp_path):
+    source = tmp_path / "DARTS.json"
+    source.write_text("[" * 100_000 + "]" * 100_000)
+    run_measured(tmp_path, "ingest", "--space", "nds-darts", "--source", str(source), "--root",
+                 str(tmp_path / "db")).assert_one_error_line("nested too deeply")
+
+
+# ---------------------------------------------------------------- 3. pickle bombs
+
+def _bz2_bomb(path: Path, expanded: int) -> Path:
+    """A bz2 file of a pickle whose one string decompresses to ``expanded`` bytes: one header
+    stream, then the same 1 MiB-of-zeros stream repeated (bz2 readers join streams)."""
+    header = b"\x80\x04\x8d" + expanded.to_bytes(8, "little")  # BINUNICODE8 of that length
+    zeros = bz2.compress(b"0" * MIB, 9)
+    path.write_bytes(bz2.compress(header, 9) + zeros * (expanded // MIB))
+    return path
+
+
+def _nats_dir(tmp_path: Path, meta: bytes) -> Path:
+    folder = tmp_path / "NATS-sss-v1_0-50262-simple"
+    folder.mkdir()
+    (folder / "meta.pickle.pbz2").write_bytes(meta)
+    return folder
+
+
+def test_bz2_pickle_bomb_stops_at_its_budget(tmp_path):
+    bomb = _bz2_bomb(tmp_path / "bomb.pbz2", 4 * GIB)
+    assert bomb.stat().st_size < 200_000
+    source = _nats_dir(tmp_path, bomb.read_bytes())
+    result = run_measured(tmp_path, "ingest", "--space", "nats-sss", "--source", str(source),
+                          "--root", str(tmp_path / "db"))
+    result.assert_one_error_line("meta.pickle.pbz2", "decompresses to more than")
+    assert result.peak_rss_mib < RSS_BOUND_MIB
+    assert not (tmp_path / "db").exists()
+
+
+@pytest.mark.parametrize("call", [
+    b"c__builtin__\nbytearray\nJ\x00\x5e\xd0\xb2\x85R.",  # bytearray(3_000_000_000)
+    b"cbuiltins\nset\ncbuiltins\nrange\nJ\x00\xe4\x0bT\x85R\x85R.",  # set(range(1.4e9))
+])
+def test_allowlisted_callables_cannot_be_handed_a_size(tmp_path, call):
+    source = _nats_dir(tmp_path, bz2.compress(b"\x80\x02" + call))
+    result = run_measured(tmp_path, "ingest", "--space", "nats-sss", "--source", str(source),
+                          "--root", str(tmp_path / "db"))
+    result.assert_one_error_line("not with contents")
+    assert result.peak_rss_mib < RSS_BOUND_MIB
+
+
+def test_real_pickles_of_the_allowed_kinds_still_load(tmp_path):
+    from naswot_db.builder.formats.pickles import load_pickle
+    from naswot_db.errors import NaswotDbError
+
+    value = {"b": bytearray(b"\x00\xff"), "s": {1, 2}, "f": frozenset({"x"})}
+    for protocol in (2, 4, 5):
+        path = tmp_path / f"p{protocol}.pbz2"
+        path.write_bytes(bz2.compress(pickle.dumps(value, protocol=protocol)))
+        assert load_pickle(path, "a test pickle", NaswotDbError, compressed=True) == value
+
+
+# ---------------------------------------------------------------- 2. hostile HTTP servers
+
+@contextmanager
+def _hostile_server(body: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 whose every GET answers with ``body(handler)``."""
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            try:
+                body(self)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up, as it should
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/db.tar"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _endless(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.end_headers()
+    while True:
+        handler.wfile.write(b"\0" * 65536)
+
+
+def _huge_length(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Length", "1000000000000000")
+    handler.end_headers()
+    while True:
+        handler.wfile.write(b"\0" * 65536)
+
+
+def _trickle(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    for _ in range(1000):
+        handler.wfile.write(b"\0")
+        handler.wfile.flush()
+        time.sleep(0.5)
+
+
+def test_endless_body_is_cut_at_max_bytes_and_the_partial_file_deleted(tmp_path):
+    with _hostile_server(_endless) as url:
+        result = _fetch(tmp_path, url, "--max-bytes", str(4 * MIB))
+    result.assert_one_error_line("--max-bytes", "deleted")
+    assert result.written_bytes < 5 * MIB and result.peak_rss_mib < RSS_BOUND_MIB
+    assert not partial_path(url, tmp_path / "downloads").exists()
+
+
+def test_huge_content_length_is_refused_before_a_byte_is_written(tmp_path):
+    with _hostile_server(_huge_length) as url:
+        result = _fetch(tmp_path, url)  # the default --max-bytes
+    result.assert_one_error_line("1000000000000000 bytes", "nothing was written")
+    assert result.written_bytes < MIB
+    assert not partial_path(url, tmp_path / "downloads").exists()
+
+
+def test_trickling_server_meets_the_deadline_and_keeps_its_bytes_for_a_resume(tmp_path):
+    started = time.monotonic()
+    with _hostile_server(_trickle) as url:
+        result = _fetch(tmp_path, url, "--timeout", "3")
+    result.assert_one_error_line("--timeout", "resume")
+    assert time.monotonic() - started < 30
+    assert 0 < partial_path(url, tmp_path / "downloads").stat().st_size < 1000
