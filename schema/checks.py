@@ -16,20 +16,13 @@ import duckdb
 from naswot_db.errors import NaswotDbError
 
 from .dedup import SCORE_KEY, first_per_key_sql
+from .duckdb_limits import bounded_connection
 from .parts import part_problem
 from .sql import parquet_source_sql
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
                       generations_path, is_temp, part_files, part_generation, partition_dir,
                       stale_temps)
 from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
-
-
-def quiet_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that prints no progress bar (the commands print their
-    own lines)."""
-    connection = duckdb.connect(":memory:")
-    connection.execute("SET enable_progress_bar = false")
-    return connection
 
 
 def _manifest_findings(root: Path) -> list[str]:
@@ -138,7 +131,7 @@ def check_findings(root: Path) -> list[str]:
     if not root.is_dir():
         return [f"{root}: no such database root"]
     findings = _manifest_findings(root) + _file_findings(root) + _generation_findings(root)
-    with quiet_connection() as connection:
+    with bounded_connection() as connection:
         scores = _scores_sql(root)
         if scores:
             findings += _duplicate_findings(connection, scores)

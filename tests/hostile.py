@@ -42,8 +42,10 @@ class Measured:
     written_bytes: int
 
     def assert_one_error_line(self, *fragments: str) -> str:
-        """The run failed with exactly one ``Error:`` line holding every fragment."""
-        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        """The run failed with exactly one ``Error:`` line holding every fragment (besides
+        ``Note:`` lines, which say where the answer came from)."""
+        lines = [line for line in self.stderr.splitlines()
+                 if line.strip() and not line.startswith("Note: ")]
         assert self.returncode == 1, (self.returncode, self.stderr[-3000:])
         assert len(lines) == 1 and lines[0].startswith("Error: "), self.stderr[-3000:]
         for fragment in fragments:

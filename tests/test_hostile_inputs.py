@@ -9,8 +9,13 @@ from __future__ import annotations
 import bz2
 import io
 import json
+import os
 import pickle
+import signal
+import subprocess
+import sys
 import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -250,3 +255,83 @@ def test_trickling_server_meets_the_deadline_and_keeps_its_bytes_for_a_resume(tm
     result.assert_one_error_line("--timeout", "resume")
     assert time.monotonic() - started < 30
     assert 0 < partial_path(url, tmp_path / "downloads").stat().st_size < 1000
+
+
+# ---------------------------------------------------------------- 5. SQL without bounds
+
+_CROSS_JOIN = "SELECT count(*) FROM scored a, scored b, scored c"  # 3.8e12 rows
+
+
+def test_sql_timeout_stops_a_cross_join_with_one_line(tmp_path):
+    result = run_measured(tmp_path, "sql", _CROSS_JOIN, "--root", str(tmp_path / "none"),
+                          "--timeout", "2")
+    result.assert_one_error_line("--timeout 2 s")
+    assert result.peak_rss_mib < RSS_BOUND_MIB
+
+
+def test_ctrl_c_during_a_query_is_one_line(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "naswot_db", "sql", _CROSS_JOIN, "--root", str(tmp_path / "none")],
+        cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    assert process.stderr.readline().startswith("Note:")  # the query starts after the notes
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert [line for line in stderr.splitlines() if not line.startswith("Note:")] == [
+        "Error: interrupted (Ctrl-C); nothing was changed"]
+
+
+def test_queries_have_a_memory_limit_and_spill_outside_the_working_folder(tmp_path):
+    settings = ("SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') "
+                "AS t, current_setting('max_temp_directory_size') AS s")
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    done = subprocess.run([sys.executable, "-m", "naswot_db", "sql", settings, "--root",
+                           str(tmp_path / "none"), "--format", "csv"], cwd=cwd,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "NASWOT_DB_MEMORY_LIMIT": "128MB"})
+    assert done.returncode == 0, done.stderr
+    memory, spill, spill_size = done.stdout.splitlines()[1].split(",")
+    assert memory == "122.0 MiB"  # DuckDB's spelling of 128 MB
+    assert Path(spill).parent == Path(tempfile.gettempdir()) and not Path(spill).exists()
+    assert spill_size == "8.0 GiB"
+    assert list(cwd.iterdir()) == []
+
+
+# ---------------------------------------------------------------- 4. rows beyond the bound
+
+@pytest.fixture
+def many_rows(tmp_path) -> Path:
+    """A valid archive of 200,000 score rows (the test's stand-in for 100 million)."""
+    import numpy as np
+
+    root = tmp_path / "many"
+    ids = np.arange(200_000)
+    write(root, "scores", score_part("nb201", ids % 15_625, ids * 1e-3).set_column(
+        5, "init_seed", [ids // 15_625]), "nb201")
+    return pack(root, tmp_path / "many.tar").archive
+
+
+def test_an_archive_of_more_rows_than_max_rows_is_refused_before_reading(many_rows, tmp_path):
+    result = _fetch(tmp_path, str(many_rows), "--max-rows", "100000")
+    result.assert_one_error_line("200,000 rows", "--max-rows")
+    assert result.peak_rss_mib < RSS_BOUND_MIB and result.written_bytes < 4 * MIB
+
+
+@pytest.mark.parametrize("stated", [3, 100_000_000])
+def test_row_counts_the_manifest_misstates_are_refused_before_reading(many_rows, tmp_path,
+                                                                     stated):
+    lying = _with_manifest(many_rows, tmp_path / "lying.tar", lambda text: json.dumps(
+        {**json.loads(text), "files": [{**f, "rows": stated} if f["table"] == "scores" else f
+                                       for f in json.loads(text)["files"]]}).encode())
+    result = _fetch(tmp_path, str(lying))  # the default --max-rows
+    result.assert_one_error_line(*(["100,000,000 rows"] if stated > 3 else ["holds 200000 rows"]))
+    assert result.peak_rss_mib < RSS_BOUND_MIB
+    assert not (tmp_path / "db").exists()
+
+
+def test_an_archive_within_the_bounds_still_merges(many_rows, tmp_path):
+    result = _fetch(tmp_path, str(many_rows))
+    assert result.returncode == 0, result.stderr
+    assert "scores/nb201: 200000 rows added" in result.stdout

@@ -120,7 +120,10 @@ def _run_search(root, space, score, dataset, n_values, runs, replace, seed, repl
 @click.argument("query")
 @root_option
 @format_option
-def sql(query: str, root: Path | None, fmt: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds [default: no limit]. Memory is "
+                   "bounded by NASWOT_DB_MEMORY_LIMIT [default: half the machine's].")
+def sql(query: str, root: Path | None, fmt: str, timeout: float | None) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
     from naswot_db.query.connection import run_sql
     from naswot_db.query.formatting import render
@@ -130,7 +133,7 @@ def sql(query: str, root: Path | None, fmt: str) -> None:
     note = shipped_scores_note(root) if _READS_SCORES.search(query) else None
     if note:
         click.echo(f"Note: {note}.", err=True)
-    frame = run_sql(query, root)
+    frame = run_sql(query, root, timeout_s=timeout)
     if frame is not None:
         click.echo(render(frame, fmt))
 
