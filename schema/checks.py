@@ -2,7 +2,8 @@
 
 Findings: the manifest, every Parquet file that is not a part of its table, score keys stored
 more than once, temporary files of dead writers, ingest generations that do not match their
-pointer, and finished runs whose recorded row count differs from the rows present.  Nothing
+pointer, values that break the rules of :mod:`.valid_values`, and finished runs whose
+recorded row count differs from the rows present.  Nothing
 is changed; ``naswot-db compact`` and a rerun of the interrupted command repair what they can.
 """
 
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
@@ -23,6 +25,7 @@ from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_gene
                       generations_path, is_temp, part_files, part_generation, partition_dir,
                       stale_temps)
 from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
+from .valid_values import broken_rules
 
 
 def _manifest_findings(root: Path) -> list[str]:
@@ -60,6 +63,20 @@ def _file_findings(root: Path) -> list[str]:
     findings.extend(f"{path}: temporary file of a killed writer"
                     for directory in (root, root / GENERATIONS_DIR)
                     for path in stale_temps(directory))
+    return findings
+
+
+def _value_findings(root: Path) -> list[str]:
+    """Stored rows that break a rule of :mod:`.valid_values` (written before the rules were,
+    or by hand), one line per part and rule."""
+    findings = []
+    for table in TABLES.values():
+        for path in part_files(root, table):
+            if part_problem(table, path) is not None:
+                continue  # reported as a foreign or unreadable file
+            space = path.parent.name.split("=", 1)[1] if table.partitioned else None
+            findings.extend(f"{path}: {line} (delete the part, or rerun the command that wrote "
+                            "it)" for line in broken_rules(table.name, pq.read_table(path), space))
     return findings
 
 
@@ -130,7 +147,8 @@ def check_findings(root: Path) -> list[str]:
     root = Path(root)
     if not root.is_dir():
         return [f"{root}: no such database root"]
-    findings = _manifest_findings(root) + _file_findings(root) + _generation_findings(root)
+    findings = (_manifest_findings(root) + _file_findings(root) + _generation_findings(root)
+                + _value_findings(root))
     with bounded_connection() as connection:
         scores = _scores_sql(root)
         if scores:

@@ -335,3 +335,111 @@ def test_an_archive_within_the_bounds_still_merges(many_rows, tmp_path):
     result = _fetch(tmp_path, str(many_rows))
     assert result.returncode == 0, result.stderr
     assert "scores/nb201: 200000 rows added" in result.stdout
+
+
+# ---------------------------------------------------------------- 7-8. impossible values
+
+def _archive_with_scores(archive: Path, output: Path, rows) -> Path:
+    """``archive`` with its scores file replaced by ``rows`` (written without the writers'
+    checks, as a hostile packer would) and the manifest updated to match."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    from naswot_db.schema import TABLES
+    from naswot_db.schema.storage import conform
+
+    buffer = io.BytesIO()
+    pq.write_table(conform(TABLES["scores"], rows), buffer)
+    data = buffer.getvalue()
+    name = "scores/space=nb201/scores.parquet"
+    members = _members(archive)
+    position = next(i for i, (m, _) in enumerate(members) if m.name == name)
+    members[position][0].size = len(data)
+    members[position] = (members[position][0], data)
+    replaced = _retar(output.with_suffix(".unsigned.tar"), members)
+    return _with_manifest(replaced, output, lambda text: manifest_bytes(
+        {**json.loads(text), "files": [
+            {**f, "rows": rows.num_rows, "size": len(data),
+             "sha256": hashlib.sha256(data).hexdigest()} if f["path"] == name else f
+            for f in json.loads(text)["files"]]}))
+
+
+def _set(rows, column: str, values):
+    import pyarrow as pa
+
+    index = rows.schema.get_field_index(column)
+    return rows.set_column(index, rows.schema.field(index), pa.array(values,
+                                                                     rows.schema.field(index).type))
+
+
+@pytest.mark.parametrize("edit, rule", [
+    (lambda rows: _set(rows, "arch_id", [0, 99_999_999, 2]), "arch_id is in"),
+    (lambda rows: _set(rows, "arch_id", [0, -5, 2]), "arch_id is in"),
+    (lambda rows: _set(rows, "value", [1.0, float("nan"), 3.0]), "value agrees with status"),
+    (lambda rows: _set(rows, "value", [1.0, float("inf"), 3.0]), "value agrees with status"),
+    (lambda rows: _set(rows, "status", ["ok", "pwned", "ok"]), "status is one of"),
+    (lambda rows: _set(rows, "batch_size", [16, -16, 16]), "batch_size is in"),
+    (lambda rows: _set(rows, "time_s", [0.5, -1.0, 0.5]), "time_s is finite"),
+])
+def test_fetch_refuses_impossible_score_values_and_writes_nothing(archive, tmp_path, edit, rule):
+    hostile = _archive_with_scores(archive, tmp_path / "hostile.tar",
+                                   edit(score_part("nb201", [0, 1, 2], [1.0, 2.0, 3.0])))
+    _fetch(tmp_path, str(hostile)).assert_one_error_line(rule, "nothing was written")
+    assert not (tmp_path / "db").exists()
+
+
+def test_fetch_adds_a_row_the_archive_repeats_999_times_once(archive, tmp_path):
+    import numpy as np
+
+    repeated = score_part("nb201", np.zeros(1000, np.int64), np.full(1000, 7.0))
+    result = _fetch(tmp_path, str(_archive_with_scores(archive, tmp_path / "r.tar", repeated)))
+    assert result.returncode == 0, result.stderr
+    assert "scores/nb201: 1 rows added, 0 already stored, 999 repeated rows dropped" in \
+        result.stdout
+    check = run_measured(tmp_path, "check", "--root", str(tmp_path / "db"))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _nats_with(tmp_path: Path, edit: Callable[[dict], None]) -> Path:
+    from nats_files import hp_states, sss_meta_archs, write_fast_mode_dir
+
+    folder = write_fast_mode_dir(tmp_path / "NATS-sss-v1_0-50262-simple", sss_meta_archs(),
+                                 [0, 1], {"01": (1, [777]), "12": (12, [777]),
+                                          "90": (90, [777])})
+    archs = sss_meta_archs()
+    state = hp_states(1, archs[1], {"01": (1, [777]), "12": (12, [777]), "90": (90, [777])})
+    edit(state["90"]["all_results"][("cifar10", 777)])
+    from nats_files import dump_bz2_pickle
+
+    dump_bz2_pickle(state, folder / "000001.pickle.pbz2")
+    return folder
+
+
+@pytest.mark.parametrize("edit, rule", [
+    (lambda r: r["eval_acc1es"].update({"ori-test@89": float("inf")}), "accuracy is a percentage"),
+    (lambda r: r["eval_acc1es"].update({"ori-test@89": 1e6}), "accuracy is a percentage"),
+    (lambda r: r["train_times"].update({e: -30.0 for e in r["train_times"]}), "train_time_s"),
+])
+def test_ingest_refuses_impossible_accuracies_and_times_and_writes_nothing(tmp_path, edit, rule):
+    source = _nats_with(tmp_path, edit)
+    result = run_measured(tmp_path, "ingest", "--space", "nats-sss", "--source", str(source),
+                          "--root", str(tmp_path / "db"))
+    result.assert_one_error_line(rule, "nothing was written")
+    assert not (tmp_path / "db" / "accuracies").exists()
+
+
+def test_check_applies_the_same_rules_to_stored_parts(tmp_path):
+    import pyarrow.parquet as pq
+
+    from naswot_db.schema import TABLES
+    from naswot_db.schema.storage import conform, partition_dir
+
+    root = tmp_path / "db"
+    write(root, "scores", score_part("nb201", [0, 1], [1.0, 2.0]), "nb201")
+    smuggled = partition_dir(root, TABLES["scores"], "nb201") / "by-hand.parquet"
+    pq.write_table(conform(TABLES["scores"], _set(score_part("nb201", [5, 6], [1.0, 2.0]),
+                                                 "arch_id", [5, 99_999_999])), smuggled)
+    result = run_measured(tmp_path, "check", "--root", str(root))
+    assert result.returncode == 1
+    assert f"{smuggled}: 1 row(s) break \"arch_id is in" in result.stdout

@@ -74,7 +74,9 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
                             max_rows=max_rows)
     for part in summary.partitions:
         where = f"{part.table}/{part.space}" if part.space else part.table
-        click.echo(f"{where}: {part.added} rows added, {part.already_stored} already stored")
+        repeated = f", {part.repeated} repeated rows dropped" if part.repeated else ""
+        click.echo(f"{where}: {part.added} rows added, {part.already_stored} already "
+                   f"stored{repeated}")
     for name, citation in summary.manifest.get("citations", {}).items():
         click.echo(f"Please cite ({name}): {citation}", err=True)
 
