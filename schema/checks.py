@@ -17,14 +17,15 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
-from .dedup import SCORE_KEY, first_per_key_sql
+from .dedup import SCORE_KEY
 from .duckdb_limits import bounded_connection
 from .parts import part_problem
+from .run_counts import count_mismatches
 from .sql import parquet_source_sql
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
                       generations_path, is_temp, part_files, part_generation, partition_dir,
                       stale_temps)
-from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
+from .tables import PARTITION_COLUMN, SCORES, TABLES, Table
 from .valid_values import broken_rules
 
 
@@ -125,21 +126,11 @@ def _duplicate_findings(connection: duckdb.DuckDBPyConnection, scores: str) -> l
             for space, keys, extra in rows]
 
 
-def _runs_findings(root: Path, connection: duckdb.DuckDBPyConnection,
-                   scores: str | None) -> list[str]:
-    runs = [p for p in part_files(root, RUNS) if part_problem(RUNS, p) is None]
-    if not runs:
-        return []
-    present = (f"SELECT run_id, count(*) AS n FROM ({first_per_key_sql(SCORE_KEY, scores)}) "
-               "GROUP BY run_id" if scores
-               else "SELECT NULL::VARCHAR AS run_id, 0::BIGINT AS n WHERE false")
-    rows = connection.execute(
-        f"SELECT r.run_id, r.rows_written, coalesce(p.n, 0) "
-        f"FROM ({parquet_source_sql(RUNS, runs)}) AS r LEFT JOIN ({present}) AS p USING (run_id) "
-        "WHERE r.finished_at IS NOT NULL AND r.rows_written IS DISTINCT FROM coalesce(p.n, 0) "
-        "ORDER BY r.run_id").fetchall()
-    return [f"runs: run {run_id} records {recorded} rows written, {found} present"
-            for run_id, recorded, found in rows]
+def _runs_findings(root: Path, connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [f"runs: run {run_id} records {recorded} rows written, {found} present (an "
+            "interrupted or repaired build: rerun it so no key is missing, then `naswot-db "
+            "compact` records the count present)"
+            for run_id, recorded, found in count_mismatches(root, connection)]
 
 
 def check_findings(root: Path) -> list[str]:
@@ -153,7 +144,7 @@ def check_findings(root: Path) -> list[str]:
         scores = _scores_sql(root)
         if scores:
             findings += _duplicate_findings(connection, scores)
-        findings += _runs_findings(root, connection, scores)
+        findings += _runs_findings(root, connection)
     return findings
 
 

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -443,3 +444,86 @@ def test_check_applies_the_same_rules_to_stored_parts(tmp_path):
     result = run_measured(tmp_path, "check", "--root", str(root))
     assert result.returncode == 1
     assert f"{smuggled}: 1 row(s) break \"arch_id is in" in result.stdout
+
+
+# ---------------------------------------------------------------- 9-11. interrupted builds
+
+@pytest.fixture
+def cifar(tmp_path) -> Path:
+    from conftest import write_cifar10
+
+    write_cifar10(tmp_path / "cifar")
+    return tmp_path / "cifar"
+
+
+def _build(root: Path, cifar: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "naswot_db", "build", "--space", "nb201", "--dataset",
+            "cifar10", "--root", str(root), "--data-root", str(cifar), "--batch-size", "4",
+            "--chunk-size", "1", "--quiet", *extra]
+
+
+def _start(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _wait_for_parts(root: Path, process: subprocess.Popen, count: int) -> None:
+    directory = root / "scores" / "space=nb201"
+    deadline = time.monotonic() + 300
+    while not directory.is_dir() or len(list(directory.glob("*.parquet"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _check_clean(tmp_path: Path, root: Path) -> None:
+    result = run_measured(tmp_path, "check", "--root", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ctrl_c_of_a_workers_build_is_one_line_and_a_rerun_leaves_check_clean(tmp_path, cifar):
+    root = tmp_path / "db"
+    command = _build(root, cifar, "--limit", "60", "--init-seeds", "0-1", "--workers", "2")
+    process = _start(command)
+    _wait_for_parts(root, process, 4)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines() == ["Aborted!"], stderr
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    _check_clean(tmp_path, root)
+
+
+def test_a_run_whose_rows_were_removed_passes_check_after_rerun_and_compact(tmp_path, cifar):
+    root = tmp_path / "db"
+    command = _build(root, cifar, "--limit", "6", "--no-compact")
+    assert subprocess.run(command, capture_output=True, timeout=600).returncode == 0
+    lost = sorted((root / "scores" / "space=nb201").glob("*.parquet"))[0]
+    lost.unlink()  # as a corrupt part's recovery does
+    findings = run_measured(tmp_path, "check", "--root", str(root))
+    assert findings.returncode == 1 and "records 6 rows written, 5 present" in findings.stdout
+    assert subprocess.run(command, capture_output=True, timeout=600).returncode == 0
+    compacted = run_measured(tmp_path, "compact", "--root", str(root))
+    assert "recounted: 6 rows recorded, 5 present now" in compacted.stdout
+    _check_clean(tmp_path, root)
+
+
+def test_a_sharded_and_a_whole_build_of_one_configuration_exclude_each_other(tmp_path, cifar):
+    root = tmp_path / "db"
+    for first, second, refused in (
+            (["--shard", "1/2"], [], "whole or sharded"),
+            ([], ["--shard", "2/2"], "unsharded")):
+        shutil.rmtree(root, ignore_errors=True)
+        running = _start(_build(root, cifar, *first))  # the whole space: still running below
+        _wait_for_parts(root, running, 1)
+        other = subprocess.run(_build(root, cifar, "--limit", "4", *second),
+                               capture_output=True, text=True, timeout=600)
+        assert other.returncode == 1 and "is already running" in other.stderr, other.stderr
+        assert refused in other.stderr
+        running.kill()
+        running.wait()
+    both = [_start(_build(root, cifar, "--limit", "4", "--shard", shard))
+            for shard in ("1/2", "2/2")]  # shards of one configuration still run side by side
+    assert [p.wait(timeout=600) for p in both] == [0, 0]
