@@ -66,6 +66,9 @@ def shipped_root() -> Path:
 
 def check_root(root: Path) -> None:
     """Raise :class:`SchemaVersionError` when ``root`` holds another schema version."""
+    if root.exists() and not root.is_dir():
+        raise NaswotDbError(f"database root {root} is a file, not a folder (check --root and "
+                            f"${ROOT_ENV})")
     manifest = root / MANIFEST_NAME
     if not manifest.exists():
         return

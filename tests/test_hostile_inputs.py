@@ -527,3 +527,60 @@ def test_a_sharded_and_a_whole_build_of_one_configuration_exclude_each_other(tmp
     both = [_start(_build(root, cifar, "--limit", "4", "--shard", shard))
             for shard in ("1/2", "2/2")]  # shards of one configuration still run side by side
     assert [p.wait(timeout=600) for p in both] == [0, 0]
+
+
+# ---------------------------------------------------------------- 14. what a user types
+
+def test_an_empty_root_is_refused_and_the_working_folder_untouched(tmp_path, cifar):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    for args in (["sql", "SELECT 1", "--root", ""],
+                 ["build", "--space", "nb201", "--dataset", "cifar10", "--root", "",
+                  "--data-root", str(cifar), "--limit", "1", "--batch-size", "4"]):
+        done = subprocess.run([sys.executable, "-m", "naswot_db", *args], cwd=cwd,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+            "Error: Invalid value for '--root': is empty; give the root's folder"], done.stderr
+    assert list(cwd.iterdir()) == []
+
+
+def test_a_root_that_is_a_file_is_one_error_line(tmp_path, cifar):
+    file = tmp_path / "a-file"
+    file.write_text("not a root")
+    result = run_measured(tmp_path, "build", "--space", "nb201", "--dataset", "cifar10",
+                          "--data-root", str(cifar), "--limit", "1", "--batch-size", "4",
+                          env={"NASWOT_DB_ROOT": str(file)})
+    result.assert_one_error_line("is a file, not a folder")
+    assert file.read_text() == "not a root"
+
+
+def test_an_empty_shard_is_refused(tmp_path, cifar):
+    run_measured(tmp_path, "build", "--space", "nb201", "--dataset", "cifar10", "--root",
+                 str(tmp_path / "db"), "--data-root", str(cifar), "--shard", "").\
+        assert_one_error_line("invalid shard ''")
+    assert not (tmp_path / "db").exists()
+
+
+def test_fitness_without_a_search_that_uses_it_is_refused(tmp_path):
+    run_measured(tmp_path, "search", "--space", "nb201", "--method", "naswot", "--fitness",
+                 "cifar10", "--root", str(tmp_path / "none")).assert_one_error_line("--fitness")
+
+
+def test_dataset_case_and_nats_tss_are_accepted_as_everywhere_else(tmp_path):
+    answers = [run_measured(tmp_path, "corr", "--space", space, "--dataset", dataset, "--root",
+                            str(tmp_path / "none"), "--format", "csv")
+               for space, dataset in (("nb201", "cifar10"), ("nats-tss", "CIFAR10"),
+                                      ("NATS_TSS", "Cifar10"))]
+    assert [a.returncode for a in answers] == [0, 0, 0], [a.stderr for a in answers]
+    assert answers[0].stdout == answers[1].stdout == answers[2].stdout
+
+
+def test_jacov_says_why_a_batch_has_no_correlation_matrix():
+    import numpy as np
+
+    from naswot_db.builder.scoring.jacov import jacov_from_jacobian
+
+    jacobian = np.random.default_rng(0).normal(size=(4, 10))
+    jacobian[2] = 0.0  # an image whose input gradient vanishes
+    with pytest.raises(ValueError, match="input gradient of 1 of 4 images is constant"):
+        jacov_from_jacobian(jacobian)

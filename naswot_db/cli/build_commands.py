@@ -8,11 +8,11 @@ import click
 
 from naswot_db.names import SPLITS, canonical_ingest_space
 
-from .options import int_list_option, root_option, score_option, space_option
+from .options import dataset_option, int_list_option, root_option, score_option, space_option
 
 @click.command()
 @space_option(required=True)
-@click.option("--dataset", required=True, help="Dataset of the scoring batch, e.g. cifar10.")
+@dataset_option(help_text="Dataset of the scoring batch, e.g. cifar10.", required=True)
 @score_option
 @root_option
 @click.option("--data-root", type=click.Path(path_type=Path), default=None,
@@ -67,7 +67,7 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
         space=space, dataset=dataset, score=score, root=root or default_root(),
         data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
         batch_size=batch_size, arch_ids=arch_ids, limit=limit,
-        shard=Shard.parse(shard) if shard else None, device=device, split=split,
+        shard=None if shard is None else Shard.parse(shard), device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, engine=engine,
         ray_address=ray_address, gpus_per_worker=gpus_per_worker,
         cpus_per_worker=cpus_per_worker, compact=compact, progress=not quiet)

@@ -11,7 +11,7 @@ from naswot_db.distribution.limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES,
 from naswot_db.names import DEFAULT_SCORE
 
 from .options import (
-    optional_score_option, root_option, space_option, spaces_option,
+    dataset_option, optional_score_option, root_option, space_option, spaces_option,
 )
 
 _FORMATS = ("naslib", "syne-tune", "csv", "parquet")
@@ -27,7 +27,7 @@ def _resolved(root: Path | None) -> Path:
 @root_option
 @spaces_option("Only this space (repeatable) [default: every space of the root].")
 @optional_score_option("Only this score [default: every score].")
-@click.option("--dataset", default=None, help="Only scores computed on this dataset.")
+@dataset_option(help_text="Only scores computed on this dataset.")
 @click.option("--config-id", default=None, help="Only scores of this configuration.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Archive file to write, e.g. nb201-naswot.tar.")
@@ -90,8 +90,8 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
                         "scored space for csv and parquet].")
 @optional_score_option("Score to export [default: naswot for naslib and syne-tune, every score "
                        "for csv and parquet].")
-@click.option("--dataset", default=None,
-              help="Only scores computed on this dataset [default: every one, one task each].")
+@dataset_option(help_text="Only scores computed on this dataset [default: every one, one task "
+                          "each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
 @click.option("--batch-size", type=int, default=None,
               help="Scoring batch size, when several exist.")

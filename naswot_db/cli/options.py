@@ -14,7 +14,8 @@ import click
 
 from naswot_db.errors import NaswotDbError
 from naswot_db.names import (
-    DEFAULT_SCORE, SCORE_NAMES, SCORE_PLUGIN_GROUP, canonical_score, canonical_space,
+    DEFAULT_SCORE, SCORE_NAMES, SCORE_PLUGIN_GROUP, canonical_dataset, canonical_score,
+    canonical_space,
 )
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -83,9 +84,26 @@ def int_list_option(name: str, what: str, default: str | None, help_text: str) -
                         help=f"{help_text} Ranges allowed, e.g. 0-4,7.")
 
 
+def _non_empty_path(_ctx, _param, value: str | None) -> Path | None:
+    if value is not None and not value.strip():  # as a Path, "" would be the working folder
+        raise click.BadParameter("is empty; give the root's folder")
+    return None if value is None else Path(value)
+
+
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--root", type=click.Path(file_okay=False), default=None, callback=_non_empty_path,
     help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
+
+
+def _dataset(_ctx, _param, value: str | None) -> str | None:
+    return None if value is None else canonical_dataset(value)
+
+
+def dataset_option(default: str | None = None, help_text: str = "Dataset.",
+                   required: bool = False) -> Callable:
+    """``--dataset``, with the known datasets accepted in any case."""
+    return click.option("--dataset", default=default, show_default=default is not None,
+                        required=required, callback=_dataset, help=help_text)
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                              show_default=True, help="Output format.")

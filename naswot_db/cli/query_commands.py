@@ -14,8 +14,8 @@ import click
 from naswot_db.errors import NaswotDbError
 
 from .options import (
-    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, format_option,
-    replicate_option, root_option, score_option, space_option,
+    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
+    format_option, replicate_option, root_option, score_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
@@ -58,8 +58,7 @@ _config = combine(
     click.option("--config-id", default=None, help="Score configuration, when several exist."),
     click.option("--batch-size", type=click.IntRange(min=1), default=None,
                  help="Scoring batch size, when several exist."))
-_scores_dataset = click.option("--dataset", default="cifar10", show_default=True,
-                               help="Dataset the scores were computed on.")
+_scores_dataset = dataset_option("cifar10", "Dataset the scores were computed on.")
 
 _search_options = combine(
     root_option,
@@ -144,6 +143,8 @@ def _compare(methods, budget_s, population, sample_size, init_sample, fitness, r
     from naswot_db.query.searches import BudgetOptions
     from naswot_db.query.searches.compare import compare_searches
 
+    _refuse_unused_fitness(methods, fitness)
+
     options = BudgetOptions(budget_s, population, sample_size, init_sample, seed)
     return compare_searches(_resolved_root(root), methods=methods, space=space, dataset=dataset,
                             score=score, n=n_values, runs=runs, replace=replace,
@@ -151,6 +152,14 @@ def _compare(methods, budget_s, population, sample_size, init_sample, fitness, r
                             targets=list(targets) or None, epochs=epochs, label=label,
                             config_id=config_id, batch_size=batch_size,
                             as_reference=as_reference)
+
+
+def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
+    from naswot_db.query.searches.compare import BUDGETED_METHODS
+
+    if fitness is not None and not set(methods) & set(BUDGETED_METHODS):
+        raise click.UsageError(f"--fitness sets what {', '.join(BUDGETED_METHODS)} searches "
+                               f"maximise; {', '.join(methods)} ranks by the score and ignores it")
 
 
 def _methods(_ctx, _param, text: str) -> list[str]:
@@ -177,6 +186,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
     )
     from naswot_db.query.shipped import SHIPPED
 
+    _refuse_unused_fitness(methods, fitness)
     if methods != ["naswot"]:
         comparison = _compare(methods, budget_s, population, sample_size, init_sample, fitness,
                               **options)
@@ -200,7 +210,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
 @score_option
-@click.option("--dataset", default=None, help="Only scores on this dataset.")
+@dataset_option(help_text="Only scores on this dataset.")
 @_targets
 @_epochs
 @replicate_option(REPLICATE_EACH, REPLICATE_EACH, REPLICATE_MEAN)
