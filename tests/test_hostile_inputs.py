@@ -523,7 +523,10 @@ def test_a_sharded_and_a_whole_build_of_one_configuration_exclude_each_other(tmp
         assert other.returncode == 1 and "is already running" in other.stderr, other.stderr
         assert refused in other.stderr
         running.kill()
-        running.wait()
+        _, err = running.communicate()
+        # a whole-space build says what it queues before it starts (item 15)
+        assert err.startswith("Note: no --limit or --arch-ids: this build queues all 15,625 "
+                              "nb201 archs x 1 replicate(s)"), err
     both = [_start(_build(root, cifar, "--limit", "4", "--shard", shard))
             for shard in ("1/2", "2/2")]  # shards of one configuration still run side by side
     assert [p.wait(timeout=600) for p in both] == [0, 0]
