@@ -587,3 +587,15 @@ def test_jacov_says_why_a_batch_has_no_correlation_matrix():
     jacobian[2] = 0.0  # an image whose input gradient vanishes
     with pytest.raises(ValueError, match="input gradient of 1 of 4 images is constant"):
         jacov_from_jacobian(jacobian)
+
+
+def test_a_corrupt_part_is_one_line_naming_it_in_pack_and_build(tmp_path, cifar):
+    root = tmp_path / "db"
+    write(root, "scores", score_part("nb201", [0, 1], [1.0, 2.0]), "nb201")
+    part = next((root / "scores" / "space=nb201").glob("*.parquet"))
+    part.write_bytes(part.read_bytes()[:100])  # torn, as a disk error leaves it
+    for args in (["pack", "--root", str(root), "-o", str(tmp_path / "a.tar")],
+                 ["build", "--space", "nb201", "--dataset", "cifar10", "--root", str(root),
+                  "--data-root", str(cifar), "--limit", "2", "--batch-size", "4", "--quiet"]):
+        run_measured(tmp_path, *args).assert_one_error_line(part.name, "unreadable Parquet",
+                                                            "naswot-db check")

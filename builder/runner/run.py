@@ -27,6 +27,7 @@ from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive, shared
+from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
 
 from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
@@ -79,6 +80,7 @@ def stored_pairs(root: Path, space: str, score: str, dataset: str, batch_size: i
     files = part_files(root, SCORES, space)
     if not files:
         return {}
+    refuse_foreign_parts(SCORES, files)  # a corrupt part: one line naming it and the fix
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(
         columns=["arch_id", "init_seed", "batch_seed"],
         filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
