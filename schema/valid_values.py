@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 
 from naswot_db.errors import NaswotDbError
 
-# archs per space; NDS files hold at most 25,000 networks each, so any NDS id below the bound
+# archs per space; NDS files hold at most 25,000 networks each, so any NDS id below the bound;
+# a plug-in's space has no upper bound here
 SPACE_SIZES = {"nb201": 15_625, "nats-sss": 32_768, "nb101": 423_624, "nb101-original": 423_624}
 NDS_ARCH_BOUND = 100_000
 MAX_BATCH_SIZE = 1 << 16
@@ -40,8 +41,12 @@ class Rule:
     holds: Callable[[pa.Table, str | None], pa.Array]
 
 
-def _arch_bound(space: str | None) -> int:
-    return SPACE_SIZES.get(space or "", NDS_ARCH_BOUND)
+def _arch_bound(space: str | None) -> int | None:
+    """The arch ids a space can have: its size where known, none past the NDS bound for NDS
+    spaces, no upper bound for a space added by a plug-in."""
+    if space in SPACE_SIZES:
+        return SPACE_SIZES[space]
+    return NDS_ARCH_BOUND if (space or "").startswith("nds-") else None
 
 
 def _finite(column: pa.ChunkedArray) -> pa.Array:
@@ -63,8 +68,9 @@ def _non_empty(name: str):
 
 
 def _arch_id(rows: pa.Table, space: str | None) -> pa.Array:
-    ids = rows["arch_id"]
-    return pc.and_(pc.greater_equal(ids, 0), pc.less(ids, _arch_bound(space)))
+    ids, bound = rows["arch_id"], _arch_bound(space)
+    at_least_zero = pc.greater_equal(ids, 0)
+    return at_least_zero if bound is None else pc.and_(at_least_zero, pc.less(ids, bound))
 
 
 def _value_matches_status(rows: pa.Table, _space: str | None) -> pa.Array:
