@@ -27,16 +27,15 @@ import torch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.query import correlations, simulate_search
 from naswot_db.query.formatting import paper_table, render, search_caption
+from naswot_db.query.searches.paper import PAPER_NB201
 
 NB201_ARCHS = 15_625
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cifar10-jpeg"
 # Kendall tau of the score with accuracy on the dataset the score was computed on
 PAPER_TAU = {"cifar10": 0.574, "cifar100": 0.611, "ImageNet16-120": 0.549}
-PAPER_SEARCH = {  # N -> (mean, std) per column, CIFAR-10 scores, 500 runs
-    10: ["89.14±1.14", "92.44±1.13", "68.50±2.03", "68.62±2.04", "41.09±3.97", "41.31±4.11"],
-    100: ["89.55±0.89", "92.81±0.99", "69.35±1.70", "69.48±1.70", "42.81±3.05", "43.10±3.16"],
-    1000: ["89.69±0.73", "92.96±0.81", "69.86±1.21", "69.98±1.22", "43.95±2.05", "44.44±2.10"],
-}
+PAPER_SEARCH = {  # N -> "mean±std" per column, CIFAR-10 scores, 500 runs
+    n: [f"{mean:.2f}±{std:.2f}" for mean, std in PAPER_NB201[("naswot", n)].values()]
+    for n in (10, 100, 1000)}
 PAPER_COLUMNS = ["C10 valid", "C10 test", "C100 valid", "C100 test", "IN16 valid", "IN16 test"]
 
 

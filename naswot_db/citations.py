@@ -6,6 +6,7 @@ Archives and exports carry these next to the numbers, so a table that travels ke
 from __future__ import annotations
 
 from naswot_db.names import ground_truth_space, is_nds_space
+from naswot_db.scores import score_citation
 
 _SPACES = {
     "nb201": "Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021",
@@ -15,11 +16,6 @@ _SPACES = {
              "ICML 2019",
 }
 _NDS = "Radosavovic et al., On Network Design Spaces for Visual Recognition, ICCV 2019"
-SCORES = {
-    "naswot": "Mellor et al., Neural Architecture Search without Training, ICML 2021",
-    "jacov": "Mellor et al., Neural Architecture Search without Training, arXiv:2006.04647v1 "
-             "(2020), the Jacobian-covariance score",
-}
 
 
 def space_citation(space: str) -> str:
@@ -31,4 +27,5 @@ def space_citation(space: str) -> str:
 def citations(spaces: list[str], scores: list[str]) -> dict[str, str]:
     """Name -> citation for every space and score in a table that is handed on."""
     return {**{space: space_citation(space) for space in sorted(set(spaces))},
-            **{score: SCORES[score] for score in sorted(set(scores)) if score in SCORES}}
+            **{score: citation for score in sorted(set(scores))
+               if (citation := score_citation(score)) is not None}}

@@ -1,6 +1,6 @@
-"""The one vocabulary of spaces and scores, shared by the builder, the query layer and the CLI.
+"""The one vocabulary of spaces, shared by the builder, the query layer and the CLI.
 
-Each space and score has one canonical name: the registry key, the ``space`` partition and
+Each space has one canonical name: the registry key, the ``space`` partition and
 column value, the CLI value and the name in every message.  Other spellings are accepted at the
 edge (any case, ``_`` for ``-``, NDS file names as in ``nds_DARTS_in``) and normalised here,
 once.  This module imports nothing heavy, so query commands can use it without torch.
@@ -47,11 +47,6 @@ SPACE_NAMES: tuple[str, ...] = (*_FIXED_SPACES, *_NDS_FILE_OF)
 # training-image pools a scoring batch is drawn from (see builder/datasets/batches.py)
 SPLITS: tuple[str, ...] = ("all", "nb201-train")
 
-# the scores the builder registers (builder/scoring); register_score adds a third-party one
-SCORE_NAMES: list[str] = ["naswot", "jacov"]
-# installed score plug-ins: entry points of this group, named by score, pointing at the class
-SCORE_PLUGIN_GROUP = "naswot_db.scores"
-DEFAULT_SCORE = "naswot"
 
 
 class UnknownNameError(NaswotDbError):
@@ -130,39 +125,16 @@ def canonical_ingest_space(name: str) -> str:
     return NDS_ALL if _normalised(name) == NDS_ALL else ground_truth_space(name)
 
 
-def score_key(name: str) -> str:
-    """The canonical spelling of score name ``name``, known or not."""
-    return _normalised(name)
+# config_id prefix of published proxy values read from NASLib's zc_*.json files (``naswot-db
+# ingest --format naslib-zc``): other people's measurements, kept apart from the root's builds
+PEER_CONFIG_PREFIX = "naslib-zc-"
 
 
-def register_score(name: str) -> str:
-    """Make ``name`` a known score (a plug-in registered at run time); returns it normalised."""
-    key = score_key(name)
-    if key not in SCORE_NAMES:
-        SCORE_NAMES.append(key)
-    return key
+def is_peer_config(config_id: str) -> bool:
+    """Whether score rows of ``config_id`` are published values ingested from a peer file."""
+    return config_id.startswith(PEER_CONFIG_PREFIX)
 
 
-def installed_score_plugin(name: str):
-    """The entry point (group ``naswot_db.scores``) of installed score ``name``, or None.
-
-    Only the installed distributions' metadata is read: the plug-in's module is imported by the
-    builder when it scores, never by a query command that only needs the name.
-    """
-    from importlib.metadata import entry_points
-
-    key = score_key(name)
-    return next((point for point in entry_points(group=SCORE_PLUGIN_GROUP)
-                 if score_key(point.name) == key), None)
-
-
-def canonical_score(name: str) -> str:
-    """The canonical name of score ``name`` (case-insensitive), installed plug-ins included."""
-    key = score_key(name)
-    if key not in SCORE_NAMES:
-        if installed_score_plugin(key) is None:
-            raise UnknownNameError(f"unknown score {name!r}; known scores: "
-                                   f"{', '.join(SCORE_NAMES)} (plug-ins: entry point group "
-                                   f"{SCORE_PLUGIN_GROUP})")
-        register_score(key)
-    return key
+def peer_config_sql(column: str) -> str:
+    """SQL for :func:`is_peer_config` of a config_id column."""
+    return f"starts_with({column}, '{PEER_CONFIG_PREFIX}')"

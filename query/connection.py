@@ -1,7 +1,7 @@
 """DuckDB connections and SQLAlchemy engines over a root's tables as views.
 
-Every connection sees the views ``archs``, ``accuracies``, ``scores``, ``runs`` and ``scored``
-plus the statistics macros (and ``score_rows``, the scores parts without deduplication, for
+Every connection sees the views ``archs``, ``accuracies``, ``scores``, ``runs``, ``scored`` and
+``scores_wide`` (one column per score: ensembles as a query) plus the statistics macros (and ``score_rows``, the scores parts without deduplication, for
 loaders that check for duplicate keys themselves).  A root's own parts come first; the shipped
 tables (NB201's archs, 200-epoch accuracies and CIFAR-10 scores) fill in every space the root
 has no parts of in that table, so an ingest or build into the root replaces the shipped rows
@@ -21,10 +21,11 @@ import duckdb
 from naswot_db.schema import SCORES, TABLES, check_root, default_root, part_files
 from naswot_db.schema.duckdb_limits import bounded_connection
 from naswot_db.schema.parts import refuse_foreign_parts
-from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, view_sql
+from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, scores_wide_view_sql, view_sql
+from naswot_db.scores import score_names
 from naswot_db.schema.tables import Table
 
-from .errors import QueryError
+from .errors import QueryError, one_line
 from .macros import register_macros
 from .readonly import check_read_statement, restrict_to_files
 from .shipped import shipped_parts
@@ -50,7 +51,8 @@ def view_files(root: Path, table: Table) -> list[Path]:
 
 
 def install_views(connection, root: Path) -> None:
-    """Create the table views, the ``scored`` view and the macros on a DuckDB connection.
+    """Create the table views, the ``scored`` and ``scores_wide`` views and the macros on a
+    DuckDB connection.
 
     Afterwards the connection can open the views' part files and no other file
     (:mod:`.readonly`); a foreign Parquet file under a table folder is refused, not read.
@@ -64,6 +66,7 @@ def install_views(connection, root: Path) -> None:
             connection.execute(score_rows_view_sql(files, by_name=not complete))
         readable += files
     connection.execute(SCORED_VIEW)
+    connection.execute(scores_wide_view_sql(score_names()))
     register_macros(connection)
     restrict_to_files(connection, readable)
 
@@ -92,12 +95,6 @@ def engine(root: Path | str | None = None) -> sa.Engine:
         install_views(dbapi_connection, resolved)
 
     return result
-
-
-def one_line(error: duckdb.Error) -> str:
-    """DuckDB's message without the multi-line query context (``LINE 1: ... ^``)."""
-    head = str(error).split("\n\n", 1)[0]
-    return " ".join(line.strip() for line in head.splitlines() if line.strip())
 
 
 def run_sql(query: str, root: Path | str | None = None,

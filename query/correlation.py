@@ -2,7 +2,8 @@
 
 One row per (space, score dataset, configuration, replicate, accuracy target) with Kendall's
 tau-b, Spearman's rho, Pearson's r and top-k% overlaps, whether the scores are ``shipped`` with
-naswot-db or ``built`` into the root (``origin``), and the row accounting: a scored
+naswot-db, ``built`` into the root or published values ingested from a ``peer`` file
+(``origin``), and the row accounting: a scored
 arch is excluded when its score is NaN (counted first), else when it is -inf, else when it has
 no finite accuracy for the target.  ``replicate="mean"`` first averages each arch's score over
 its stored replicates (NaN if any is NaN, -inf if any is -inf).
@@ -18,12 +19,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space_sql
+from naswot_db.names import canonical_space, ground_truth_space_sql, is_peer_config
+from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
 
 from . import stats
 from .errors import QueryError
 from .selection import Source, open_source, require_any_scores, require_scores
-from .shipped import score_origin
+from .shipped import PEER, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 EACH_REPLICATE = "each"
@@ -83,12 +85,13 @@ def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str |
 
 
 def _group_statistics(ids: np.ndarray, values: np.ndarray, labels: np.ndarray,
-                      top_k: Sequence[float]) -> dict:
+                      top_k: Sequence[float], sign: float = 1.0) -> dict:
+    """The row accounting of the stored values, and every statistic of ``sign * value``."""
     nan = np.isnan(values)
     neg_inf = ~nan & ~np.isfinite(values)
     unlabelled = np.isfinite(values) & ~np.isfinite(labels)
     keep = stats.usable(values, labels)
-    x, y = values[keep], labels[keep]
+    x, y = sign * values[keep], labels[keep]
     row = {"rows": len(values), "used": int(keep.sum()), "excluded_nan": int(nan.sum()),
            "excluded_neg_inf": int(neg_inf.sum()), "excluded_missing_label": int(unlabelled.sum()),
            "kendall_tau": stats.kendall_tau_b(x, y), "spearman": stats.spearman(x, y),
@@ -127,10 +130,14 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     (per space).  ``replicate``: ``"each"`` (one row per (init_seed, batch_seed)) or
     ``"mean"``.  ``as_reference``: networks the reference raises on count as NaN, as in its
     score_networks.py.  ``label``: ``"mean"`` over training seeds or ``"max"`` (NASWOT's NB101
-    ground truth).  ``score``: which stored score (``naswot``, ``jacov``).
+    ground truth).  ``score``: which stored score (``naswot``, ``jacov``); a score whose lower
+    values are better (its descriptor's ``higher_is_better``) enters every statistic as -value,
+    so a positive tau always means it ranks accurate networks first.  ``origin``: ``shipped``,
+    ``built``, or ``peer`` for published values ingested with ``ingest --format naslib-zc``.
     """
     space = None if space is None else canonical_space(space)
     score = canonical_score(score)
+    sign = 1.0 if higher_is_better(score) else -1.0
     with open_source(root, connection) as source:
         study_targets = _study_targets(source, space, dataset, targets, epochs, label, score)
         pairs = paired_rows(source, study_targets, dataset, replicate, as_reference, score)
@@ -142,8 +149,9 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     rows = []
     for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
         part = slice(start, stop)
-        rows.append({**key, "score": score, "origin": origins[key["space"]],
+        origin = PEER if is_peer_config(key["config_id"]) else origins[key["space"]]
+        rows.append({**key, "score": score, "origin": origin,
                      "replicates": int(columns["replicates"][part].max()),
                      **_group_statistics(columns["arch_id"][part], columns["value"][part],
-                                         columns["accuracy"][part], top_k)})
+                                         columns["accuracy"][part], top_k, sign)})
     return pd.DataFrame(rows).astype({"init_seed": "Int64", "batch_seed": "Int64"})

@@ -21,8 +21,9 @@ _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
 
 
 def score_label(score: str) -> str:
-    """How the best-scored-of-N method is named: NASWOT for its own score, else the score."""
-    return "NASWOT" if score == "naswot" else f"best {score} score"
+    """How the best-scored-of-N method is named: NASWOT for its own score, else which score
+    ranked the N (in its own direction: the lowest value for a lower-is-better score)."""
+    return "NASWOT" if score == "naswot" else f"best of N by {score}"
 
 
 def _searched_score(result) -> str:
@@ -80,10 +81,12 @@ def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
     """The search as the paper prints it: "mean ± std" per target, one row per method and N.
 
     A comparison with budgeted methods adds their mean number of archs trained and the runs
-    that trained nothing.
+    that trained nothing, and after each row that ran the paper's NB201 settings the paper's
+    own numbers (:mod:`.searches.paper`).
     """
     table = result.table()
     labels = _METHOD_LABELS | {"naswot": score_label(_searched_score(result))}
+    paper = {} if isinstance(result, SearchResult) else _paper_rows(result)
     rows = []
     for record in table.to_dict("records"):
         row = {"method": labels[record["method"]],
@@ -102,7 +105,20 @@ def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
             row["archs trained"] = "" if pd.isna(trained) else f"{trained:.1f}"
             row["runs without answer"] = "" if pd.isna(unanswered) else str(int(unanswered))
         rows.append(row)
-    return pd.DataFrame(rows)
+        n = None if pd.isna(record["n"]) else int(record["n"])
+        if (record["method"], n) in paper:
+            runs, cells = paper[(record["method"], n)]
+            rows.append({"method": f"{row['method']} (paper, {runs} runs)", "N": row["N"],
+                         **{t.label: _plus_minus(*cells[t.label]) if t.label in cells else ""
+                            for t in result.targets}})
+    return pd.DataFrame(rows).fillna("")
+
+
+def _paper_rows(comparison: SearchComparison) -> dict:
+    """The paper's rows a comparison reproduces (loaded only for comparisons)."""
+    from .searches.paper import paper_rows
+
+    return paper_rows(comparison)
 
 
 def search_caption(result: SearchResult) -> str:
@@ -127,8 +143,13 @@ def budget_caption(result: BudgetSearchResult) -> str:
     sample = f", M {s.init_sample} scored" if s.init_sample is not None else ""
     policy = (f", replicate {s.replicate[0]},{s.replicate[1]}" if isinstance(s.replicate, tuple)
               else f", replicate policy {s.replicate}" if s.replicate is not None else "")
-    return (f"{result.space} {s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}{sample}, fitness "
-            f"{s.fitness} of one random seed{policy}, seed {s.seed}")
+    ranked = f" ranked by {s.scores}" if s.scores else ""
+    rules = ([] if s.tournament_replace or s.population is None
+             else ["tournament without replacement"])
+    rules += ["the training that crosses the budget counts"] if s.keep_last else []
+    return (f"{result.space} {s.method}: {s.runs} runs, budget {s.budget_s:g} s{evolution}"
+            f"{sample}{ranked}{policy}, fitness {s.fitness} ({s.fitness_source}), cost "
+            f"{s.cost_source}{''.join(', ' + rule for rule in rules)}, seed {s.seed}")
 
 
 def comparison_caption(comparison: SearchComparison) -> str:

@@ -3,7 +3,8 @@
 ``naswot-db info`` prints this so a user knows which studies a root can answer before running
 one: the spaces, each ground-truth column (dataset, split, epoch budget, seeds, source and
 version), each score configuration with its replicate count and status counts, and whether
-the rows are the ones shipped with naswot-db or the root's own.
+the rows are the ones shipped with naswot-db, the root's own, or published values ingested
+from a peer file (``peer``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from naswot_db.names import is_peer_config
 from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
 from naswot_db.schema.storage import MANIFEST_NAME, spaces_in
 
 from .connection import connect, resolve_root
 from .score_summary import COLUMNS, score_summary
-from .shipped import BUILT, INGESTED, SHIPPED, shipped_spaces
+from .shipped import BUILT, INGESTED, PEER, SHIPPED, shipped_spaces
 
 _ARCHS_SQL = "SELECT space, count(*) AS archs FROM archs GROUP BY ALL ORDER BY ALL"
 _GROUND_TRUTH_SQL = """
@@ -77,4 +79,6 @@ def root_info(root: Path | str | None = None) -> RootInfo:
         _with_origin(frame, shipped_spaces(resolved, table), own)
         for frame, table, own in zip(frames, (ARCHS, ACCURACIES, SCORES),
                                      (INGESTED, INGESTED, BUILT)))
+    peer = scores["config_id"].map(is_peer_config).astype(bool)
+    scores.loc[peer, "origin"] = PEER  # published values (ingest --format naslib-zc)
     return RootInfo(resolved, resolved.exists(), version, archs, ground_truth, scores)

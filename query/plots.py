@@ -14,7 +14,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space
+from naswot_db.names import canonical_space
+from naswot_db.scores import DEFAULT_SCORE, canonical_score
 
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
@@ -187,6 +188,8 @@ def anytime_plot(comparison: SearchComparison, output: Path | str) -> Path:
         if index == 0:
             axes.legend(fontsize="small")
     runs = ", ".join(f"{r.settings.method} {r.settings.runs}" for r in comparison.budgeted)
+    costs = sorted({r.settings.cost_source for r in comparison.budgeted})
+    charged = f"\ncost {'; '.join(costs)}" if costs else ""
     figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs "
-                    f"({runs}){_shipped_note(comparison.naswot)}")
+                    f"({runs}){_shipped_note(comparison.naswot)}{charged}")
     return _save(figure, output)

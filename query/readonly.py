@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import QueryError
+from .errors import QueryError, one_line
 
 _READ_TYPES = {duckdb.StatementType.SELECT}
 # PIVOT without an IN list is planned as several statements (it first collects the pivot values).
@@ -55,8 +55,6 @@ def check_read_statement(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        from .connection import one_line
-
         raise QueryError(f"SQL error: {one_line(exc)}") from None
     if len(statements) != 1:
         raise QueryError(f"give exactly one SQL statement, not {len(statements)}")

@@ -4,7 +4,8 @@ A run draws N archs from the pool (the archs with a stored score under the chose
 policy and an accuracy for every target), picks the highest score, and reports that arch's
 accuracies.  Baselines: per N, the best of the N by ground truth (per target); once, a random
 arch (the first arch drawn in every run of every N, pooled) and the best arch of the whole
-space by ground truth.  NaN and
+space by ground truth.  A score whose lower values are better (its descriptor's
+``higher_is_better``) picks the lowest.  NaN and
 -inf scores are never picked over a finite one; a run whose N scores are all non-finite picks
 nothing, is left out of the NASWOT statistics and is counted.  Means and standard
 deviations are over runs (population std, ddof = 0, as NumPy's default in the reference).
@@ -18,6 +19,7 @@ replicate policy ``rng.random((runs, N))`` picks one of the arch's stored replic
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from naswot_db.names import DEFAULT_SCORE, canonical_score, canonical_space, ground_truth_space
+from naswot_db.names import canonical_space, ground_truth_space
+from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
 
 from .errors import QueryError
 from .score_grid import ScoreGrid, load_chosen_grid, load_grid
@@ -249,6 +252,8 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     if runs < 1:
         raise QueryError(f"runs must be at least 1, not {runs}")
     pool, unlabelled = score_pool(tables, replicate)
+    if not higher_is_better(tables.config.score):  # the lowest value wins: rank by -value
+        pool = dataclasses.replace(pool, values=-pool.values)
     size = len(pool.arch_ids)
     if size == 0:
         raise QueryError(f"no scored arch of space {tables.space!r} has every target accuracy "

@@ -15,7 +15,8 @@ import duckdb
 import numpy as np
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import DEFAULT_SCORE, score_datasets
+from naswot_db.names import score_datasets
+from naswot_db.scores import DEFAULT_SCORE
 
 from .connection import connect, resolve_root
 from .errors import QueryError

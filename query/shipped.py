@@ -19,6 +19,7 @@ from naswot_db.schema.tables import Table
 SHIPPED = "shipped"
 BUILT = "built"         # scores
 INGESTED = "ingested"   # archs and ground truth
+PEER = "peer"           # scores: published values (ingest --format naslib-zc)
 
 
 def shipped_phrase(replicates: int, config_id: str) -> str:

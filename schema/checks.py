@@ -22,8 +22,9 @@ from .duckdb_limits import bounded_connection
 from .parts import part_problem
 from .run_counts import count_mismatches
 from .sql import parquet_source_sql
+from .atomic import is_temp
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
-                      generations_path, is_temp, part_files, part_generation, partition_dir,
+                      generations_path, part_files, part_generation, partition_dir,
                       stale_temps)
 from .tables import PARTITION_COLUMN, SCORES, TABLES, Table
 from .valid_values import broken_rules

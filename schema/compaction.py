@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +25,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .atomic import atomic_file, atomic_write_bytes
 from .duckdb_limits import bounded_connection
 from .dedup import (SCORE_KEY, compacted_name, expired_markers, first_per_key_sql,
                     is_one_compaction, superseded_marker)
 from .locks import exclusive
 from .parts import refuse_foreign_parts
-from .storage import (atomic_write_bytes, check_root, conform, part_files, partition_dir,
-                      remove_stale_temps, spaces_in, temp_name)
+from .storage import (check_root, conform, part_files, partition_dir, remove_stale_temps,
+                      spaces_in)
 from .sql import parquet_source_sql
 from .tables import SCORES
 
@@ -62,8 +63,8 @@ def _write_sorted_rows(connection: duckdb.DuckDBPyConnection, files: list[Path],
     count = max(1, math.ceil(rows / ROWS_PER_PART))
     compaction_id = uuid.uuid4().hex
     finals = [directory / compacted_name(compaction_id, i, count) for i in range(count)]
-    temps = [directory / temp_name(final.name) for final in finals]
-    try:
+    with ExitStack() as renames:  # every part flushed before the first is renamed into place
+        temps = [renames.enter_context(atomic_file(final)) for final in finals]
         batches = iter(reader)
         for temp in temps:
             written = 0
@@ -74,13 +75,6 @@ def _write_sorted_rows(connection: duckdb.DuckDBPyConnection, files: list[Path],
                         break
                     writer.write_table(conform(SCORES, pa.Table.from_batches([batch])))
                     written += batch.num_rows
-            with open(temp, "rb") as handle:
-                os.fsync(handle.fileno())
-        for temp, final in zip(temps, finals):
-            os.replace(temp, final)
-    finally:
-        for temp in temps:
-            temp.unlink(missing_ok=True)
     return compaction_id, finals
 
 

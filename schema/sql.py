@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from naswot_db.names import ground_truth_space_sql
+from naswot_db.names import ground_truth_space_sql, peer_config_sql
 
 from .dedup import KEYS, first_per_key_sql, split_by_uniqueness
 from .tables import PARTITION_COLUMN, RUNS, TABLES, Table
@@ -25,6 +25,44 @@ FROM scores AS s
 LEFT JOIN archs AS a ON a.space = {truth} AND a.arch_id = s.arch_id
 LEFT JOIN accuracies AS g ON g.space = {truth} AND g.arch_id = s.arch_id
 """.format(truth=ground_truth_space_sql("s.space"))
+
+
+SCORES_WIDE_VIEW = "scores_wide"
+# what identifies one scoring besides the score and its configuration: a row of scores_wide
+WIDE_KEY = ("space", "arch_id", "dataset", "batch_size", "init_seed", "batch_seed")
+
+
+def wide_scores_sql(scores: list[str], published: bool = False) -> str:
+    """A SELECT of one row per (space, arch, dataset, batch size, init seed, batch seed), one
+    DOUBLE column per score in ``scores``: the root's own scores, or (``published``) the values
+    ingested with ``ingest --format naslib-zc``, never a mix.
+
+    Per (space, dataset, batch size, score) one configuration is used: the one with the most
+    rows, then the smallest config_id (a score built twice with different settings, e.g.
+    ``--split``, would otherwise give two values in one cell).  A score without rows in a group
+    is NULL there.
+    """
+    key = ", ".join(WIDE_KEY)
+    columns = "".join(f", any_value(value) FILTER (WHERE score = {_quote(name)}) AS \"{name}\""
+                      for name in scores)
+    origin = peer_config_sql("config_id") if published else f"NOT {peer_config_sql('config_id')}"
+    return f"""
+WITH chosen_rows AS (SELECT * FROM scores WHERE {origin}),
+chosen AS (
+    SELECT space, dataset, batch_size, score, config_id FROM chosen_rows
+    GROUP BY space, dataset, batch_size, score, config_id
+    QUALIFY row_number() OVER (PARTITION BY space, dataset, batch_size, score
+                               ORDER BY count(*) DESC, config_id) = 1)
+SELECT {key}{columns}
+FROM chosen_rows JOIN chosen USING (space, dataset, batch_size, score, config_id)
+GROUP BY {key}
+"""
+
+
+def scores_wide_view_sql(scores: list[str]) -> str:
+    """``CREATE VIEW scores_wide`` over the root's own scores (:func:`wide_scores_sql`):
+    published values are other people's measurements, compared in ``scores`` by config_id."""
+    return f"CREATE OR REPLACE VIEW {SCORES_WIDE_VIEW} AS {wide_scores_sql(scores)}"
 
 
 def _quote(text: str) -> str:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
+from .atomic import TEMP_PATTERN, atomic_file, atomic_write_bytes, is_temp
 from .dedup import is_compacted_part, superseded_names
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 from .valid_values import validate_rows
@@ -33,8 +34,6 @@ from .valid_values import validate_rows
 APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
 ROOT_ENV = "NASWOT_DB_ROOT"
-_TMP_PREFIX = ".tmp-"
-_TMP_PATTERN = re.compile(r"^\.tmp-(?P<host>.+?)-(?P<pid>\d+)-[0-9a-f]{32}-")
 _FOREIGN_TEMP_AGE_S = 24 * 3600  # another host's temporary file is stale after a day
 _GENERATION_PREFIX = "gen"
 _GENERATION_PATTERN = re.compile(rf"^{_GENERATION_PREFIX}(\d+)-")
@@ -136,18 +135,8 @@ def _current(root: Path, table: Table, directory: Path, parts: list[Path]) -> li
     return [p for p in parts if part_generation(p) == committed]
 
 
-def is_temp(path: Path) -> bool:
-    """A part still being written (or left by a killed writer), never read."""
-    return path.name.startswith(_TMP_PREFIX)
-
-
-def temp_name(final_name: str) -> str:
-    """A temporary name for ``final_name`` that records this writer's host and pid."""
-    return f"{_TMP_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex}-{final_name}"
-
-
 def _writer_alive(path: Path) -> bool:
-    match = _TMP_PATTERN.match(path.name)
+    match = TEMP_PATTERN.match(path.name)
     if match is None or match["host"] != socket.gethostname():
         try:
             return time.time() - path.stat().st_mtime < _FOREIGN_TEMP_AGE_S
@@ -243,14 +232,8 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
     directory = partition_dir(root, table, space)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{part_name or uuid.uuid4().hex}.parquet"
-    tmp = directory / temp_name(final.name)
-    try:
+    with atomic_file(final) as tmp:
         pq.write_table(rows, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
     return final
 
 
@@ -324,15 +307,3 @@ def read_table(root: Path, table_name: str, space: str | None = None) -> pa.Tabl
     if not pieces:
         return table.full_schema().empty_table()
     return pa.concat_tables(pieces)
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(temp_name(path.name))
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

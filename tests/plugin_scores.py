@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from naswot_db import names
+from naswot_db import scores as score_catalogue
 from naswot_db.builder import scoring
 from naswot_db.builder.scoring import Scorer, register_scorer
 
@@ -28,7 +28,8 @@ class LabelRank(Scorer):
 
 def register_for_test(monkeypatch, *scorers: type[Scorer]) -> None:
     """Register ``scorers`` in this process for one test; the registry is restored after it."""
-    monkeypatch.setattr(names, "SCORE_NAMES", list(names.SCORE_NAMES))
+    score_catalogue.score_names()  # the built-in descriptors, loaded before the copy
+    monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))
     monkeypatch.setattr(scoring, "_REGISTRY", dict(scoring._REGISTRY))
     for scorer in scorers:
         register_scorer(scorer)

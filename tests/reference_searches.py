@@ -54,13 +54,15 @@ class Reference:
     """One space as dictionaries, and each method run by run."""
 
     def __init__(self, space: str, written: dict, budget: float, population: int = 10,
-                 sample_size: int = 3, init_sample: int = 20) -> None:
+                 sample_size: int = 3, init_sample: int = 20, tournament_replace: bool = True,
+                 keep_last: bool = False) -> None:
         self.space, self.written = space, written
         self.ids = sorted(written["fitness"])
         self.id_of = dict(zip(written["arch_strs"], written["arch_ids"].tolist()))
         self.str_of = {v: k for k, v in self.id_of.items()}
         self.budget, self.population = budget, population
         self.sample_size, self.init_sample = sample_size, init_sample
+        self.tournament_replace, self.keep_last = tournament_replace, keep_last
 
     def random_arch(self, stream: Stream) -> int:
         return self.ids[stream.pick(len(self.ids))]
@@ -120,11 +122,16 @@ class Reference:
 
     def evolve(self, stream, population, history, clock):
         while clock < self.budget:
-            sample = [population[stream.pick(len(population))] for _ in range(self.sample_size)]
+            if self.tournament_replace:  # random.choice, as R_EA.py
+                sample = [population[stream.pick(len(population))]
+                          for _ in range(self.sample_size)]
+            else:  # random.sample-like: pop a random one of those left, in population order
+                left = list(population)
+                sample = [left.pop(stream.pick(len(left))) for _ in range(self.sample_size)]
             parent = max(sample, key=lambda member: member[1])
             child = self.mutate(parent[0], stream)
             fitness, cost = self.train(child, stream)
-            if clock + cost > self.budget:
+            if clock + cost > self.budget and not self.keep_last:
                 break
             clock += cost
             population.append((child, fitness))
@@ -173,7 +180,7 @@ class Reference:
         while clock < self.budget:
             arch = self.random_arch(stream)
             fitness, cost = self.train(arch, stream)
-            if clock + cost > self.budget:
+            if clock + cost > self.budget and not self.keep_last:
                 break
             clock += cost
             history.append((arch, fitness, clock))

@@ -19,7 +19,10 @@ from conftest import validation_data
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.cli import main
 from naswot_db.query import QueryError
+from naswot_db.query.formatting import budget_caption
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
+from naswot_db.query.searches.cost_model import nb201_cost_12ep
+from naswot_db.query.searches.ground_truth import MEASURED_COST, ONE_SEED
 from naswot_db.query.searches.simulate import load_tables
 from naswot_db.query.selection import open_source
 from naswot_db.schema import SCHEMA_VERSION
@@ -119,18 +122,36 @@ def test_mutation_outside_the_ingested_archs_is_one_error(tss):
 
 
 def test_missing_12_epoch_ground_truth_names_the_ingest(tmp_path):
+    """A root with NB201 ground truth of its own but no 12-epoch rows does not read the
+    shipped 12-epoch means (its own ground truth replaces the shipped one) and says how to
+    get them."""
     _, only_200 = _ingest(tmp_path, "nb201", "NATS-tss-v1_0-3ffb9-simple",
                           list(benchmark_arch_strs()), {"200": TSS_BUDGETS["200"]})
-    fresh = tmp_path / "fresh"  # no root at all: the shipped 200-epoch means only
-    for root in (only_200, fresh):
-        out = CliRunner().invoke(main, ["search", "--root", str(root), "--method", "rea,area"])
-        assert out.exit_code == 1
-        error = [line for line in out.output.splitlines() if line.startswith("Error: ")]
-        assert error == [
-            "Error: space 'nb201' has no per-seed accuracies for the fitness "
-            "cifar10-valid:x-valid@12; ingest the benchmark's files with `naswot-db ingest "
-            "--space nb201 --source NATS-tss-v1_0-3ffb9-simple` (the shipped table holds "
-            "200-epoch means only)"]
+    out = CliRunner().invoke(main, ["search", "--root", str(only_200), "--method", "rea,area"])
+    assert out.exit_code == 1
+    error = [line for line in out.output.splitlines() if line.startswith("Error: ")]
+    assert error == [
+        "Error: space 'nb201' has no accuracies for the fitness cifar10-valid:x-valid@12; "
+        "ingest the benchmark's files with `naswot-db ingest --space nb201 --source "
+        "NATS-tss-v1_0-3ffb9-simple` (a root without NB201 ground truth of its own reads the "
+        "shipped 12-epoch seed means)"]
+
+
+def test_ingested_times_win_over_the_cost_model(tss):
+    """Measured per-seed values and times of an ingested file, not the shipped means and the
+    model: every training costs the file's 12 x 3.0 s + 0.5 s, and the caption says so."""
+    source, root = tss
+    with open_source(root) as opened:
+        tables = load_tables(opened, "nb201", None, None, None, "mean")
+    assert tables.fitness_source == ONE_SEED and tables.cost_source == MEASURED_COST
+    np.testing.assert_array_equal(tables.cost, 36.5)
+    modelled = nb201_cost_12ep(tables.arch_strs)
+    assert not np.isclose(modelled, 36.5).any()
+    result = simulate_budget_search(root, method="random", runs=3,
+                                    options=BudgetOptions(budget_s=1_000))
+    caption = budget_caption(result)
+    assert "(one random seed), cost measured: the ground truth's training + " \
+           "evaluation times" in caption and "modelled" not in caption
 
 
 def test_space_without_a_mutation_is_one_error(tss):

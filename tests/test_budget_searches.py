@@ -10,15 +10,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
 from naswot_db.cli import main
 from naswot_db.query import QueryError
+from naswot_db.query.formatting import budget_caption
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.anytime import anytime_curve
 from naswot_db.query.searches.compare import compare_searches
 from reference_searches import Reference
+from naswot_db.testing.query_tables import score_part, write
 from naswot_db.testing.search_tables import write_nb101, write_space
 
 
@@ -121,7 +124,7 @@ def test_bad_settings_are_one_clear_error(spaces):
         simulate_budget_search(root, method="rea", options=BudgetOptions(sample_size=0))
     with pytest.raises(QueryError, match="bad fitness"):
         simulate_budget_search(root, method="rea", fitness="cifar10-valid:x-valid")
-    with pytest.raises(QueryError, match="no per-seed accuracies for the fitness cifar10:x-valid@12"):
+    with pytest.raises(QueryError, match="no accuracies for the fitness cifar10:x-valid@12"):
         simulate_budget_search(root, method="rea", fitness="cifar10:x-valid@12")
 
 
@@ -189,3 +192,63 @@ def test_nb101_matches_the_per_run_reference(nb101, method):
     assert result.settings.fitness == "cifar10:valid@108"
     _check(result, Reference("nb101", written, 60_000.0), method, 6)
     assert result.evaluations.min() > 15
+
+
+@pytest.mark.parametrize("space", ["nb201", "nats-sss"])
+def test_tournament_without_replacement_matches_the_reference(spaces, space):
+    """AREA's pseudocode: S distinct members, each the floor(u * left)-th of those left."""
+    root, written = spaces
+    options = BudgetOptions(seed=8, population=5, sample_size=5, init_sample=12,
+                            tournament_replace=False)
+    for method in ("rea", "area"):
+        result = simulate_budget_search(root, method=method, space=space, runs=25,
+                                        options=options)
+        reference = Reference(space, written[space], 12_000.0, 5, 5, 12,
+                              tournament_replace=False)
+        _check(result, reference, method, 8)
+    assert "tournament without replacement" in budget_caption(result)
+
+
+def test_training_that_crosses_the_budget_can_count(spaces):
+    """NATS-Bench's loop: the last training starts under the budget and counts."""
+    root, written = spaces
+    options = BudgetOptions(seed=4, budget_s=3_000, keep_last=True)
+    for method, name in (("rea", "rea"), ("random", "random_search")):
+        result = simulate_budget_search(root, method=method, space="nb201", runs=30,
+                                        options=options)
+        _check(result, Reference("nb201", written["nb201"], 3_000.0, keep_last=True), name, 4)
+        assert (result.time_s >= 3_000).all()
+        discarded = simulate_budget_search(root, method=method, space="nb201", runs=30,
+                                           options=BudgetOptions(seed=4, budget_s=3_000))
+        assert (discarded.time_s < 3_000).all()
+        np.testing.assert_array_equal(result.evaluations, discarded.evaluations + 1)
+
+
+def test_tournament_without_replacement_needs_s_at_most_p(spaces):
+    root, _ = spaces
+    with pytest.raises(QueryError, match="S must not exceed P"):
+        simulate_budget_search(root, method="rea", options=BudgetOptions(
+            population=3, sample_size=4, tournament_replace=False))
+
+
+def test_area_ranks_by_any_stored_score(tmp_path):
+    """``score="jacov"``: AREA keeps the best of its sample by the jacov scores (here the
+    naswot values reversed), exactly as the reference does with those scores."""
+    root = tmp_path / "db"
+    written = write_space(root, "nb201", seed=3, score_replicates=1)
+    values, times = written["scores"][(0, 0)]
+    ids = np.array(sorted(values))
+    jacov = {a: -values[a] for a in ids.tolist()}
+    part = score_part("nb201", ids, [jacov[a] for a in ids.tolist()], config_id="jcfg",
+                      times=[times[a] for a in ids.tolist()])
+    part = part.set_column(part.column_names.index("score"), "score",
+                           pa.array(["jacov"] * len(ids)))
+    write(root, "scores", part, "nb201")
+    options = BudgetOptions(seed=5, budget_s=4_000)
+    result = simulate_budget_search(root, method="area", runs=20, options=options,
+                                    score="jacov")
+    assert result.settings.scores.startswith("jacov scores on cifar10, config jcfg")
+    reference = Reference("nb201", {**written, "scores": {(0, 0): (jacov, times)}}, 4_000.0)
+    _check(result, reference, "area", 5)
+    naswot = simulate_budget_search(root, method="area", runs=20, options=options)
+    assert (naswot.chosen != result.chosen).any()

@@ -130,8 +130,9 @@ def test_syne_tune_blackbox_files_hold_the_roots_numbers(root, tmp_path):
     assert metadata["naswot_db"]["seeds"] == [{"init_seed": 0, "batch_seed": 0},
                                               {"init_seed": 1, "batch_seed": 0}]
     assert box["objectives"].dtype == np.float32
-    assert box["objectives"].shape == (1, BUILT_ARCHS, 2, 1, 4)
-    assert box["fidelities"].tolist() == [200]
+    # every epoch budget of the ground truth is a fidelity: the shipped 12- and 200-epoch means
+    assert box["objectives"].shape == (1, BUILT_ARCHS, 2, 2, 4)
+    assert box["fidelities"].tolist() == [12, 200]
     assert box["fidelityspace"]["hp_epoch"]["domain_kwargs"] == {"lower": 1, "upper": 200}
     assert list(box["hyperparameters"].columns) == [f"hp_x{i}" for i in range(6)]
     assert set(box["configspace"]) == set(box["hyperparameters"].columns)
@@ -140,13 +141,18 @@ def test_syne_tune_blackbox_files_hold_the_roots_numbers(root, tmp_path):
     stored = {(a, i): v for a, i, v in _rows(
         root, "SELECT arch_id, init_seed, value FROM scores WHERE space = 'nb201'")}
     _, _, valid = _nb201_truth(root)
+    valid_12 = dict(_rows(root, "SELECT arch_id, accuracy FROM accuracies WHERE space = 'nb201' "
+                                "AND dataset = 'cifar10-valid' AND split = 'x-valid' AND "
+                                "epochs = 12 AND seed IS NULL"))
     for row, arch_id in enumerate(arch_ids):
         ops = [edge.split("~")[0] for edge in strs[arch_id].replace("+", "").split("|") if edge]
         assert box["hyperparameters"].iloc[row].tolist() == ops
         for seed in (0, 1):
-            assert box["objectives"][0, row, seed, 0, 2] == np.float32(stored[(arch_id, seed)])
-            assert box["objectives"][0, row, seed, 0, 0] == \
+            assert box["objectives"][0, row, seed, 1, 2] == np.float32(stored[(arch_id, seed)])
+            assert box["objectives"][0, row, seed, 1, 0] == \
                 pytest.approx(1 - valid[arch_id] / 100, abs=1e-6)
+            assert box["objectives"][0, row, seed, 0, 0] == \
+                pytest.approx(1 - valid_12[arch_id] / 100, abs=1e-6)
 
 
 def test_syne_tune_deserialize_round_trip(root, tmp_path):
@@ -157,8 +163,8 @@ def test_syne_tune_deserialize_round_trip(root, tmp_path):
     box = _read_blackbox(tmp_path / "nb201")
     configuration = box["hyperparameters"].iloc[2].to_dict()
     result = blackbox.objective_function(configuration, fidelity={"hp_epoch": 200}, seed=1)
-    assert result["metric_naswot"] == box["objectives"][0, 2, 1, 0, 2]
-    assert result["metric_valid_error"] == box["objectives"][0, 2, 1, 0, 0]
+    assert result["metric_naswot"] == box["objectives"][0, 2, 1, 1, 2]
+    assert result["metric_valid_error"] == box["objectives"][0, 2, 1, 1, 0]
 
 
 def test_syne_tune_other_spaces_use_arch_ids(root, tmp_path):

@@ -87,3 +87,21 @@ def test_table_info_lists_shipped_and_own_rows(tmp_path):
         1, 1, 1, 1, "built"]
     assert scores.loc["nb201", "origin"] == "shipped"
     assert described.header() == f"root {tmp_path}: schema version {SCHEMA_VERSION}"
+
+
+def test_every_search_method_answers_from_the_shipped_tables(fresh):
+    """``search --method all --runs 500`` on a fresh install: REA and AREA on the shipped
+    12-epoch seed means, charged the modelled cost, beside the paper's rows (README, "REA and
+    AREA": the figures below are this table's)."""
+    home, cwd = fresh
+    out = _naswot_db(home, cwd, "search", "--space", "nb201", "--method", "all", "--runs", "500")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all("(seed mean; no per-seed values stored), cost modelled: op-count fit, "
+               "TIME-MODEL.md" in line for line in lines[1:4])
+    rows = {line[:26].strip(): line[26:].split() for line in lines[6:]}
+    assert rows["REA"][:3] == ["91.15", "±", "0.42"]
+    assert rows["REA (paper, 500 runs)"][:3] == ["91.19", "±", "0.31"]
+    assert rows["AREA (paper, 50 runs)"][:3] == ["91.20", "±", "0.27"]
+    assert rows["random search"][:3] == ["90.94", "±", "0.36"]
+    assert not any(home.rglob("*")) and not any(cwd.iterdir())

@@ -16,9 +16,9 @@ from naswot_db.builder.runner.config import BuildConfig, config_id
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import get_space
 from naswot_db.names import (
-    NDS_FILE_NAMES, SCORE_NAMES, SPACE_NAMES, canonical_score, canonical_space, ground_truth_space,
-    nds_file_name, nds_space_name,
+    NDS_FILE_NAMES, SPACE_NAMES, canonical_space, ground_truth_space, nds_file_name, nds_space_name,
 )
+from naswot_db.scores import score_names, canonical_score
 
 # how many outputs a space's networks have: the reference scores one unit, except the
 # NB101 benchmark's own 10-class training network
@@ -75,7 +75,7 @@ def test_spellings_normalise_to_one_name():
     assert canonical_score("NASWOT") == "naswot"
 
 
-@pytest.mark.parametrize("name", SCORE_NAMES)
+@pytest.mark.parametrize("name", score_names())
 def test_every_score_fills_the_contract_and_its_settings_reach_the_config_id(name):
     scorer = get_scorer(name)
     assert scorer.name == name and scorer.citation
@@ -84,7 +84,7 @@ def test_every_score_fills_the_contract_and_its_settings_reach_the_config_id(nam
            config_id(config, {**scorer.settings(), "another": 1}, {}, "data")}
     assert len(ids) == 2  # a changed setting is a different configuration
     other = BuildConfig(space="nb201", dataset="cifar10", root=Path("r"),
-                        score=next(n for n in SCORE_NAMES if n != name))
+                        score=next(n for n in score_names() if n != name))
     assert config_id(other, scorer.settings(), {}, "data") not in ids  # so is another score
 
 

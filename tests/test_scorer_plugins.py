@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from naswot_db import names
+from naswot_db import scores as score_catalogue
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, BuildError, run_build
 from naswot_db.builder.scoring import Scorer, get_scorer
@@ -70,7 +70,7 @@ def _build(tmp_path, score, batch_seeds, data_root=None, root_name="db"):
 
 
 def test_registered_plugin_is_a_known_score(plugins):
-    assert names.canonical_score("ONE-STEP-LOSS") == "one-step-loss"
+    assert score_catalogue.canonical_score("ONE-STEP-LOSS") == "one-step-loss"
     assert isinstance(get_scorer("one-step-loss"), OneStepLoss)
 
 
@@ -160,7 +160,7 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, cifar10_root,
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: label-rank-plugin\n"
                                         "Version: 0.1\n")
     (dist_info / "entry_points.txt").write_text(
-        f"[{names.SCORE_PLUGIN_GROUP}]\nlabel-rank = plugin_scores:LabelRank\n")
+        f"[{score_catalogue.SCORE_PLUGIN_GROUP}]\nlabel-rank = plugin_scores:LabelRank\n")
     tests_dir = str(Path(__file__).parent)
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(site), tests_dir, os.environ.get("PYTHONPATH", "")])}

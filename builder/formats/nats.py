@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ..spaces.base import GroundTruth, SpaceError
+from .ground_truth import GroundTruth, SpaceError
 from .pickles import load_pickle, load_pth
 
 if TYPE_CHECKING:  # nats_bench loads with the first file read: networks build without it

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spaces.base import SpaceError
+from .ground_truth import SpaceError
 from .crc32c import crc32c, crc32c_many, mask
 
 _LENGTH = struct.Struct("<Q")

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import DEFAULT_SCORE
+from naswot_db.scores import DEFAULT_SCORE
 
 PRECISIONS = ("fp32", "tf32")
 ENGINES = ("local", "ray")

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from naswot_db.schema import write_part
 from naswot_db.schema.dedup import superseded_marker, superseded_names
 from naswot_db.schema.locks import LockHeldError, exclusive
-from naswot_db.schema.storage import atomic_write_bytes
+from naswot_db.schema.atomic import atomic_write_bytes
 
 MERGE_PARTS = 32  # NB101 x 15 replicates in 64-arch chunks: 6,620 parts -> 206 merged + 28
 LARGE_PART_ROWS = 1 << 15  # a part this big (a large --chunk-size) is left as it is, so a

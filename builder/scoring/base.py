@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from naswot_db.scores import ScoreInfo
+
 STATUS_OK = "ok"
 STATUS_SINGULAR = "singular"
 STATUS_ERROR = "error"
@@ -33,13 +35,26 @@ class ScoreResult:
 
 
 class Scorer(ABC):
-    """A training-free score of an untrained network; subclasses set the class attributes."""
+    """A training-free score of an untrained network.
 
+    A built-in score sets ``info`` to its descriptor (:mod:`naswot_db.scores`), which fills the
+    class attributes below; a third-party plug-in sets the attributes itself.
+    """
+
+    info: ClassVar[ScoreInfo | None] = None
     name: ClassVar[str]
     citation: ClassVar[str]
     needs_batch: ClassVar[bool] = True
     needs_labels: ClassVar[bool] = False
     changes_weights: ClassVar[bool] = False
+    higher_is_better: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.info is not None and "info" in cls.__dict__:
+            for attribute in ("name", "citation", "needs_batch", "needs_labels",
+                              "changes_weights", "higher_is_better"):
+                setattr(cls, attribute, getattr(cls.info, attribute))
 
     def expect(self, scorings: int) -> None:
         """The next network will be scored ``scorings`` times (its init seeds x batches), all

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.citations import SCORES as SCORE_CITATIONS
+from naswot_db.scores.jacov import INFO
 
 from .base import Scorer
 from .reference import float32_precision, network_output
@@ -51,8 +51,7 @@ def jacov_from_jacobian(jacobian: np.ndarray, k: float = K) -> float:
 class JacovScorer(Scorer):
     """Jacobian covariance; the model stays in train mode, as in the reference."""
 
-    name = "jacov"
-    citation = SCORE_CITATIONS["jacov"]
+    info = INFO
 
     def settings(self) -> dict[str, Any]:
         return {"k": K}

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.citations import SCORES as SCORE_CITATIONS
+from naswot_db.scores.naswot import INFO
 
 from .base import Scorer
 from .call_plan import CallPlan, PlanCache, code_layout
@@ -169,8 +169,7 @@ class NaswotScorer(Scorer):
     model must keep its modules between two scorings by one scorer (weights may change).
     """
 
-    name = "naswot"
-    citation = SCORE_CITATIONS["naswot"]
+    info = INFO
 
     def __init__(self) -> None:
         self._plans = PlanCache()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,21 +11,12 @@ import pyarrow as pa
 from torch import nn
 
 from naswot_db.citations import space_citation
-from naswot_db.errors import NaswotDbError
+from naswot_db.builder.formats.ground_truth import GroundTruth, SpaceError
 from naswot_db.names import ground_truth_space, score_datasets
 from naswot_db.schema import default_root
 
-
-class SpaceError(NaswotDbError):
-    """Bad input about a space: unknown arch, missing ground truth, unreadable file."""
-
-
-@dataclass(frozen=True)
-class GroundTruth:
-    """What ``ingest`` produces: rows for the archs and accuracies tables of one space."""
-
-    archs: pa.Table
-    accuracies: pa.Table
+# what a space module needs besides the base class comes from here too
+__all__ = ["GroundTruth", "Space", "SpaceError", "listed_arch_table"]
 
 
 def listed_arch_table(space: str, arch_strs: Sequence[str], source: str) -> pa.Table:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from naswot_db.errors import NaswotDbError
 from naswot_db.names import SPLITS, canonical_ingest_space
 
 from .options import dataset_option, int_list_option, root_option, score_option, space_option
@@ -105,19 +106,45 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
         click.echo(summary.compaction)
 
 
+INGEST_FORMATS = ("benchmark", "naslib-zc")
+
+
+def _ingest_space(_ctx, _param, name: str | None) -> str | None:
+    return None if name is None else canonical_ingest_space(name)
+
+
 @click.command()
-@click.option("--space", required=True, callback=lambda _c, _p, name: canonical_ingest_space(name),
-              help="Space whose ground truth SOURCE holds, or nds for every NDS file of a folder.")
+@click.option("--space", default=None, callback=_ingest_space,
+              help="Space whose ground truth SOURCE holds, or nds for every NDS file of a "
+                   "folder [naslib-zc: told by the file's keys].")
 @click.option("--source", required=True, type=click.Path(path_type=Path),
-              help="The benchmark's own file or directory.")
+              help="The benchmark's own file or directory, or a NASLib zc_<space>.json.")
+@click.option("--format", "fmt", type=click.Choice(INGEST_FORMATS), default="benchmark",
+              show_default=True,
+              help="benchmark: ground truth into archs and accuracies; naslib-zc: NASLib's "
+                   "published zero-cost proxy values (NAS-Bench-Suite-Zero) into scores, as "
+                   "their own configuration.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="naslib-zc: the batch the values were computed with [default: 64, "
+                   "Suite-Zero's datasheet].")
 @root_option
-def ingest(space: str, source: Path, root: Path | None) -> None:
-    """Read a benchmark's ground-truth files into ROOT/archs and ROOT/accuracies."""
-    from naswot_db.builder.ingest import ingest_ground_truth
-    from naswot_db.builder.spaces import get_space
+def ingest(space: str | None, source: Path, fmt: str, batch_size: int | None,
+           root: Path | None) -> None:
+    """Read a benchmark's ground-truth files into ROOT/archs and ROOT/accuracies, or published
+    proxy values (--format naslib-zc) into ROOT/scores."""
     from naswot_db.schema import default_root
 
     root = root or default_root()
+    if fmt == "naslib-zc":
+        _ingest_peer_values(source, root, space, batch_size)
+        return
+    if space is None:
+        raise NaswotDbError("ingest needs --space (the benchmark SOURCE belongs to)")
+    if batch_size is not None:
+        raise NaswotDbError("--batch-size belongs to --format naslib-zc")
+    from naswot_db.builder.ingest import ingest_ground_truth
+    from naswot_db.builder.spaces import get_space
+
     for name, (archs, accuracies) in ingest_ground_truth(space, source, root).items():
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
         ingested_space = get_space(name, root)
@@ -127,3 +154,30 @@ def ingest(space: str, source: Path, root: Path | None) -> None:
                        f"{name} ground truth is now those {archs:,} (ingest the whole benchmark "
                        f"to restore the rest)", err=True)
         click.echo(f"Please cite: {ingested_space.citation}", err=True)
+
+
+def _ingest_peer_values(source: Path, root: Path, space: str | None,
+                        batch_size: int | None) -> None:
+    """``ingest --format naslib-zc``: store a NASLib zero-cost file's values as scores."""
+    from naswot_db.distribution.peer_values import (
+        SUITE_ZERO_BATCH_SIZE, SUITE_ZERO_CITATION, ingest_peer_values)
+    from naswot_db.query.shipped import shipped_spaces
+    from naswot_db.schema import SCORES
+
+    shipped_before = shipped_spaces(root, SCORES)
+    result = ingest_peer_values(source, root, space, batch_size or SUITE_ZERO_BATCH_SIZE)
+    if result.already_stored:
+        click.echo(f"{result.space}: the {result.rows:,} values of {source} are already stored "
+                   f"(config {result.config_id}); nothing written")
+        return
+    sentinels = (f", {result.sentinels} of them Suite-Zero's failure sentinel (stored as "
+                 "status error, value NaN)" if result.sentinels else "")
+    proxies = f"{len(result.scores)} prox{'ies' if len(result.scores) > 1 else 'y'}"
+    click.echo(f"{result.space}: {result.rows:,} score rows ({proxies}: "
+               f"{', '.join(result.scores)}; datasets {', '.join(result.datasets)}){sentinels} "
+               f"from {source} as config {result.config_id}")
+    if result.space in shipped_before:
+        click.echo(f"Note: {root} now holds {result.space} scores of its own, so the NASWOT "
+                   f"scores shipped with naswot-db no longer fill in for {result.space} there; "
+                   f"`naswot-db build --space {result.space} ...` makes yours", err=True)
+    click.echo(f"Please cite: {SUITE_ZERO_CITATION}", err=True)

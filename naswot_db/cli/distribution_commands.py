@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from naswot_db.distribution.limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
-from naswot_db.names import DEFAULT_SCORE
+from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
     dataset_option, optional_score_option, root_option, space_option, spaces_option,
@@ -88,8 +88,8 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
 @root_option
 @space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
                         "scored space for csv and parquet].")
-@optional_score_option("Score to export [default: naswot for naslib and syne-tune, every score "
-                       "for csv and parquet].")
+@optional_score_option("Score to export [default: every stored score for naslib, csv and "
+                       "parquet; naswot for syne-tune].")
 @dataset_option(help_text="Only scores computed on this dataset [default: every one, one task "
                           "each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
@@ -103,7 +103,7 @@ def export(fmt: str, root: Path | None, space: str | None, score: str | None,
     """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
     from naswot_db.query.selection import open_source
 
-    single = score or DEFAULT_SCORE  # NASLib and Syne Tune files hold one score
+    single = score or DEFAULT_SCORE  # a Syne Tune blackbox holds one score
     with open_source(root) as source:
         if fmt in ("csv", "parquet"):
             from naswot_db.distribution.exports.tables import export_tables
@@ -113,8 +113,8 @@ def export(fmt: str, root: Path | None, space: str | None, score: str | None,
         elif fmt == "naslib":
             from naswot_db.distribution.exports.naslib import export_naslib
 
-            written = export_naslib(source, output, space or "nb201", single, dataset,
-                                    config_id, batch_size)
+            written = export_naslib(source, output, space or "nb201",
+                                    [score] if score else None, dataset, config_id, batch_size)
         else:
             from naswot_db.distribution.exports.syne_tune import export_syne_tune
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import (
-    DEFAULT_SCORE, SCORE_NAMES, SCORE_PLUGIN_GROUP, canonical_dataset, canonical_score,
-    canonical_space,
+from naswot_db.names import canonical_dataset, canonical_space
+from naswot_db.scores import (
+    ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
+    score_names,
 )
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -132,8 +133,18 @@ def optional_score_option(help_text: str) -> Callable:
 
 score_option = click.option(
     "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
-    help=f"Training-free score: {', '.join(SCORE_NAMES)}, or an installed plug-in (entry "
+    help=f"Training-free score: {', '.join(score_names())}, or an installed plug-in (entry "
          f"point group {SCORE_PLUGIN_GROUP}).")
+
+
+def scores_option(default: str, what: str) -> Callable:
+    """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
+    canonical names; ``what`` says what several do."""
+    return click.option(
+        "--score", "scores", default=default, show_default=True,
+        callback=_callback(expand_scores),
+        help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) "
+             f"or {ALL_SCORES}: {what}.")
 
 
 def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:
@@ -150,9 +161,11 @@ def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, i
     raise NaswotDbError(f"{text!r}: use {' or '.join(accepted)}")
 
 
-def replicate_option(default: str, *accepted: str) -> Callable:
-    """``--replicate``: the accepted subset of random, mean, each and INIT,BATCH."""
+def replicate_option(default: str | None, *accepted: str, default_help: str = "") -> Callable:
+    """``--replicate``: the accepted subset of random, mean, each and INIT,BATCH (``default``
+    None: the command decides, as ``default_help`` says)."""
     return click.option(
-        "--replicate", default=default, show_default=True,
+        "--replicate", default=default, show_default=default is not None,
         callback=_callback(lambda text: _parse_replicate(text, accepted)),
-        help="Score replicate: " + ", ".join(_REPLICATE_HELP[a] for a in accepted) + ".")
+        help="Score replicate: " + ", ".join(_REPLICATE_HELP[a] for a in accepted) + "."
+             + (f" [default: {default_help}]" if default_help else ""))

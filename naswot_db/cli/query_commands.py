@@ -12,14 +12,15 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
+from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
-    format_option, replicate_option, root_option, score_option, space_option,
+    format_option, replicate_option, root_option, score_option, scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
-_READS_SCORES = re.compile(r"\bscor(es|ed)\b", re.IGNORECASE)
+_READS_SCORES = re.compile(r"\bscor(es|ed|es_wide)\b", re.IGNORECASE)
 
 
 def _sample_sizes(_ctx, _param, text: str) -> list[int]:
@@ -95,13 +96,22 @@ _budget_options = combine(
     click.option("--population", type=click.IntRange(min=1), default=10, show_default=True,
                  help="REA/AREA population P."),
     click.option("--sample-size", type=click.IntRange(min=1), default=3, show_default=True,
-                 help="REA/AREA tournament size S (drawn with replacement)."),
+                 help="REA/AREA tournament size S."),
+    click.option("--tournament", type=click.Choice(["with-replacement", "without-replacement"]),
+                 default="with-replacement", show_default=True,
+                 help="How REA/AREA draw the S members: with replacement as NAS-Bench-201's "
+                      "R_EA.py, or without as AREA's pseudocode."),
+    click.option("--last-training", type=click.Choice(["discard", "count"]), default="discard",
+                 show_default=True,
+                 help="A training that would cross the budget: discarded, ending the run "
+                      "(NAS-Bench-201), or trained and counted (NATS-Bench's loop)."),
     click.option("--init-sample", type=click.IntRange(min=1), default=20, show_default=True,
                  help="AREA: random archs scored to pick the initial population (M)."),
     click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
-                 help="What random/rea/area optimise: one random seed's accuracy [default: "
-                      "cifar10-valid:x-valid@12 on nb201 and nats-sss, cifar10:valid@108 on "
-                      "nb101]."))
+                 help="What random/rea/area optimise: one random seed's accuracy (the seed "
+                      "mean where only means are stored, as in NB201's shipped 12-epoch table) "
+                      "[default: cifar10-valid:x-valid@12 on nb201 and nats-sss, "
+                      "cifar10:valid@108 on nb101]."))
 
 
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
@@ -137,15 +147,16 @@ def sql(query: str, root: Path | None, fmt: str, timeout: float | None) -> None:
         click.echo(render(frame, fmt))
 
 
-def _compare(methods, budget_s, population, sample_size, init_sample, fitness, root, space,
-             score, dataset, n_values, runs, replace, seed, replicate, targets, epochs, label,
-             config_id, batch_size, as_reference):
+def _compare(methods, budget_s, population, sample_size, tournament, last_training, init_sample,
+             fitness, root, space, score, dataset, n_values, runs, replace, seed, replicate,
+             targets, epochs, label, config_id, batch_size, as_reference):
     from naswot_db.query.searches import BudgetOptions
     from naswot_db.query.searches.compare import compare_searches
 
     _refuse_unused_fitness(methods, fitness)
-
-    options = BudgetOptions(budget_s, population, sample_size, init_sample, seed)
+    options = BudgetOptions(budget_s, population, sample_size, init_sample, seed,
+                            tournament_replace=tournament == "with-replacement",
+                            keep_last=last_training == "count")
     return compare_searches(_resolved_root(root), methods=methods, space=space, dataset=dataset,
                             score=score, n=n_values, runs=runs, replace=replace,
                             replicate=replicate, options=options, fitness=fitness,
@@ -175,8 +186,8 @@ def _methods(_ctx, _param, text: str) -> list[str]:
                    "(naswot: one per N, with its baselines).")
 @_budget_options
 @format_option
-def search(fmt: str, methods: list[str], budget_s, population, sample_size, init_sample,
-           fitness, **options) -> None:
+def search(fmt: str, methods: list[str], budget_s, population, sample_size, tournament,
+           last_training, init_sample, fitness, **options) -> None:
     """Simulated searches: NASWOT (the best-scored of N archs), random search, REA, AREA.
 
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
@@ -188,8 +199,8 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
 
     _refuse_unused_fitness(methods, fitness)
     if methods != ["naswot"]:
-        comparison = _compare(methods, budget_s, population, sample_size, init_sample, fitness,
-                              **options)
+        comparison = _compare(methods, budget_s, population, sample_size, tournament,
+                              last_training, init_sample, fitness, **options)
         if fmt in ("table", "markdown"):
             click.echo(comparison_caption(comparison))
             click.echo(render(paper_table(comparison), fmt))
@@ -209,31 +220,58 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, init
 @click.command()
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
-@score_option
+@scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman")
 @dataset_option(help_text="Only scores on this dataset.")
 @_targets
 @_epochs
-@replicate_option(REPLICATE_EACH, REPLICATE_EACH, REPLICATE_MEAN)
+@replicate_option(None, REPLICATE_EACH, REPLICATE_MEAN,
+                  default_help="each for one score, mean for several")
 @click.option("--top-k", default="1,5,10", show_default=True, callback=_float_list,
               help="Top-k% overlaps to report, comma-separated percentages.")
 @_label
 @_as_reference
 @format_option
-def corr(root, space, score, dataset, targets, epochs, replicate, top_k, label, as_reference,
+def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label, as_reference,
          fmt) -> None:
-    """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy."""
-    from naswot_db.query import correlations
+    """Kendall tau-b, Spearman, Pearson and top-k% overlap of score vs accuracy.
+
+    Several scores (a comma list, suite-zero or all) give one leaderboard: a row per score,
+    configuration and target, best Spearman first.  A score whose lower values are better enters
+    every statistic as -value.
+    """
     from naswot_db.query.formatting import render
 
-    frame = correlations(_resolved_root(root), space=space, dataset=dataset,
-                         targets=list(targets) or None, epochs=epochs, replicate=replicate,
-                         top_k=top_k, as_reference=as_reference, label=label, score=score)
-    click.echo(render(frame, fmt))
+    options = dict(space=space, dataset=dataset, targets=list(targets) or None, epochs=epochs,
+                   top_k=top_k, as_reference=as_reference, label=label)
+    if len(scores) == 1:
+        from naswot_db.query import correlations
+        from naswot_db.scores import higher_is_better
+
+        if not higher_is_better(scores[0]):
+            click.echo(f"Note: lower {scores[0]} values are better; every statistic uses "
+                       f"-{scores[0]}, so a positive tau means it ranks accurate networks first.",
+                       err=True)
+        frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
+                             score=scores[0], **options)
+        click.echo(render(frame, fmt))
+        return
+    from naswot_db.query.leaderboard import proxy_leaderboard
+
+    board = proxy_leaderboard(_resolved_root(root), scores=scores,
+                              replicate=replicate or REPLICATE_MEAN, **options)
+    if board.skipped:
+        click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
+    if fmt in ("table", "markdown"):
+        click.echo(board.direction_note() + ".")
+    else:
+        click.echo(f"Note: {board.direction_note()}.", err=True)
+    click.echo(render(board.table, fmt))
 
 
 @click.group()
 def plot() -> None:
-    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves."""
+    """Figures: score vs accuracy scatter, accuracy vs N of a simulated search, anytime curves,
+    proxy rank-correlation heatmap."""
 
 
 _output = click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
@@ -263,6 +301,32 @@ def plot_scatter(output, root, space, score, dataset, target, replicate, label, 
     click.echo(f"wrote {path}")
 
 
+@plot.command("proxies")
+@root_option
+@space_option(default="nb201")
+@scores_option("all", "the stored ones among them are drawn")
+@_scores_dataset
+@click.option("--target", "targets", multiple=True, metavar="DATASET:SPLIT[@EPOCHS]",
+              help="Accuracy row/column (repeatable) [default: the space's first default "
+                   "target].")
+@replicate_option(REPLICATE_MEAN, REPLICATE_MEAN, REPLICATE_PAIR)
+@_label
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Scoring batch size, when several exist.")
+@click.option("--published", is_flag=True,
+              help="Draw the published values (ingest --format naslib-zc), not the root's own.")
+@_output
+def plot_proxies(output, root, space, scores, dataset, targets, replicate, label,
+                 batch_size, published) -> None:
+    """Heatmap of Spearman's rho between the stored proxies and with accuracy."""
+    from naswot_db.query.proxy_heatmap import proxy_heatmap
+
+    path = proxy_heatmap(output, _resolved_root(root), scores=scores, space=space,
+                         dataset=dataset, targets=list(targets) or None, batch_size=batch_size,
+                         replicate=replicate, label=label, published=published)
+    click.echo(f"wrote {path}")
+
+
 @plot.command("search")
 @_search_options
 @_output
@@ -279,14 +343,14 @@ def plot_search(output, **options) -> None:
               help="Methods to draw: naswot, random, rea, area, comma-separated, or all.")
 @_budget_options
 @_output
-def plot_anytime(output, methods, budget_s, population, sample_size, init_sample, fitness,
-                 **options) -> None:
+def plot_anytime(output, methods, budget_s, population, sample_size, tournament, last_training,
+                 init_sample, fitness, **options) -> None:
     """Best-so-far accuracy vs simulated time of random search, REA and AREA (mean ± std over
     runs), with NASWOT's rows at their search time."""
     from naswot_db.query import anytime_plot
 
-    comparison = _compare(methods, budget_s, population, sample_size, init_sample, fitness,
-                          **options)
+    comparison = _compare(methods, budget_s, population, sample_size, tournament, last_training,
+                          init_sample, fitness, **options)
     click.echo(f"wrote {anytime_plot(comparison, output)}")
 
 

@@ -17,13 +17,14 @@ import pyarrow.parquet as pq
 
 from naswot_db import __version__
 from naswot_db.citations import citations
-from naswot_db.names import canonical_score, canonical_space, ground_truth_space
+from naswot_db.names import canonical_space, ground_truth_space
+from naswot_db.scores import canonical_score
 from naswot_db.schema import SCHEMA_VERSION, TABLES, check_root
 from naswot_db.schema.storage import conform
 
 from .archive import (ARCHIVE_FORMAT, FORMAT_VERSION, ArchiveError, ArchiveFile, member_path,
                       sha256_of, write_archive)
-from .atomic import atomic_file
+from naswot_db.schema.atomic import atomic_file
 from .keys import KEY_COLUMNS
 from .own_tables import connect_own
 

@@ -18,9 +18,10 @@ import numpy as np
 
 from ..errors import QueryError
 from ..search import Replicate, SearchTables, score_pool
+from ..shipped import SHIPPED
 from .ground_truth import EvaluationTables, align_ids
 from .mutations import Mutation
-from .rea import evolve, train_all
+from .rea import Rules, evolve, train_all
 from .simulation import Histories, HistoryBuilder
 from .streams import RunStreams, choose
 
@@ -37,6 +38,7 @@ class ScoreLookup:
     times: np.ndarray
     counts: np.ndarray | None
     columns: np.ndarray | None
+    description: str = ""  # which scores, for the caption
 
     @classmethod
     def build(cls, scores: SearchTables, tables: EvaluationTables, replicate: Replicate,
@@ -49,7 +51,11 @@ class ScoreLookup:
                              f"{tables.space!r}, but {missing} of them have no stored score "
                              f"under this replicate policy; build them with {hint}")
         take = (lambda array: None if array is None else array[where])
-        return cls(pool.values[where], pool.times[where], take(pool.counts), take(pool.compact))
+        origin = " shipped with naswot-db" if scores.origin == SHIPPED else ""
+        description = (f"{scores.config.score} scores on {scores.dataset}{origin}, config "
+                       f"{scores.config.config_id}")
+        return cls(pool.values[where], pool.times[where], take(pool.counts), take(pool.compact),
+                   description)
 
     def draw(self, rows: np.ndarray, u_replicate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Score and scoring time of each drawn row."""
@@ -60,8 +66,8 @@ class ScoreLookup:
 
 
 def run_area(tables: EvaluationTables, mutation: Mutation, scores: ScoreLookup,
-             runs: int, seed: int, budget_s: float, population: int, sample_size: int,
-             init_sample: int) -> Histories:
+             runs: int, seed: int, population: int, init_sample: int,
+             rules: Rules) -> Histories:
     """Every run of AREA; returns their histories (clock starting after the scoring)."""
     if population > init_sample:
         raise QueryError(f"AREA keeps the best P = {population} of its M = {init_sample} scored "
@@ -76,6 +82,6 @@ def run_area(tables: EvaluationTables, mutation: Mutation, scores: ScoreLookup,
     start = scoring_s.sum(axis=1)
     history, clock = HistoryBuilder(runs), start.copy()
     fitness = train_all(tables, members, streams.take(population), history, clock)
-    evolve(tables, mutation, streams, members, fitness, history, clock, budget_s, sample_size)
+    evolve(tables, mutation, streams, members, fitness, history, clock, rules)
     return history.build(start)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from naswot_db.names import DEFAULT_SCORE, canonical_space
+from naswot_db.names import canonical_space
+from naswot_db.scores import DEFAULT_SCORE
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, SearchResult, simulate_search

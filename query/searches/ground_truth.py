@@ -6,6 +6,12 @@ training seed of the arch, charged that seed's ``train_time_s`` plus ``eval_time
 ``train-all-time + valid-per-time``; NB101 stores no evaluation time and charges training only).
 The answer is reported on the study's targets (per arch, the mean over seeds by default), like
 the ``naswot`` search.  The searched space is every arch with a fitness row and every target.
+
+Ground truth without per-seed rows (NB201's shipped 12-epoch table holds seed means only) is
+searched on the seed means, one "seed" per arch; ground truth without times (the shipped
+table again) is charged NB201's modelled cost (:mod:`.cost_model`) where the model describes the
+fitness.  Measured per-seed values and times, when a root has them, always win; the tables say
+which of each they hold, and every caption repeats it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from naswot_db.names import ground_truth_space
 from ..errors import QueryError
 from ..selection import Source, fetch_columns
 from ..targets import LABELS_VIEW, Target
+from .cost_model import MODELLED_COST, MODELLED_FITNESS, MODELLED_SPACE, nb201_cost_12ep
 
 # space -> (default fitness column, whether its ingest stores evaluation times)
 _FITNESS_DEFAULTS: dict[str, tuple[str, bool]] = {
@@ -26,6 +33,9 @@ _FITNESS_DEFAULTS: dict[str, tuple[str, bool]] = {
     "nats-sss": ("cifar10-valid:x-valid@12", True),
     "nb101": ("cifar10:valid@108", False),
 }
+ONE_SEED = "one random seed"
+SEED_MEAN = "seed mean; no per-seed values stored"
+MEASURED_COST = "measured: the ground truth's training + evaluation times"
 _INGEST_SOURCES = {"nb201": "NATS-tss-v1_0-3ffb9-simple", "nats-sss": "NATS-sss-v1_0-50262-simple",
                    "nb101": "nasbench_only108.tfrecord"}
 
@@ -68,7 +78,9 @@ class EvaluationTables:
     """The searched space as arrays (row = arch, sorted by id).
 
     ``fitness``/``cost`` are (archs, seeds), seeds ascending and left-aligned, NaN past
-    ``seed_counts``; ``accuracies`` is (archs, targets).
+    ``seed_counts``; ``accuracies`` is (archs, targets).  ``fitness_source`` says whether a
+    training draws one seed's value (:data:`ONE_SEED`) or reads the seed mean
+    (:data:`SEED_MEAN`), ``cost_source`` whether the cost is measured or modelled.
     """
 
     space: str
@@ -81,6 +93,8 @@ class EvaluationTables:
     cost: np.ndarray
     targets: list[Target]
     accuracies: np.ndarray
+    fitness_source: str = ONE_SEED
+    cost_source: str = MEASURED_COST
 
     @property
     def size(self) -> int:
@@ -90,9 +104,39 @@ class EvaluationTables:
 def _missing(space: str, fitness: Fitness, what: str) -> QueryError:
     truth = ground_truth_space(space)
     source = _INGEST_SOURCES.get(truth, "PATH")
+    shipped = (" (a root without NB201 ground truth of its own reads the shipped 12-epoch seed "
+               "means)" if truth == MODELLED_SPACE else "")
     return QueryError(f"space {space!r} has no {what} for the fitness {fitness.spec}; ingest the "
                       f"benchmark's files with `naswot-db ingest --space {truth} --source "
-                      f"{source}` (the shipped table holds 200-epoch means only)")
+                      f"{source}`{shipped}")
+
+
+def _fitness_rows(source: Source, truth: str, fitness: Fitness) -> tuple[dict, str]:
+    """The fitness rows, every seed ascending; the seed means where no seed has its own."""
+    query = ("SELECT arch_id, seed, accuracy, train_time_s, eval_time_s FROM accuracies "
+             "WHERE space = ? AND dataset = ? AND split = ? AND epochs = ? AND seed IS {} NULL "
+             "ORDER BY arch_id, seed")
+    params = [truth, fitness.dataset, fitness.split, fitness.epochs]
+    rows = fetch_columns(source, query.format("NOT"), params)
+    if rows["arch_id"].size:
+        return rows, ONE_SEED
+    return fetch_columns(source, query.format(""), params), SEED_MEAN
+
+
+def _measured_cost(rows: dict, space: str, fitness: Fitness) -> np.ndarray | None:
+    """train + eval time per row; None when no row has a time and the cost model describes
+    the fitness (then it is charged instead)."""
+    truth = ground_truth_space(space)
+    train_time = rows["train_time_s"].astype(np.float64)
+    eval_time = rows["eval_time_s"].astype(np.float64)
+    if (np.isnan(train_time).all() and np.isnan(eval_time).all()
+            and (truth, fitness.spec) == (MODELLED_SPACE, MODELLED_FITNESS)):
+        return None
+    if not np.isfinite(train_time).all():
+        raise _missing(space, fitness, "training times")
+    if _FITNESS_DEFAULTS.get(truth, ("", True))[1] and not np.isfinite(eval_time).all():
+        raise _missing(space, fitness, "evaluation times")
+    return train_time + np.nan_to_num(eval_time, nan=0.0)
 
 
 def align_ids(arch_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,22 +149,16 @@ def align_ids(arch_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def load_evaluation_tables(source: Source, space: str, fitness: Fitness,
                            targets: list[Target]) -> EvaluationTables:
-    """Read the fitness rows (every seed, with times), the arch strings and the targets."""
+    """Read the fitness rows (every seed, with times; else the seed means), the arch strings
+    and the targets; charge the modelled cost where no time is stored."""
     truth = ground_truth_space(space)
-    needs_eval_time = _FITNESS_DEFAULTS.get(truth, ("", True))[1]
-    rows = fetch_columns(source, (
-        "SELECT arch_id, seed, accuracy, train_time_s, eval_time_s FROM accuracies "
-        "WHERE space = ? AND dataset = ? AND split = ? AND epochs = ? AND seed IS NOT NULL "
-        "ORDER BY arch_id, seed"), [truth, fitness.dataset, fitness.split, fitness.epochs])
+    rows, fitness_source = _fitness_rows(source, truth, fitness)
     if rows["arch_id"].size == 0:
-        raise _missing(space, fitness, "per-seed accuracies")
-    train_time = rows["train_time_s"].astype(np.float64)
-    eval_time = rows["eval_time_s"].astype(np.float64)
-    if not np.isfinite(train_time).all():
-        raise _missing(space, fitness, "training times")
-    if needs_eval_time and not np.isfinite(eval_time).all():
-        raise _missing(space, fitness, "evaluation times")
-    cost = train_time + np.nan_to_num(eval_time, nan=0.0)
+        raise _missing(space, fitness, "accuracies")
+    cost = _measured_cost(rows, space, fitness)
+    modelled = cost is None
+    if modelled:
+        cost = np.zeros(rows["arch_id"].size)  # charged per arch string below
 
     arch_ids, first, counts = np.unique(rows["arch_id"], return_index=True, return_counts=True)
     slot = np.arange(rows["arch_id"].size) - np.repeat(first, counts)
@@ -148,6 +186,10 @@ def load_evaluation_tables(source: Source, space: str, fitness: Fitness,
     if not keep.any():
         raise QueryError(f"no arch of space {space!r} with {fitness.spec} ground truth has every "
                          f"target accuracy ({', '.join(t.label for t in targets)})")
+    costs = costs[keep]
+    if modelled:  # the same cost for every seed, as NATS-Bench's pseudo-times
+        costs = np.where(np.isnan(costs), np.nan, nb201_cost_12ep(list(strings[keep]))[:, None])
     return EvaluationTables(space, fitness, arch_ids[keep], list(strings[keep]),
                             list(encodings[keep]), counts[keep], fitness_values[keep],
-                            costs[keep], targets, accuracies[keep])
+                            costs, targets, accuracies[keep], fitness_source,
+                            MODELLED_COST if modelled else MEASURED_COST)

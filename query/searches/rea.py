@@ -10,9 +10,17 @@ Random stream of run ``r`` (``default_rng([seed, r]).random()``, see :mod:`.stre
 per initial member two doubles (the arch, uniformly with replacement over the space; the
 training seed); per child ``S`` doubles (population positions, oldest first), the mutation's
 doubles (:mod:`.mutations`), then the child's training seed.
+
+Two ablations of these rules (:class:`Rules`), each off by default: a tournament *without*
+replacement (AREA's pseudocode; the k-th double picks the ``floor(u * (P - k))``-th of the
+positions not drawn yet, in population order), and keeping the child whose training crosses
+the budget (NATS-Bench's ``regularized_ea.py``: the loop runs while the clock is under budget,
+so the last training may overshoot; random search likewise).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +28,38 @@ from .ground_truth import EvaluationTables
 from .mutations import Mutation, check_children
 from .simulation import Histories, HistoryBuilder, evaluate
 from .streams import RunStreams, choose
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How the cycles run: budget, tournament size S and the two ablations."""
+
+    budget_s: float
+    sample_size: int
+    tournament_replace: bool = True
+    keep_last: bool = False
+
+
+def tournament(u: np.ndarray, size: int, replace: bool) -> np.ndarray:
+    """(runs, S) population positions (0 = oldest) drawn with the doubles ``u``: with
+    replacement ``floor(u * P)``; without, the ``floor(u_k * (P - k))``-th position not drawn
+    yet (as ``list.pop`` on the population in order)."""
+    if replace:
+        return choose(u, size)
+    picks = np.empty(u.shape, dtype=np.int64)
+    for k in range(u.shape[1]):
+        pick = choose(u[:, k], size - k)
+        for taken in np.sort(picks[:, :k], axis=1).T:  # skip the drawn ones, lowest first
+            pick = pick + (pick >= taken)
+        picks[:, k] = pick
+    return picks
+
+
+def within_budget(clock: np.ndarray, cost: np.ndarray, budget_s: float,
+                  keep_last: bool) -> np.ndarray:
+    """Which trainings count: those that end within the budget (NAS-Bench-201), or every one
+    started under it (``keep_last``, NATS-Bench)."""
+    return np.ones(len(cost), dtype=bool) if keep_last else clock + cost <= budget_s
 
 
 def random_members(tables: EvaluationTables, streams: RunStreams, count: int,
@@ -43,10 +83,10 @@ def train_all(tables: EvaluationTables, rows: np.ndarray, u_seed: np.ndarray,
 
 def evolve(tables: EvaluationTables, mutation: Mutation, streams: RunStreams,
            population: np.ndarray, fitness: np.ndarray, history: HistoryBuilder,
-           clock: np.ndarray, budget_s: float, sample_size: int) -> None:
+           clock: np.ndarray, rules: Rules) -> None:
     """The REA cycles from a trained (runs, P) population (oldest first) until every run stops."""
     population, fitness = population.copy(), fitness.copy()
-    size = population.shape[1]
+    size, sample_size, budget_s = population.shape[1], rules.sample_size, rules.budget_s
     oldest = np.zeros(history.runs, dtype=np.int64)  # ring buffer: deque position k = oldest + k
     alive = clock < budget_s
     width = sample_size + mutation.draws + 1
@@ -54,13 +94,14 @@ def evolve(tables: EvaluationTables, mutation: Mutation, streams: RunStreams,
         u = streams.take(width)
         runs = np.flatnonzero(alive)
         u = u[runs]
-        slots = (oldest[runs, None] + choose(u[:, :sample_size], size)) % size
+        slots = (oldest[runs, None]
+                 + tournament(u[:, :sample_size], size, rules.tournament_replace)) % size
         sampled = fitness[runs[:, None], slots]
         parents = population[runs, slots[np.arange(len(runs)), sampled.argmax(axis=1)]]
         children = mutation.mutate(parents, u[:, sample_size:width - 1])
         check_children(tables, parents, children)
         child_fitness, cost = evaluate(tables, children, u[:, -1])
-        fits = clock[runs] + cost <= budget_s
+        fits = within_budget(clock[runs], cost, budget_s, rules.keep_last)
         kept = runs[fits]
         clock[kept] += cost[fits]
         history.add(kept, children[fits], child_fitness[fits], clock[kept])
@@ -72,10 +113,10 @@ def evolve(tables: EvaluationTables, mutation: Mutation, streams: RunStreams,
 
 
 def run_rea(tables: EvaluationTables, mutation: Mutation, runs: int, seed: int,
-            budget_s: float, population: int, sample_size: int) -> Histories:
+            population: int, rules: Rules) -> Histories:
     """Every run of REA; returns their histories (clock starting at 0)."""
     streams = RunStreams(seed, runs)
     history, clock = HistoryBuilder(runs), np.zeros(runs)
     members, fitness = random_members(tables, streams, population, history, clock)
-    evolve(tables, mutation, streams, members, fitness, history, clock, budget_s, sample_size)
+    evolve(tables, mutation, streams, members, fitness, history, clock, rules)
     return history.build(np.zeros(runs))

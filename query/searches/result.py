@@ -28,6 +28,11 @@ class SearchSettings:
     init_sample: int | None
     fitness: str
     replicate: object | None
+    fitness_source: str = ""            # one random seed, or the seed mean
+    cost_source: str = ""               # measured or modelled
+    scores: str | None = None           # AREA: the stored scores that rank its sample
+    tournament_replace: bool = True     # REA/AREA: tournament drawn with replacement
+    keep_last: bool = False             # the training that crosses the budget counts
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from naswot_db.names import DEFAULT_SCORE, canonical_space
+from naswot_db.names import canonical_space
+from naswot_db.scores import DEFAULT_SCORE
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, load_search_tables
@@ -18,7 +19,7 @@ from .area import ScoreLookup, run_area
 from .ground_truth import EvaluationTables, load_evaluation_tables, parse_fitness
 from .mutations import Mutation, mutation_for
 from .random_budget import run_random
-from .rea import run_rea
+from .rea import Rules, run_rea
 from .result import BUDGETED_METHODS, BudgetSearchResult, SearchSettings
 
 DEFAULT_BUDGET_S = 12_000.0
@@ -38,6 +39,11 @@ class BudgetOptions:
     sample_size: int = DEFAULT_SAMPLE_SIZE
     init_sample: int = DEFAULT_INIT_SAMPLE
     seed: int = 0
+    # ablations of the reference's rules (REFERENCE-FACTS.md section 6): NAS-Bench-201's R_EA.py
+    # draws the tournament with replacement and discards the child that would cross the budget;
+    # AREA's pseudocode samples without replacement, NATS-Bench's loop trains that last child
+    tournament_replace: bool = True
+    keep_last: bool = False
 
     def check(self) -> None:
         for name in ("population", "sample_size", "init_sample"):
@@ -49,6 +55,10 @@ class BudgetOptions:
                              f"not {self.budget_s}")
         if self.seed < 0:
             raise QueryError(f"seed must be non-negative, not {self.seed}")
+        if not self.tournament_replace and self.sample_size > self.population:
+            raise QueryError(f"a tournament without replacement draws S = {self.sample_size} "
+                             f"distinct members of a population of P = {self.population}; "
+                             f"S must not exceed P")
 
 
 def run_budget_search(tables: EvaluationTables, method: str, runs: int,
@@ -71,19 +81,23 @@ def run_budget_search(tables: EvaluationTables, method: str, runs: int,
                               options.sample_size if evolutionary else None,
                               options.init_sample if method == "area" else None,
                               tables.fitness_column.spec,
-                              replicate if method == "area" else None)
+                              replicate if method == "area" else None,
+                              tables.fitness_source, tables.cost_source,
+                              scores.description if method == "area" and scores else None,
+                              options.tournament_replace, options.keep_last)
     if method == "random":
-        histories = run_random(tables, runs, options.seed, options.budget_s)
+        histories = run_random(tables, runs, options.seed, options.budget_s, options.keep_last)
         return BudgetSearchResult.from_histories(tables, settings, histories)
     mutation = mutation or mutation_for(tables)
+    rules = Rules(options.budget_s, options.sample_size, options.tournament_replace,
+                  options.keep_last)
     if method == "rea":
-        histories = run_rea(tables, mutation, runs, options.seed, options.budget_s,
-                            options.population, options.sample_size)
+        histories = run_rea(tables, mutation, runs, options.seed, options.population, rules)
     else:
         if scores is None:
             raise QueryError("AREA needs stored scores")
-        histories = run_area(tables, mutation, scores, runs, options.seed, options.budget_s,
-                             options.population, options.sample_size, options.init_sample)
+        histories = run_area(tables, mutation, scores, runs, options.seed, options.population,
+                             options.init_sample, rules)
     return BudgetSearchResult.from_histories(tables, settings, histories)
 
 

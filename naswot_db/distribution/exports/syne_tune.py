@@ -34,7 +34,7 @@ from naswot_db.names import ground_truth_space
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
 
-from ..atomic import atomic_folder
+from naswot_db.schema.atomic import atomic_folder
 from .score_matrix import TaskScores, accuracies, require_targets, scored_datasets, task_scores
 
 NB201_KEYS = tuple(f"hp_x{i}" for i in range(6))

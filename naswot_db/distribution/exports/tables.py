@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source
 
-from ..atomic import atomic_file
+from naswot_db.schema.atomic import atomic_file
 
 _BATCH_ROWS = 100_000
 

@@ -1,0 +1,96 @@
+"""NASLib's arch keys (``str(arch.get_hash())``, the keys of its ``zc_*.json`` files), both ways.
+
+Torch-free and shared by the NASLib export (our archs -> NASLib keys) and the ingest of
+published proxy values (NASLib keys -> our archs):
+
+- NB201: the tuple of 6 op indices over NASLib's op list (``skip_connect, none, nor_conv_3x3,
+  nor_conv_1x1, avg_pool_3x3``) in NASLib's edge order (1,2),(1,3),(1,4),(2,3),(2,4),(3,4),
+  where node 1 is the cell input (NATS's string lists the same edges by target node);
+  REFERENCE-FACTS section 7.
+- NB101: ``tuple(matrix.flatten()) + tuple(op indices)``: the 7x7 upper-triangular adjacency
+  row by row, then one index per vertex over ``input, output, maxpool3x3, conv1x1-bn-relu,
+  conv3x3-bn-relu`` (56 numbers).  NASLib's sampled keys are raw specs with dangling vertices;
+  pruning them gives the cell NAS-Bench-101 trained, named by its module hash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from naswot_db.errors import NaswotDbError
+from naswot_db.nb101_cell import cell_hash, kept_vertices
+
+NB201_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+NB201_EDGES = ((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4))
+NB101_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+NB101_VERTICES = 7
+NB101_KEY_LENGTH = NB101_VERTICES * NB101_VERTICES + NB101_VERTICES
+_FLAT_TUPLE = re.compile(r"^\(\s*\d+\s*(,\s*\d+\s*)*,?\s*\)$")
+
+
+class NaslibKeyError(NaswotDbError):
+    """A key that is not one of NASLib's arch encodings."""
+
+
+def nb201_key(arch_str: str) -> str:
+    """NASLib's NB201 key, as ``str(tuple)``, of a NATS arch string."""
+    nodes = [[edge.split("~")[0] for edge in node.strip("|").split("|")]
+             for node in arch_str.split("+")]
+    return str(tuple(NB201_OPS.index(nodes[target - 2][source - 1])
+                     for source, target in NB201_EDGES))
+
+
+def nb201_arch_str(key: tuple[int, ...]) -> str:
+    """The NATS arch string of NASLib's NB201 op-index tuple (inverse of :func:`nb201_key`)."""
+    if len(key) != len(NB201_EDGES) or not all(0 <= op < len(NB201_OPS) for op in key):
+        raise NaslibKeyError(f"{key} is not an NB201 key: 6 op indices in 0..{len(NB201_OPS) - 1}")
+    by_target: dict[int, list[str]] = {}
+    for (source, target), op in sorted(zip(NB201_EDGES, key), key=lambda item: item[0][::-1]):
+        by_target.setdefault(target, []).append(f"{NB201_OPS[op]}~{source - 1}")
+    return "+".join("|" + "|".join(edges) + "|" for _, edges in sorted(by_target.items()))
+
+
+def nb101_key(encoding: str) -> str:
+    """NASLib's NB101 spec tuple, as ``str(tuple)``, of an archs ``encoding`` (pruned cell), as
+    NASLib builds it from the benchmark's hash (``convert_to_cell``): padded to 7 vertices, the
+    output column moved last, unused vertices ``conv3x3-bn-relu`` without edges."""
+    cell = json.loads(encoding)
+    adjacency, ops = cell["adjacency"], cell["ops"]
+    size = len(ops)
+    padded = [[0] * NB101_VERTICES for _ in range(NB101_VERTICES)]
+    for source in range(size):
+        for target in range(size):
+            column = target if target < size - 1 else NB101_VERTICES - 1
+            padded[source][column] = int(adjacency[source][target])
+    padded_ops = [*ops[:-1], *["conv3x3-bn-relu"] * (NB101_VERTICES - size), ops[-1]]
+    return str(tuple([v for row in padded for v in row] + [NB101_OPS.index(op)
+                                                            for op in padded_ops]))
+
+
+def nb101_module_hash(key: tuple[int, ...]) -> str:
+    """NAS-Bench-101's module hash of the cell NASLib's raw spec ``key`` prunes to."""
+    if len(key) != NB101_KEY_LENGTH:
+        raise NaslibKeyError(f"an NB101 key has {NB101_KEY_LENGTH} numbers, not {len(key)}")
+    matrix = np.array(key[:NB101_VERTICES * NB101_VERTICES]).reshape(NB101_VERTICES,
+                                                                       NB101_VERTICES)
+    codes = key[NB101_VERTICES * NB101_VERTICES:]
+    if (np.any(matrix > 1) or np.any(np.tril(matrix)) or max(codes) >= len(NB101_OPS)
+            or codes[0] != 0 or codes[-1] != 1 or 0 in codes[1:] or 1 in codes[:-1]):
+        raise NaslibKeyError(f"{key} is not an NB101 spec: 0/1 upper-triangular adjacency, "
+                             "input first, output last, interior ops 2..4")
+    kept = kept_vertices(matrix)
+    if len(kept) < 2:
+        raise NaslibKeyError(f"{key}: the cell has no path from input to output")
+    pruned = matrix[np.ix_(kept, kept)].tolist()
+    return cell_hash(pruned, [NB101_OPS[codes[v]] for v in kept])
+
+
+def parse_flat_key(text: str) -> tuple[int, ...] | None:
+    """``"(0, 1, 2)"`` as a tuple of ints; None for any other text (an arch string, NB301's
+    nested tuples).  Parsed by pattern, never evaluated."""
+    if not _FLAT_TUPLE.match(text.strip()):
+        return None
+    return tuple(int(part) for part in text.strip()[1:-1].split(",") if part.strip())

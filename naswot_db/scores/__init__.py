@@ -1,0 +1,161 @@
+"""The catalogue of training-free scores: one torch-free descriptor per score, in its own file.
+
+Every fact about a score that is not its computation lives in its :class:`ScoreInfo` (name,
+citation, direction, what it needs, its NAS-Bench-Suite-Zero / NASLib name, where its
+implementation lives).  Each module of this package describes one score by calling
+:func:`describe`; the CLI, the query layer, exports and citations ask the catalogue, so a new
+score is one descriptor file here plus its implementation in ``builder/scoring/``.  Installed
+third-party scores are found through the entry point group ``naswot_db.scores`` (read from the
+distributions' metadata only; their module is imported when the builder scores).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+
+from naswot_db.names import UnknownNameError
+
+# installed score plug-ins: entry points of this group, named by score, pointing at the class
+SCORE_PLUGIN_GROUP = "naswot_db.scores"
+DEFAULT_SCORE = "naswot"
+# ``--score suite-zero``: the thirteen proxies of NAS-Bench-Suite-Zero; ``--score all``: every score
+SUITE_ZERO = "suite-zero"
+ALL_SCORES = "all"
+
+
+@dataclass(frozen=True)
+class ScoreInfo:
+    """Everything naswot-db knows about a score besides how to compute it."""
+
+    name: str  # canonical: the --score value, the ``score`` column, the name in every message
+    citation: str
+    implementation: str  # "module:Class" of its builder/scoring plug-in (imported by the builder)
+    label: str = ""  # how tables and plots name it ("NASWOT"); the name when empty
+    higher_is_better: bool = True  # False: searches pick the lowest value, correlations flip sign
+    needs_batch: bool = True  # False: computed without images (params, flops, synflow's ones)
+    needs_labels: bool = False  # the batch's true labels (a loss on them)
+    needs_gradients: bool = False  # a backward pass through the network
+    changes_weights: bool = False  # overwrites or re-initialises weights: scores a fresh copy
+    suite_zero: bool = False  # one of NAS-Bench-Suite-Zero's thirteen proxies
+    naslib_name: str | None = None  # its key in NASLib's zc_*.json files
+    notes: tuple[str, ...] = field(default=())  # deviations from the reference, for the README
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+_CATALOGUE: dict[str, ScoreInfo] = {}
+_LOADED = False
+
+
+def describe(info: ScoreInfo) -> ScoreInfo:
+    """Add ``info`` to the catalogue; a second score of the same name is refused."""
+    key = score_key(info.name)
+    if key != info.name:
+        raise ValueError(f"score name {info.name!r} is not canonical (lower case, no spaces)")
+    known = _CATALOGUE.get(key)
+    if known is not None and known != info:
+        raise ValueError(f"score {key!r} is described twice ({known.implementation}, "
+                         f"{info.implementation})")
+    _CATALOGUE[key] = info
+    return info
+
+
+def _load_builtin() -> None:
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        modules = sorted((module.name for module in pkgutil.iter_modules(__path__)),
+                         key=lambda name: name != DEFAULT_SCORE)  # the default leads every list
+        for name in modules:
+            importlib.import_module(f"{__name__}.{name}")
+
+
+def score_key(name: str) -> str:
+    """The canonical spelling of score name ``name``, known or not: lower case, trimmed."""
+    return name.strip().lower()
+
+
+def _loose(name: str) -> str:
+    """What two spellings of one score share: ``grad-norm`` and ``GRAD_NORM`` both match."""
+    return score_key(name).replace("_", "-")
+
+
+def _known_key(name: str) -> str | None:
+    return next((key for key in _CATALOGUE if _loose(key) == _loose(name)), None)
+
+
+def score_names() -> list[str]:
+    """Every described score, built-in first in file order, then plug-ins registered at run time."""
+    _load_builtin()
+    return list(_CATALOGUE)
+
+
+def suite_zero_names() -> list[str]:
+    """The thirteen NAS-Bench-Suite-Zero proxies that this install describes."""
+    return [name for name, info in _catalogue().items() if info.suite_zero]
+
+
+def _catalogue() -> dict[str, ScoreInfo]:
+    _load_builtin()
+    return _CATALOGUE
+
+
+def installed_score_plugin(name: str):
+    """The entry point (group ``naswot_db.scores``) of installed score ``name``, or None.
+
+    Only the installed distributions' metadata is read: the plug-in's module is imported by the
+    builder when it scores, never by a query command that only needs the name.
+    """
+    from importlib.metadata import entry_points
+
+    return next((point for point in entry_points(group=SCORE_PLUGIN_GROUP)
+                 if _loose(point.name) == _loose(name)), None)
+
+
+def canonical_score(name: str) -> str:
+    """The canonical name of score ``name`` (case-insensitive, ``-`` or ``_``), plug-ins included."""
+    _load_builtin()
+    known = _known_key(name)
+    if known is not None:
+        return known
+    entry_point = installed_score_plugin(name)
+    if entry_point is None:
+        raise UnknownNameError(f"unknown score {name!r}; known scores: "
+                               f"{', '.join(_CATALOGUE)} (plug-ins: entry point group "
+                               f"{SCORE_PLUGIN_GROUP})")
+    return score_key(entry_point.name)
+
+
+def score_info(name: str) -> ScoreInfo | None:
+    """The descriptor of score ``name``; None for an installed plug-in not loaded yet."""
+    return _catalogue().get(canonical_score(name))
+
+
+def expand_scores(spec: str) -> list[str]:
+    """The scores a ``--score`` value names: one name, a comma list, ``suite-zero`` or ``all``."""
+    names: list[str] = []
+    for part in (piece.strip() for piece in spec.split(",")):
+        if not part:
+            raise UnknownNameError(f"empty score name in {spec!r}")
+        if score_key(part) == SUITE_ZERO:
+            names.extend(suite_zero_names())
+        elif score_key(part) == ALL_SCORES:
+            names.extend(score_names())
+        else:
+            names.append(canonical_score(part))
+    return list(dict.fromkeys(names))
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of score ``name`` means a better network (plug-ins: yes)."""
+    info = score_info(name)
+    return True if info is None else info.higher_is_better
+
+
+def score_citation(name: str) -> str | None:
+    info = score_info(name)
+    return None if info is None else info.citation

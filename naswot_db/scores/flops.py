@@ -1,0 +1,13 @@
+"""FLOPs (Suite-Zero baseline) of the network for one input image, in MFLOPs, from the space's own
+complexity count."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="flops",
+    citation="Krishnakumar et al., NAS-Bench-Suite-Zero: Accelerating Research on Zero Cost Proxies, NeurIPS 2022",
+    implementation="naswot_db.builder.scoring.flops:FlopsScorer",
+    needs_batch=False,
+    suite_zero=True,
+    naslib_name="flops",
+))

@@ -1,0 +1,14 @@
+"""GraSP (Suite-Zero): sum of -theta * Hg over Conv/Linear weights (Hessian-gradient product of the
+cross-entropy loss)."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="grasp",
+    citation="Wang et al., Picking Winning Tickets Before Training by Preserving Gradient Flow, ICLR 2020; as a zero-cost proxy: Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021",
+    implementation="naswot_db.builder.scoring.grasp:GraspScorer",
+    needs_labels=True,
+    needs_gradients=True,
+    suite_zero=True,
+    naslib_name="grasp",
+))

@@ -1,0 +1,13 @@
+"""The Jacobian-covariance score of the NASWOT paper's first version (Suite-Zero's ``jacov``)."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="jacov",
+    citation="Mellor et al., Neural Architecture Search without Training, arXiv:2006.04647v1 "
+             "(2020), the Jacobian-covariance score",
+    implementation="naswot_db.builder.scoring.jacov:JacovScorer",
+    needs_gradients=True,
+    suite_zero=True,
+    naslib_name="jacov",
+))

@@ -1,0 +1,12 @@
+"""l2_norm (Suite-Zero): sum over Conv/Linear layers of the L2 norm of the weights at init."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="l2_norm",
+    citation="Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021",
+    implementation="naswot_db.builder.scoring.l2_norm:L2NormScorer",
+    needs_batch=False,
+    suite_zero=True,
+    naslib_name="l2_norm",
+))

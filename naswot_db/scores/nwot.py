@@ -1,0 +1,12 @@
+"""nwot: NASLib's NASWOT (the v2 'updated' procedure): codes of every nn.ReLU's input, one
+forward, slogdet.  Our exact reference procedure of the paper is ``naswot``."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="nwot",
+    citation="Mellor et al., Neural Architecture Search without Training, ICML 2021 (v2 code, as NASLib implements it)",
+    implementation="naswot_db.builder.scoring.nwot:NwotScorer",
+    suite_zero=True,
+    naslib_name="nwot",
+))

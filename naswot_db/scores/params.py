@@ -1,0 +1,13 @@
+"""Parameter count (Suite-Zero baseline) of the network, in millions, from the space's own
+complexity count."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="params",
+    citation="Krishnakumar et al., NAS-Bench-Suite-Zero: Accelerating Research on Zero Cost Proxies, NeurIPS 2022",
+    implementation="naswot_db.builder.scoring.params:ParamsScorer",
+    needs_batch=False,
+    suite_zero=True,
+    naslib_name="params",
+))

@@ -1,0 +1,13 @@
+"""SNIP (Suite-Zero): sum of |grad * weight| over Conv/Linear weights of the cross-entropy loss."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="snip",
+    citation="Lee et al., SNIP: Single-shot Network Pruning based on Connection Sensitivity, ICLR 2019; as a zero-cost proxy: Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021",
+    implementation="naswot_db.builder.scoring.snip:SnipScorer",
+    needs_labels=True,
+    needs_gradients=True,
+    suite_zero=True,
+    naslib_name="snip",
+))

@@ -1,0 +1,15 @@
+"""SynFlow (Suite-Zero): BN off, float64, absolute weights, an all-ones input; sum of
+|theta * dR/dtheta| over Conv/Linear weights."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="synflow",
+    citation="Tanaka et al., Pruning neural networks without any data by iteratively conserving synaptic flow, NeurIPS 2020; as a zero-cost proxy: Abdelfattah et al., Zero-Cost Proxies for Lightweight NAS, ICLR 2021",
+    implementation="naswot_db.builder.scoring.synflow:SynflowScorer",
+    needs_batch=False,
+    needs_gradients=True,
+    changes_weights=True,
+    suite_zero=True,
+    naslib_name="synflow",
+))

@@ -1,0 +1,14 @@
+"""Zen-score (Suite-Zero): re-initialised network, Gaussian inputs, log of the mean feature
+perturbation plus the BatchNorm variance term."""
+
+from naswot_db.scores import ScoreInfo, describe
+
+INFO = describe(ScoreInfo(
+    name="zen",
+    citation="Lin et al., Zen-NAS: A Zero-Shot NAS for High-Performance Image Recognition, ICCV 2021",
+    implementation="naswot_db.builder.scoring.zen:ZenScorer",
+    needs_batch=False,
+    changes_weights=True,
+    suite_zero=True,
+    naslib_name="zen",
+))
