@@ -4,5 +4,5 @@
 DEFAULT_MAX_BYTES = 8 << 30
 DEFAULT_DEADLINE_S = 3600.0
 # rows a fetch merges at most: the merge holds an archive's rows in memory (peak RSS
-# measured by bench/fetch_memory.py: 630 MiB for 1M score rows, 1,329 MiB for 3M)
+# measured by bench/fetch_memory.py: 705 MiB for 1M score rows, 1,743 MiB for 3M)
 DEFAULT_MAX_ROWS = 10_000_000
