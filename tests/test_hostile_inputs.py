@@ -208,19 +208,16 @@ def _hostile_server(body: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[
         server.server_close()
 
 
-def _endless(handler: BaseHTTPRequestHandler) -> None:
-    handler.send_response(200)
-    handler.end_headers()
-    while True:
-        handler.wfile.write(b"\0" * 65536)
-
-
-def _huge_length(handler: BaseHTTPRequestHandler) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Length", "1000000000000000")
-    handler.end_headers()
-    while True:
-        handler.wfile.write(b"\0" * 65536)
+def _streaming(length: str | None) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A body of zeros without end, announced as ``length`` bytes (None: no length)."""
+    def body(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        if length is not None:
+            handler.send_header("Content-Length", length)
+        handler.end_headers()
+        while True:
+            handler.wfile.write(b"\0" * 65536)
+    return body
 
 
 def _trickle(handler: BaseHTTPRequestHandler) -> None:
@@ -234,7 +231,7 @@ def _trickle(handler: BaseHTTPRequestHandler) -> None:
 
 
 def test_endless_body_is_cut_at_max_bytes_and_the_partial_file_deleted(tmp_path):
-    with _hostile_server(_endless) as url:
+    with _hostile_server(_streaming(None)) as url:
         result = _fetch(tmp_path, url, "--max-bytes", str(4 * MIB))
     result.assert_one_error_line("--max-bytes", "deleted")
     assert result.written_bytes < 5 * MIB and result.peak_rss_mib < RSS_BOUND_MIB
@@ -242,7 +239,7 @@ def test_endless_body_is_cut_at_max_bytes_and_the_partial_file_deleted(tmp_path)
 
 
 def test_huge_content_length_is_refused_before_a_byte_is_written(tmp_path):
-    with _hostile_server(_huge_length) as url:
+    with _hostile_server(_streaming("1000000000000000")) as url:
         result = _fetch(tmp_path, url)  # the default --max-bytes
     result.assert_one_error_line("1000000000000000 bytes", "nothing was written")
     assert result.written_bytes < MIB
