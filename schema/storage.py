@@ -30,6 +30,7 @@ from . import migration
 from .atomic import TEMP_PATTERN, atomic_file, atomic_write_bytes, is_temp
 from .dedup import is_compacted_part, superseded_names
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
+from .valid_values import validate_rows
 
 APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
@@ -86,6 +87,9 @@ def check_root(root: Path) -> None:
     A version-2 root still reads (its NB101 ids are consistent within the root); the next
     command that writes to it migrates it (:mod:`schema.migration`).
     """
+    if root.exists() and not root.is_dir():
+        raise NaswotDbError(f"database root {root} is a file, not a folder (check --root and "
+                            f"${ROOT_ENV})")
     version = manifest_version(root)
     if version is None or version == SCHEMA_VERSION:
         return
@@ -239,14 +243,19 @@ def conform(table: Table, data: pa.Table) -> pa.Table:
 
 def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = None,
                part_name: str | None = None) -> Path:
-    """Write ``data`` as one new part of ``table_name``, atomically; return its path."""
+    """Write ``data`` as one new part of ``table_name``, atomically; return its path.
+
+    Rows that break a rule of :mod:`.valid_values` are refused before anything is written.
+    """
     table = TABLES[table_name]
+    rows = conform(table, data)
+    validate_rows(table_name, rows, space)
     prepare_root(root)
     directory = partition_dir(root, table, space)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{part_name or uuid.uuid4().hex}.parquet"
     with atomic_file(final) as tmp:
-        pq.write_table(conform(table, data), tmp)
+        pq.write_table(rows, tmp)
     return final
 
 
@@ -258,6 +267,8 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     rename naming them current; the older parts are deleted afterwards.  Killed at any instant,
     readers see the old tables or the new ones, never a mix.
     """
+    for name, data in tables.items():  # every table checked before the first is written
+        validate_rows(name, conform(TABLES[name], data), space)
     prepare_root(root)
     committed = committed_generations(root, space)
     directories = {name: partition_dir(root, TABLES[name], space) for name in tables}

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from naswot_db.builder.datasets.batches import constant_batch, pool_positions, t
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
-from naswot_db.schema.locks import exclusive
+from naswot_db.schema.locks import exclusive, shared
+from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
 
 from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
@@ -78,6 +80,7 @@ def stored_pairs(root: Path, space: str, score: str, dataset: str, batch_size: i
     files = part_files(root, SCORES, space)
     if not files:
         return {}
+    refuse_foreign_parts(SCORES, files)  # a corrupt part: one line naming it and the fix
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(
         columns=["arch_id", "init_seed", "batch_seed"],
         filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
@@ -143,8 +146,16 @@ def run_build(config: BuildConfig) -> BuildSummary:
     cfg_id = config_id(config, scorer.settings(), space.model_config(), data_identity)
     prepare_root(config.root)
     shard = f" shard {config.shard}" if config.shard else ""
-    with exclusive(config.root, f"build-{space.name}-{cfg_id}{shard.replace('/', '-of-')}",
-                   f"a build of {space.name} on {dataset.name} (config {cfg_id}{shard})"):
+    whole = f"build-{space.name}-{cfg_id}"
+    what = f"a build of {space.name} on {dataset.name} (config {cfg_id}"
+    with ExitStack() as locks:
+        # shards of one configuration run side by side; a whole build excludes them all
+        if config.shard:
+            locks.enter_context(shared(config.root, whole, what + ", unsharded)"))
+            locks.enter_context(exclusive(config.root, f"{whole}{shard.replace('/', '-of-')}",
+                                          f"{what}{shard})"))
+        else:
+            locks.enter_context(exclusive(config.root, whole, what + ", whole or sharded)"))
         for directory in (partition_dir(config.root, SCORES, space.name),
                           partition_dir(config.root, RUNS, None)):
             remove_stale_temps(directory)  # what a killed build of this root left behind

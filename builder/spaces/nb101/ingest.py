@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from array import array
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from ..base import GroundTruth, SpaceError
 from .graph import encoding_json, spec_from_record
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import read_record_chunks
+from naswot_db.untrusted_json import loads_untrusted
 
 DATASET = "cifar10"
 SPLITS = ("valid", "test")
@@ -63,7 +63,7 @@ def ingest_nb101(source: Path, space: str, space_ids: dict[str, int]) -> GroundT
     for chunk in read_record_chunks(source):
         for offset, payload in chunk.records():
             try:
-                module_hash, epochs, raw_adjacency, raw_ops, raw_metrics = json.loads(payload)
+                module_hash, epochs, raw_adjacency, raw_ops, raw_metrics = loads_untrusted(payload)
                 metrics = decode_model_metrics(base64.b64decode(raw_metrics, validate=True))
                 final = metrics.evaluation_data[_FINAL_EVALUATION]
                 arch = arch_ids.get(module_hash)
