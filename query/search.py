@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from naswot_db.names import canonical_space, ground_truth_space
 from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
@@ -34,6 +34,9 @@ from .score_grid import ScoreGrid, load_chosen_grid, load_grid
 from .selection import ScoreConfig, Source, fetch_columns, open_source
 from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
+
+if TYPE_CHECKING:  # pandas is loaded by table() only: the CLI's search prints without it
+    import pandas as pd
 
 RANDOM_REPLICATE = "random"
 MEAN_REPLICATE = "mean"
@@ -264,6 +267,8 @@ class SearchResult:
         per target), then without N ``random_arch`` (the first arch drawn in each run, all N pooled)
         and ``optimal`` (best in the space).
         """
+        import pandas as pd
+
         return pd.DataFrame(self.rows).astype({"n": "Int64", "runs_all_nonfinite": "Int64"})
 
 
