@@ -51,6 +51,7 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
+from naswot_db.builder.scoring import call_plan, reference
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.query import connect
 from naswot_db.testing.reference_naswot import reference_naswot
@@ -190,31 +191,53 @@ def _seconds(action) -> float:
     return time.perf_counter() - start
 
 
+@contextlib.contextmanager
+def float_products():
+    """Gram products in float32 as before issue #25 (int8 codes off), for the same-run figure."""
+    saved = reference.code_dtype
+
+    def float_codes(units: int, device: torch.device) -> torch.dtype:
+        return saved(units, torch.device("meta"))  # any non-CPU device type: float codes
+
+    reference.code_dtype = call_plan.code_dtype = float_codes
+    try:
+        yield
+    finally:
+        reference.code_dtype = call_plan.code_dtype = saved
+
+
 def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
-    """Per space: scoring / convolutions alone and scoring / plain forward, per arch."""
+    """Per space: scoring / convolutions alone and scoring / plain forward, per arch, and
+    scoring with float32 Gram products (as before) over scoring now, scores compared."""
     torch.manual_seed(1)
     x = torch.randn(batch_size, 3, 32, 32)
     print(f"{torch.get_num_threads()} threads, batch {batch_size}, best of {repeats} per arch; "
-          "scoring = one recording pass as a build scores a network it just built")
+          "scoring = one recording pass as a build scores a network it just built; int8 "
+          f"Gram products: {reference.code_dtype(4096, torch.device('cpu')) == torch.int8}")
     for label, (name, sample) in space_archs(archs).items():
         if name.startswith("nds"):
             continue
         space = get_space(name)
-        conv_s, forward_s, score_s = [], [], []
+        conv_s, forward_s, score_s, float_s = [], [], [], []
         for arch in sample:
             torch.manual_seed(0)
             model = space.build_model(arch).train()
             calls = _convolution_calls(model, x)
-            naswot_score(model, x)  # warm-up: allocator, kernels
-            best = [float("inf")] * 3
-            for _ in range(repeats):  # in turns, so a load spike hits all three alike
+            value = naswot_score(model, x)  # also the warm-up: allocator, kernels
+            with float_products():
+                assert naswot_score(model, x) == value or value != value, "scores differ"
+            best = [float("inf")] * 4
+            for _ in range(repeats):  # in turns, so a load spike hits all four alike
                 best[0] = min(best[0], _convolutions_alone(calls))
                 with torch.no_grad():
                     best[1] = min(best[1], _seconds(lambda: model(x)))
                 best[2] = min(best[2], _seconds(lambda: naswot_score(model, x)))
+                with float_products():
+                    best[3] = min(best[3], _seconds(lambda: naswot_score(model, x)))
             conv_s.append(best[0])
             forward_s.append(best[1])
             score_s.append(best[2])
+            float_s.append(best[3])
         over_conv = [s / c for s, c in zip(score_s, conv_s)]
         over_forward = [s / f for s, f in zip(score_s, forward_s)]
         print(f"{label:8s} {len(sample)} archs: scoring {statistics.median(score_s) * 1e3:6.1f} ms, "
@@ -222,7 +245,9 @@ def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
               f"{statistics.median(forward_s) * 1e3:6.1f} ms (medians); scoring / convolutions "
               f"{statistics.median(over_conv):.2f}x ({min(over_conv):.2f}-{max(over_conv):.2f}), "
               f"scoring / forward {statistics.median(over_forward):.2f}x "
-              f"({min(over_forward):.2f}-{max(over_forward):.2f})", flush=True)
+              f"({min(over_forward):.2f}-{max(over_forward):.2f}); with float32 products "
+              f"{statistics.median(f / c for f, c in zip(float_s, conv_s)):.2f}x the "
+              f"convolutions (same scores)", flush=True)
 
 
 def start_ray():
