@@ -66,6 +66,22 @@ def test_search_and_info_work_with_no_build(fresh):
     assert not any(home.rglob("*")) and not any(cwd.iterdir())  # queries never write
 
 
+def test_search_table_loads_neither_pandas_nor_the_budgeted_searches(fresh):
+    """pandas alone costs a fresh process more than the whole search (bench/cli_latency.py):
+    the plain search table is drawn, rendered and printed without it."""
+    home, cwd = fresh
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['naswot-db', 'search', '--space', 'nb201', '--n', '10']\n"
+             "try:\n    runpy.run_module('naswot_db', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('pandas', 'torch', 'naswot_db.query.searches')"
+             " if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=_fresh_env(home),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "NASWOT" in done.stdout and done.stdout.splitlines()[-1] == "[]"
+
+
 def test_default_root_is_the_same_from_any_directory(tmp_path, monkeypatch):
     monkeypatch.delenv(ROOT_ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -184,6 +184,8 @@ def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
 
 
 def _methods(_ctx, _param, text: str) -> list[str]:
+    if text.strip().lower() == "naswot":  # the default: no need to load the budgeted searches
+        return ["naswot"]
     from naswot_db.query.searches.compare import parse_methods
 
     return parse_methods(text)
@@ -203,7 +205,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
     """
     from naswot_db.query.formatting import (
-        comparison_caption, paper_table, render, search_caption,
+        comparison_caption, paper_rows, render, search_caption,
     )
     from naswot_db.query.shipped import SHIPPED
 
@@ -213,7 +215,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
                               last_training, init_sample, fitness, **options)
         if fmt in ("table", "markdown"):
             click.echo(comparison_caption(comparison))
-            click.echo(render(paper_table(comparison), fmt))
+            click.echo(render(paper_rows(comparison), fmt))
         else:
             click.echo(render(comparison.table(), fmt))
         return
@@ -221,7 +223,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     _truth_note(options["root"], options["space"])
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
-        click.echo(render(paper_table(result), fmt))
+        click.echo(render(paper_rows(result), fmt))
     else:
         if result.origin == SHIPPED:
             click.echo(f"Note: {search_caption(result)}.", err=True)
