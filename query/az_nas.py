@@ -11,17 +11,11 @@ archs with all four values (none NaN) take part.  ``-inf`` components (the refer
 rank lowest.
 
 ``az_nas_rows()`` is a DuckDB table macro over the ``scores`` view with the ``scores`` columns
-that a study reads, ``score = 'az_nas'``; :func:`az_nas_scores` reads it for one space.
+that a study reads, ``score = 'az_nas'``, registered on every connection;
+:func:`naswot_db.query.az_nas_study.az_nas_scores` reads it for one space.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-
-import duckdb
-import pandas as pd
-
-from .errors import QueryError
 
 AZ_NAS = "az_nas"
 COMPONENTS = ("az_expressivity", "az_progressivity", "az_trainability")
@@ -79,21 +73,3 @@ FROM ranked
 def register_az_nas(connection) -> None:
     """Create the ``az_nas_rows()`` table macro on ``connection``."""
     connection.execute(AZ_NAS_MACRO)
-
-
-def az_nas_scores(root: Path | str | None = None, *, space: str,
-                  connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
-    """The AZ-NAS aggregate of every stored population of ``space``, one row per arch and
-    replicate; an error naming the missing scores when none of its populations is complete."""
-    from .selection import open_source  # selection imports the connection, which imports this
-
-    with open_source(root, connection) as source:
-        stored = {row[0] for row in source.connection.execute(
-            "SELECT DISTINCT score FROM scores WHERE space = ?", [space]).fetchall()}
-        missing = [name for name in (*COMPONENTS, COMPLEXITY) if name not in stored]
-        if missing:
-            raise QueryError(f"az_nas of {space} needs the scores {', '.join(missing)} stored "
-                             f"(naswot-db build --space {space} --score NAME)")
-        return source.connection.execute(
-            "SELECT * FROM az_nas_rows() WHERE space = ? "
-            "ORDER BY dataset, batch_size, init_seed, batch_seed, arch_id", [space]).df()

@@ -15,7 +15,7 @@ from scipy.stats import kendalltau, rankdata, spearmanr
 
 from naswot_db.cli import main
 from naswot_db.query import QueryError
-from naswot_db.query.az_nas import az_nas_scores
+from naswot_db.query.az_nas_study import az_nas_scores
 from naswot_db.query.stability import stability
 from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
