@@ -194,7 +194,9 @@ def slow_az(model: nn.Module, images: torch.Tensor, blocks: list[nn.Module]) -> 
         s = np.linalg.svd(mat / (b * h * w), compute_uv=False).max()
         pair_scores.append(-s - 1 / (s + 1e-6) + 2)
     steps = [entropies[k] - entropies[k - 1] for k in range(1, len(entropies))]
-    return sum(entropies), min(steps), sum(pair_scores) / len(pair_scores)
+    smallest = math.nan if any(map(math.isnan, steps)) else min(steps)  # NaN wins, as np.min
+    values = (sum(entropies), smallest, sum(pair_scores) / len(pair_scores))
+    return tuple(-math.inf if math.isnan(v) else v for v in values)  # NaN -> -inf
 
 
 def blocks_of(model: nn.Module) -> list[nn.Module]:
@@ -261,9 +263,10 @@ def test_tenas_scores_equal_the_slow_implementations(space, arch):
 
 @pytest.mark.parametrize("space, arch", NETWORKS)
 def test_az_nas_components_equal_the_slow_implementation(space, arch):
-    images = torch.ones(4, 3, 8, 8)
+    images = torch.ones(8, 3, 16, 16)  # 128 positions at the last stage: full-rank covariances
     model = network(space, arch)
     expected = slow_az(model, images, blocks_of(model))
+    assert math.isfinite(expected[2])
     names = ["az_expressivity", "az_progressivity", "az_trainability"]
     values = [get_scorer(name).score(network(space, arch), images).value for name in names]
     assert values[0] == pytest.approx(expected[0], rel=1e-6)
@@ -275,14 +278,16 @@ def test_az_nas_components_equal_the_slow_implementation(space, arch):
 
 @pytest.mark.parametrize("name", ["swap", "tenas_lr", "az_expressivity"])
 def test_own_draws_depend_on_the_network_and_batch_only(name):
-    """Same network and batch: the same value, whatever the global generator did before."""
-    images = torch.ones(16, 3, 8, 8)
+    """Same network and batch: the same value, whatever the global generator did before; the
+    draws follow the init seed (tenas_lr counts 16 distinct codes of 16 inputs either way)."""
+    images = batch(16)
     first = get_scorer(name).score(network("nats-sss", "8:8:8:8:8"), images).value
     torch.manual_seed(12345)
     torch.randn(100)
     again = get_scorer(name).score(network("nats-sss", "8:8:8:8:8"), images).value
     other_seed = get_scorer(name).score(network("nats-sss", "8:8:8:8:8", seed=1), images).value
-    assert again == first and other_seed != first
+    assert again == first
+    assert other_seed != first or name == "tenas_lr"
 
 
 def test_descriptors_say_direction_and_needs():
@@ -309,11 +314,12 @@ def test_each_newer_score_builds_on_nb201_nats_sss_and_nb101(tmp_path, cifar10_r
     root = tmp_path / "db"
     ingest_ground_truth("nb101", write_runs(tmp_path / "nasbench_only108.tfrecord", make_runs()),
                         root)
-    for space, arch_ids in (("nb201", "77"), ("nats-sss", "0"), ("nb101", "0")):
+    spaces = [("nb201", "77"), ("nats-sss", "0"), ("nb101", "0")]
+    for space, arch_ids in spaces + ([("nb101-original", "0")] if score == "zico" else []):
         build(root, cifar10_root, space, score, arch_ids)
         [row] = read_table(root, "scores", space=space).to_pylist()
         assert row["score"] == score
-        if score == "zico" and space != "nb101":  # one-output classifier: says why
+        if score == "zico" and space != "nb101-original":  # one-output classifier: says why
             assert row["status"] == "error" and "one output" in row["error"]
         else:
             assert row["status"] == "ok", row["error"]

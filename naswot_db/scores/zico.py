@@ -22,9 +22,9 @@ INFO = describe(ScoreInfo(
         "gradients (the reference: numpy float32)",
         "per Conv2d/Linear weight: entries with std 0 are dropped, S = sum(mean|g| / std), "
         "score = sum of log S over layers with S != 0",
-        "needs a classifier with the dataset's classes: a one-output network (NB201 and "
-        "NATS-sss as the spaces build them for NASWOT) has a cross-entropy of 0 and no "
-        "gradient, and is an error row",
+        "needs a classifier with the dataset's classes: a one-output network (nb201, nats-sss "
+        "and nb101 as the spaces build them for NASWOT) has a cross-entropy of 0 and no "
+        "gradient, and is an error row; nb101-original (ten outputs) builds",
         "needs a batch of at least 2 images",
     ),
 ))
