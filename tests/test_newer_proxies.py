@@ -238,7 +238,8 @@ def test_zico_on_a_one_output_network_is_an_error_row_that_says_why():
     assert result.status == "error" and "one output" in result.error
 
 
-@pytest.mark.parametrize("space, arch", [("nats-sss", "8:8:8:8:8"), ("nb201", 77)])
+@pytest.mark.parametrize("space, arch", [("nats-sss", "8:8:8:8:8"),
+                                         pytest.param("nb201", 77, marks=pytest.mark.slow)])
 def test_swap_and_swap_reg_equal_the_slow_implementation(space, arch):
     images = batch(16, size=8)
     swap = get_scorer("swap").score(network(space, arch), images)
