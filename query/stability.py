@@ -10,7 +10,9 @@ pairs over the archs that every replicate scored with a finite value:
 
 each as the mean Kendall tau-b and Spearman rho over its pairs (NaN without such pairs: a
 data-free score built with one batch seed has no ``batch`` pairs).  Then each replicate's own
-Spearman with the accuracy target, and the spread of those (min, mean, max, sample std).
+Spearman with the accuracy target, and the spread of those (min, mean, max, sample std); a
+score whose lower values are better (``tenas_ntk``) is negated first, so a positive Spearman
+always means the score ranks better networks higher.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from naswot_db.names import canonical_space, ground_truth_space
-from naswot_db.scores import canonical_score
+from naswot_db.scores import canonical_score, higher_is_better
 
 from . import stats
 from .errors import QueryError
@@ -67,7 +69,7 @@ def accuracy_spread(values: np.ndarray, accuracy: np.ndarray) -> dict:
             "acc_spearman_std": float(rhos.std(ddof=1)) if len(rhos) > 1 else float("nan")}
 
 
-def _group_row(frame: pd.DataFrame, labels: dict[int, float]) -> dict:
+def _group_row(frame: pd.DataFrame, labels: dict[int, float], sign: float) -> dict:
     wide = frame.pivot_table(index="arch_id", columns=["init_seed", "batch_seed"],
                              values="value", aggfunc="first")
     complete = wide[np.isfinite(wide.to_numpy()).all(axis=1)]
@@ -79,7 +81,8 @@ def _group_row(frame: pd.DataFrame, labels: dict[int, float]) -> dict:
            "batch_seeds": len({r[1] for r in replicates})}
     if len(complete) < 3:
         return row
-    return row | replicate_agreement(values, replicates) | accuracy_spread(values, accuracy)
+    return (row | replicate_agreement(values, replicates)
+            | accuracy_spread(sign * values, accuracy))
 
 
 def stability(root: Path | str | None = None, *, space: str, scores: Sequence[str] | None = None,
@@ -114,5 +117,7 @@ def stability(root: Path | str | None = None, *, space: str, scores: Sequence[st
     out = []
     keys = ["score", "dataset", "batch_size", "config_id"]
     for key, frame in rows.groupby(keys, sort=True):
-        out.append(dict(zip(keys, key)) | {"target": chosen.label} | _group_row(frame, labels))
+        sign = 1.0 if higher_is_better(key[0]) else -1.0
+        out.append(dict(zip(keys, key)) | {"target": chosen.label, "better": "higher" if sign > 0
+                                           else "lower"} | _group_row(frame, labels, sign))
     return pd.DataFrame(out)

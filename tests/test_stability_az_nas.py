@@ -63,7 +63,8 @@ def test_stability_matches_scipy_pair_by_pair(root):
         kind = "batch" if a[0] == b[0] else "init" if a[1] == b[1] else "both"
         x, y = VALUES[a][keep], VALUES[b][keep]
         expected[kind].append((kendalltau(x, y)[0], spearmanr(x, y)[0]))
-    assert (row["score"], row["archs"], row["dropped_archs"]) == ("meco", 39, 1)
+    assert (row["score"], row["better"], row["archs"], row["dropped_archs"]) == ("meco", "higher",
+                                                                                39, 1)
     assert (row["init_seeds"], row["batch_seeds"]) == (3, 2)
     for kind, pairs in expected.items():
         assert row[f"{kind}_pairs"] == len(pairs)
@@ -75,6 +76,20 @@ def test_stability_matches_scipy_pair_by_pair(root):
     assert row["acc_spearman_mean"] == pytest.approx(np.mean(rhos), rel=1e-12)
     assert row["acc_spearman_std"] == pytest.approx(np.std(rhos, ddof=1), rel=1e-12)
     assert row["init_spearman"] < row["batch_spearman"]  # the noise grows with the init seed
+
+
+def test_a_lower_is_better_score_correlates_the_right_way_round(tmp_path):
+    root = tmp_path / "db"
+    for (init, batch), values in VALUES.items():
+        write(root, "scores", named(score_part(SPACE, ARCHS, -values, init_seed=init,
+                                               batch_seed=batch), "tenas_ntk"), SPACE)
+    write(root, "accuracies", accuracy_part(SPACE, ARCHS, ACCURACY, dataset="cifar10",
+                                            split="test", epochs=108), SPACE)
+    [row] = stability(root, space=SPACE).to_dict("records")
+    keep = ARCHS != 7
+    rhos = [spearmanr(VALUES[r][keep], ACCURACY[keep])[0] for r in REPLICATES]
+    assert row["better"] == "lower" and min(rhos) > 0
+    assert row["acc_spearman_mean"] == pytest.approx(np.mean(rhos), rel=1e-12)
 
 
 def test_stability_cli_prints_the_table_and_refuses_an_absent_score(root):
