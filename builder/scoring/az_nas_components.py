@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from .reference import ReferenceProcedureError
+from .base import Scorer
+from .reference import ReferenceProcedureError, float32_precision
 from .seeded_draws import draw_seed, normal_like, reinitialise
 
 ENTROPY_EPS = 1e-8
@@ -125,3 +127,18 @@ def az_components(model: nn.Module, images: torch.Tensor) -> AzComponents:
     _LAST.clear()
     _LAST[seed] = result
     return result
+
+
+class AzComponentScorer(Scorer):
+    """One AZ-NAS component (``component``: a field of :class:`AzComponents`) on Gaussian inputs
+    of the batch's shape; re-initialises the network."""
+
+    component: ClassVar[str]
+
+    def settings(self) -> dict[str, Any]:
+        return {"init": "kaiming_normal_fan_in", "inputs": "normal(0,1)"}
+
+    def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
+                *, allow_tf32: bool) -> float:
+        with float32_precision(allow_tf32):
+            return getattr(az_components(model, images), self.component)

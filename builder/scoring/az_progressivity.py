@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import torch
-from torch import nn
-
 from naswot_db.scores.az_progressivity import INFO
 
-from .az_nas_components import az_components
-from .base import Scorer
-from .reference import float32_precision
+from .az_nas_components import AzComponentScorer
 
 
-class AzProgressivityScorer(Scorer):
-    """AZ-NAS progressivity on Gaussian inputs of the batch's shape; re-initialises the network."""
+class AzProgressivityScorer(AzComponentScorer):
+    """AZ-NAS progressivity."""
 
     info = INFO
-
-    def settings(self) -> dict[str, Any]:
-        return {"init": "kaiming_normal_fan_in", "inputs": "normal(0,1)"}
-
-    def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
-                *, allow_tf32: bool) -> float:
-        with float32_precision(allow_tf32):
-            return az_components(model, images).progressivity
+    component = "progressivity"
