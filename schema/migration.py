@@ -24,9 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from naswot_db import nb101_ids
 from naswot_db.errors import NaswotDbError
 
+from . import nb101_ids
 from .atomic import atomic_write_bytes
 from .locks import exclusive
 from .tables import ACCURACIES, ARCHS, SCORES

@@ -13,7 +13,7 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.scoring import naswot_score
 from naswot_db.builder.spaces import get_space
-from naswot_db.nb101_ids import space_ids
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 

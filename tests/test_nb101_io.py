@@ -16,7 +16,7 @@ from nb101_files import CELLS, Evaluation, Run, crc32c_bitwise, make_runs, write
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.nb101_ids import space_ids
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.builder.formats.crc32c import crc32c, crc32c_many
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import TFRecordError, read_record_chunks

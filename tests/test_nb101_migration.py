@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from nb101_files import CELLS
 from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
-from naswot_db.nb101_ids import space_ids
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.cli import main
 from naswot_db.query import connect
 from naswot_db.schema import (SCHEMA_VERSION, SchemaVersionError, check_root, prepare_root,

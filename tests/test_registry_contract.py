@@ -18,7 +18,7 @@ from naswot_db.builder.spaces import get_space
 from naswot_db.names import (
     NDS_FILE_NAMES, SPACE_NAMES, canonical_space, ground_truth_space, nds_file_name, nds_space_name,
 )
-from naswot_db.nb101_ids import space_ids
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.scores import score_names, canonical_score
 
 # how many outputs a space's networks have: the reference scores one unit, except the

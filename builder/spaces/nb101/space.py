@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
-from naswot_db.nb101_ids import space_ids
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.schema import read_table, shipped_root
 
 from ..base import GroundTruth, Space, SpaceError
