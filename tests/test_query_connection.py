@@ -45,7 +45,7 @@ def test_an_ingest_into_the_root_replaces_the_shipped_rows(tmp_path):
         rows = connection.sql("SELECT arch_id, accuracy FROM accuracies WHERE space = 'nb201' "
                               "ORDER BY arch_id").fetchall()
         assert rows == [(0, 10.0), (1, 20.0)]
-        assert _count(connection, "SELECT count(*) FROM archs") == 2
+        assert _count(connection, "SELECT count(*) FROM archs WHERE space = 'nb201'") == 2
 
 
 def test_engine_serves_pandas_and_sqlalchemy_select(tmp_path):

@@ -176,9 +176,11 @@ def _compare(methods, budget_s, population, sample_size, tournament, last_traini
 
 
 def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
+    if fitness is None:  # the plain search never loads the budgeted searches
+        return
     from naswot_db.query.searches.compare import BUDGETED_METHODS
 
-    if fitness is not None and not set(methods) & set(BUDGETED_METHODS):
+    if not set(methods) & set(BUDGETED_METHODS):
         raise click.UsageError(f"--fitness sets what {', '.join(BUDGETED_METHODS)} searches "
                                f"maximise; {', '.join(methods)} ranks by the score and ignores it")
 
