@@ -25,6 +25,7 @@ from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, scores_wide_v
 from naswot_db.scores import score_names
 from naswot_db.schema.tables import Table
 
+from .az_nas import register_az_nas
 from .errors import QueryError, one_line
 from .macros import register_macros
 from .readonly import check_read_statement, restrict_to_files
@@ -68,6 +69,7 @@ def install_views(connection, root: Path) -> None:
     connection.execute(SCORED_VIEW)
     connection.execute(scores_wide_view_sql(score_names()))
     register_macros(connection)
+    register_az_nas(connection)
     restrict_to_files(connection, readable)
 
 

@@ -17,15 +17,16 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
+from . import migration
+from .atomic import is_temp
 from .dedup import SCORE_KEY
 from .duckdb_limits import bounded_connection
 from .parts import part_problem
 from .run_counts import count_mismatches
 from .sql import parquet_source_sql
-from .atomic import is_temp
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
-                      generations_path, part_files, part_generation, partition_dir,
-                      stale_temps)
+                      generations_path, manifest_version, part_files, part_generation,
+                      partition_dir, stale_temps)
 from .tables import PARTITION_COLUMN, SCORES, TABLES, Table
 from .valid_values import broken_rules
 
@@ -35,6 +36,9 @@ def _manifest_findings(root: Path) -> list[str]:
         return [f"{root / MANIFEST_NAME}: missing (not a naswot-db root?)"]
     try:
         check_root(root)
+        if manifest_version(root) == migration.FROM_VERSION and migration.new_nb101_ids(root):
+            return [f"{root}: schema version {migration.FROM_VERSION} numbers NB101 archs by file "
+                    f"order, not by module hash; `naswot-db migrate --root {root}` renumbers them"]
     except NaswotDbError as exc:
         return [str(exc)]
     return []

@@ -253,3 +253,29 @@ def test_area_ranks_by_any_stored_score(tmp_path):
     _check(result, reference, "area", 5)
     naswot = simulate_budget_search(root, method="area", runs=20, options=options)
     assert (naswot.chosen != result.chosen).any()
+
+
+def test_area_keeps_the_lowest_of_a_lower_is_better_score(tmp_path, monkeypatch):
+    """A score whose descriptor says lower is better, stored as naswot's values negated, makes
+    AREA keep exactly the archs naswot's highest values make it keep."""
+    from naswot_db import scores as score_catalogue
+
+    score_catalogue.score_names()
+    monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))
+    score_catalogue.describe(score_catalogue.ScoreInfo(
+        name="lower_test", citation="a test score", implementation="tests:None",
+        higher_is_better=False))
+    root = tmp_path / "db"
+    written = write_space(root, "nb201", seed=3, score_replicates=1)
+    values, times = written["scores"][(0, 0)]
+    ids = np.array(sorted(values))
+    part = score_part("nb201", ids, [-values[a] for a in ids.tolist()], config_id="lcfg",
+                      times=[times[a] for a in ids.tolist()])
+    part = part.set_column(part.column_names.index("score"), "score",
+                           pa.array(["lower_test"] * len(ids)))
+    write(root, "scores", part, "nb201")
+    options = BudgetOptions(seed=5, budget_s=4_000)
+    lower = simulate_budget_search(root, method="area", runs=20, options=options,
+                                   score="lower_test")
+    naswot = simulate_budget_search(root, method="area", runs=20, options=options)
+    np.testing.assert_array_equal(lower.chosen, naswot.chosen)

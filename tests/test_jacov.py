@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -15,27 +14,7 @@ from naswot_db.builder.spaces import get_space
 from naswot_db.cli import main
 from naswot_db.query import correlations, simulate_search
 from naswot_db.schema import read_table
-
-K = 1e-5
-
-
-def slow_jacov(model: torch.nn.Module, images: torch.Tensor) -> float:
-    """The reference's steps one by one: backward from y, per-image gradient rows, Pearson
-    correlation of every pair of rows written out, eigenvalues of the symmetric matrix."""
-    model.train()
-    x = images.clone().requires_grad_(True)
-    y, _ = model(x)
-    y.backward(torch.ones_like(y))
-    rows = x.grad.reshape(len(x), -1).double().numpy()
-    count = len(rows)
-    corr = np.empty((count, count))
-    for i in range(count):
-        for j in range(count):
-            a, b = rows[i] - rows[i].mean(), rows[j] - rows[j].mean()
-            corr[i, j] = (a @ b) / math.sqrt((a @ a) * (b @ b))
-    eigenvalues = np.linalg.eigvalsh(corr)
-    return -sum(math.log(v + K) + 1.0 / (v + K) for v in eigenvalues)
-
+from naswot_db.testing.suite_zero_reference import slow_jacov
 
 NB201_ARCHS = [1, 77, 512, 1000, 3021, 7777, 11000, 15624]
 NB101_CELLS = [(matrix, ops) for _, matrix, ops in CELLS[:2]]

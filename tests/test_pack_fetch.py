@@ -58,7 +58,7 @@ def test_packed_root_served_over_http_arrives_identical(built_root, archive, tmp
         summary = _fetch(served.url("db.tar"), tmp_path / "fresh", tmp_path)
     assert own_tables(tmp_path / "fresh") == own_tables(built_root)
     assert {(p.table, p.space): p.added for p in summary.partitions} == {
-        ("archs", "nb201"): 4, ("accuracies", "nb201"): 24, ("scores", "nb201"): 8,
+        ("archs", "nb201"): 4, ("accuracies", "nb201"): 48, ("scores", "nb201"): 8,
         ("archs", "nb101"): 2, ("accuracies", "nb101"): 4, ("scores", "nb101"): 2, ("runs", None): 1}
     assert snapshot(built_root) == before, "pack and fetch only read the source root"
     assert not list((tmp_path / "downloads").iterdir()), "a merged download is removed"

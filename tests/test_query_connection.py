@@ -15,7 +15,7 @@ from naswot_db.cli import main
 from naswot_db.query import connect, engine
 from naswot_db.schema.sql import sqlalchemy_metadata
 
-SHIPPED_NB201_ROWS = 15625 * 6
+SHIPPED_NB201_ROWS = 15625 * 6 * 2  # six columns at 200 and at 12 epochs
 
 
 def _count(connection, sql: str) -> int:
@@ -34,7 +34,7 @@ def test_shipped_ground_truth_fills_spaces_the_root_lacks(tmp_path):
         # scored: each score row joined with its arch and every ground-truth value
         joined = connection.sql("SELECT arch_id, value, arch_str, acc_dataset, acc_split, "
                                 "accuracy FROM scored ORDER BY arch_id").df()
-        assert len(joined) == 3 * 6 and joined["arch_str"].notna().all()
+        assert len(joined) == 3 * 12 and joined["arch_str"].notna().all()
 
 
 def test_an_ingest_into_the_root_replaces_the_shipped_rows(tmp_path):

@@ -37,6 +37,7 @@ class ImageDataset(ABC):
     mean: ClassVar[tuple[float, float, float]]
     std: ClassVar[tuple[float, float, float]]
     input_shape: ClassVar[tuple[int, int, int]]  # (channels, height, width) a network sees
+    num_classes: ClassVar[int]  # the output units of a network with a class head
 
     @abstractmethod
     def pool_size(self, root: Path) -> int:

@@ -71,6 +71,7 @@ class _Cifar(ImageDataset):
 
 class Cifar10(_Cifar):
     name = "cifar10"
+    num_classes = 10
     mean = (125.3 / 255, 123.0 / 255, 113.9 / 255)
     std = (63.0 / 255, 62.1 / 255, 66.7 / 255)
     folder = "cifar-10-batches-py"
@@ -82,6 +83,7 @@ class Cifar10(_Cifar):
 
 class Cifar100(_Cifar):
     name = "cifar100"
+    num_classes = 100
     mean = (129.3 / 255, 124.1 / 255, 112.4 / 255)
     std = (68.2 / 255, 65.4 / 255, 70.4 / 255)
     folder = "cifar-100-python"

@@ -43,6 +43,7 @@ class ImageNet16_120(ImageDataset):
 
     input_shape = (3, SIDE, SIDE)
     name = "ImageNet16-120"
+    num_classes = 120
     mean = (122.68 / 255, 116.66 / 255, 104.01 / 255)
     std = (63.22 / 255, 61.26 / 255, 65.09 / 255)
 

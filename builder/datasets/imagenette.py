@@ -56,6 +56,7 @@ def reference_pixels(path: Path) -> np.ndarray:
 class Imagenette2(ImageDataset):
     input_shape = (3, CROP, CROP)
     name = "imagenette2"
+    num_classes = 10
     mean = (0.485, 0.456, 0.406)
     std = (0.229, 0.224, 0.225)
 

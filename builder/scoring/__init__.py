@@ -18,6 +18,7 @@ from naswot_db.scores import (
 )
 
 from .base import STATUS_ERROR, STATUS_OK, STATUS_SINGULAR, ScoreResult, Scorer
+from .passes import SharedPasses
 from .naswot import (
     NaswotScorer, ReferenceProcedureError, is_reference_hooked, naswot_kernel, naswot_score,
 )
@@ -33,7 +34,8 @@ def register_scorer(scorer: type[Scorer]) -> type[Scorer]:
         name=key, citation=scorer.citation,
         implementation=f"{scorer.__module__}:{scorer.__qualname__}",
         needs_batch=scorer.needs_batch, needs_labels=scorer.needs_labels,
-        changes_weights=scorer.changes_weights, higher_is_better=scorer.higher_is_better))
+        changes_weights=scorer.changes_weights, higher_is_better=scorer.higher_is_better,
+        class_head=scorer.class_head))
     _REGISTRY[key] = scorer
     return scorer
 
@@ -89,5 +91,5 @@ def score_network(model, images, *, allow_tf32: bool = False) -> ScoreResult:
 
 
 __all__ = ["STATUS_ERROR", "STATUS_OK", "STATUS_SINGULAR", "NaswotScorer",
-           "ReferenceProcedureError", "ScoreResult", "Scorer", "get_scorer", "register_scorer",
-           "is_reference_hooked", "scorer_class", "naswot_kernel", "naswot_score", "score_network"]
+           "ReferenceProcedureError", "ScoreResult", "Scorer", "SharedPasses", "get_scorer",
+           "register_scorer", "is_reference_hooked", "scorer_class", "naswot_kernel", "naswot_score", "score_network"]

@@ -48,12 +48,16 @@ class Scorer(ABC):
     needs_labels: ClassVar[bool] = False
     changes_weights: ClassVar[bool] = False
     higher_is_better: ClassVar[bool] = True
+    class_head: ClassVar[bool] = False  # scored on a network with one output per class
+    # True: ``compute`` takes ``passes=`` (a :class:`~.passes.SharedPasses` or None); plug-ins
+    # written before shared passes keep their signature and are called without it
+    shares_passes: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.info is not None and "info" in cls.__dict__:
             for attribute in ("name", "citation", "needs_batch", "needs_labels",
-                              "changes_weights", "higher_is_better"):
+                              "changes_weights", "higher_is_better", "class_head"):
                 setattr(cls, attribute, getattr(cls.info, attribute))
 
     def expect(self, scorings: int) -> None:
@@ -70,11 +74,16 @@ class Scorer(ABC):
         """The raw score; ``-inf`` means a singular kernel, any exception an error row."""
 
     def score(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None,
-              *, allow_tf32: bool = False) -> ScoreResult:
-        """Score ``model`` and classify the outcome: ok, singular (-inf) or error (NaN + text)."""
+              *, allow_tf32: bool = False, passes: Any = None) -> ScoreResult:
+        """Score ``model`` and classify the outcome: ok, singular (-inf) or error (NaN + text).
+
+        ``passes``: the :class:`~.passes.SharedPasses` of ``model`` on this batch, shared with
+        the other scores of one build; a scorer that cannot use it computes alone.
+        """
         start = time.perf_counter()
+        shared = {"passes": passes} if self.shares_passes else {}
         try:
-            value = float(self.compute(model, images, labels, allow_tf32=allow_tf32))
+            value = float(self.compute(model, images, labels, allow_tf32=allow_tf32, **shared))
         except (MemoryError, torch.cuda.OutOfMemoryError):
             raise  # the machine's limit, not the network's: never stored as the arch's result
         except Exception as exc:  # recorded per row, never silently dropped

@@ -5,6 +5,9 @@ The reference (``search.py``: ``get_batch_jacobian``, ``eval_score``) backpropag
 image's gradient into one row, takes NumPy's ``corrcoef`` of the rows, and scores
 ``-sum(log(v + k) + 1 / (v + k))`` over the eigenvalues ``v`` of that matrix, k = 1e-5.  That
 version scored batches of 256 images; the batch size is the build's ``--batch-size``.
+NAS-Bench-Suite-Zero's ``jacov`` (NASLib) is the same formula on the network with one output
+per class (``class_head``); the correlation matrix does not depend on the scale of the summed
+head, so only the draws of the head's weights differ from a one-unit network.
 """
 
 from __future__ import annotations
@@ -17,21 +20,10 @@ from torch import nn
 
 from naswot_db.scores.jacov import INFO
 
-from .base import Scorer
-from .reference import float32_precision, network_output
+from .passes import passes_for
+from .proxy_common import SuiteZeroScorer
 
 K = 1e-5
-
-
-def batch_jacobian(model: nn.Module, images: torch.Tensor) -> np.ndarray:
-    """d sum(y) / d x per image, one float64 row per image (as the reference's ``jacob``)."""
-    x = images.detach().clone().requires_grad_(True)
-    model.zero_grad(set_to_none=True)
-    y = network_output(model, x)
-    y.backward(torch.ones_like(y))
-    if x.grad is None:
-        raise ValueError("the network output does not depend on its input")
-    return x.grad.detach().reshape(x.shape[0], -1).cpu().numpy()
 
 
 def jacov_from_jacobian(jacobian: np.ndarray, k: float = K) -> float:
@@ -48,16 +40,17 @@ def jacov_from_jacobian(jacobian: np.ndarray, k: float = K) -> float:
     return float(-np.sum(np.log(eigenvalues + k) + 1.0 / (eigenvalues + k)))
 
 
-class JacovScorer(Scorer):
-    """Jacobian covariance; the model stays in train mode, as in the reference."""
+class JacovScorer(SuiteZeroScorer):
+    """Jacobian covariance; the model stays in train mode, as in the reference.  The Jacobian
+    is the shared input-gradient pass (also epe_nas's)."""
 
     info = INFO
+    reference_catches = True
 
     def settings(self) -> dict[str, Any]:
-        return {"k": K}
+        return {"k": K, **super().settings()}
 
-    def compute(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
-                *, allow_tf32: bool) -> float:
-        model.train()
-        with float32_precision(allow_tf32):
-            return jacov_from_jacobian(batch_jacobian(model, images))
+    def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
+            *, allow_tf32: bool, passes: Any) -> float:
+        jacobian = passes_for(passes, model, images, labels, allow_tf32).input_jacobian()
+        return jacov_from_jacobian(jacobian.rows)

@@ -55,8 +55,12 @@ class Space(ABC):
         """The archs rows of this space (from the space itself or from ``self.root``'s ingest)."""
 
     @abstractmethod
-    def build_model(self, arch: Any) -> nn.Module:
-        """The network for ``arch`` (an arch id or the benchmark's own encoding)."""
+    def build_model(self, arch: Any, num_classes: int | None = None) -> nn.Module:
+        """The network for ``arch`` (an arch id or the benchmark's own encoding).
+
+        ``num_classes``: output units; None is the space's own (NASWOT's single unit).  Scores
+        with a loss on labels (``class_head``) need one per class of the dataset.
+        """
 
     @abstractmethod
     def ingest(self, source: Path) -> GroundTruth:
@@ -76,6 +80,15 @@ class Space(ABC):
     def truth_space(self) -> str:
         """The space whose archs and accuracies this one uses (itself but for nb101-original)."""
         return ground_truth_space(self.name)
+
+    def complexity(self, arch: Any, input_shape: tuple[int, int, int] = (3, 32, 32),
+                   num_classes: int | None = None) -> tuple[int, int]:
+        """(parameters, FLOPs) of the network for ``arch`` on one input of ``input_shape``,
+        counted as NAS-Bench-Suite-Zero counts them (:mod:`.complexity`; Suite-Zero stores
+        both divided by 1e6).  A space with an analytic count may override this."""
+        from .complexity import count_complexity  # torch work only when asked for
+
+        return count_complexity(self.build_model(arch, num_classes=num_classes), input_shape)
 
     def reference_raises(self, arch: Any) -> bool:
         """True when the reference procedure raises on this arch (NaN/0 in the paper)."""

@@ -84,9 +84,10 @@ class NATSSizeSpace(Space):
         return listed_arch_table(self.name, benchmark_arch_strs(),
                                  "NATS-Bench sss: itertools.product of channel candidates")
 
-    def build_model(self, arch: Any) -> nn.Module:
+    def build_model(self, arch: Any, num_classes: int | None = None) -> nn.Module:
         _, channels = resolve_arch(arch)
-        return DynamicShapeTinyNet(channels, parse_arch_str(GENOTYPE), num_classes=1)
+        return DynamicShapeTinyNet(channels, parse_arch_str(GENOTYPE),
+                                   num_classes=num_classes or 1)
 
     def ingest(self, source: Path) -> GroundTruth:
         """Every epoch budget (01, 12, 90 -> epochs 1, 12, 90), dataset, split and seed."""

@@ -68,9 +68,10 @@ class NB201Space(Space):
         return listed_arch_table(self.name, benchmark_arch_strs(),
                                  "NAS-Bench-201 gen_all + random.seed(88)")
 
-    def build_model(self, arch: Any) -> nn.Module:
+    def build_model(self, arch: Any, num_classes: int | None = None) -> nn.Module:
         _, arch_str = resolve_arch(arch)
-        return DynamicShapeTinyNet(LAYER_CHANNELS, parse_arch_str(arch_str), num_classes=1)
+        return DynamicShapeTinyNet(LAYER_CHANNELS, parse_arch_str(arch_str),
+                                   num_classes=num_classes or 1)
 
     def ingest(self, source: Path) -> GroundTruth:
         return read_nats_results(self.name, source, expected_archs=benchmark_arch_strs())

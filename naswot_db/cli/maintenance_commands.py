@@ -1,4 +1,5 @@
-"""``naswot-db check`` and ``naswot-db compact``: verify a root, and merge its small parts."""
+"""``naswot-db check``, ``compact`` and ``migrate``: verify a root, merge its small parts, bring
+an older root to this schema version."""
 
 from __future__ import annotations
 
@@ -68,4 +69,19 @@ def compact(root: Path | None, space: str | None, grace_s: float) -> None:
                    f"{done.parts_deleted} replaced parts deleted")
 
 
-COMMANDS = (check, compact)
+@click.command()
+@root_option
+def migrate(root: Path | None) -> None:
+    """Bring a root of an older schema version to this one (any command that writes to the root
+    does so too): version 2 numbered NB101 archs by file order, version 3 by module hash."""
+    from naswot_db.schema import SCHEMA_VERSION, prepare_root
+    from naswot_db.schema.storage import MANIFEST_NAME
+
+    resolved = _root(root)
+    if not (resolved / MANIFEST_NAME).exists():
+        raise click.ClickException(f"{resolved} is not a naswot-db root")
+    prepare_root(resolved)
+    click.echo(f"{resolved}: schema version {SCHEMA_VERSION}")
+
+
+COMMANDS = (check, compact, migrate)

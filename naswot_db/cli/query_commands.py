@@ -90,6 +90,16 @@ def _resolved_root(root: Path | None) -> Path:
     return resolved
 
 
+def _truth_note(root: Path | None, space: str | None) -> None:
+    """Say on stderr when the study's accuracies are the shipped ground truth."""
+    from naswot_db.query.connection import resolve_root
+    from naswot_db.query.truth_origin import shipped_truth_note
+
+    note = shipped_truth_note(resolve_root(root), space)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
+
+
 _budget_options = combine(
     click.option("--budget-s", type=click.FloatRange(min=0), default=12_000.0,
                  show_default=True, help="Simulated time budget of random, rea and area (s)."),
@@ -174,6 +184,8 @@ def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
 
 
 def _methods(_ctx, _param, text: str) -> list[str]:
+    if text.strip().lower() == "naswot":  # the default: no need to load the budgeted searches
+        return ["naswot"]
     from naswot_db.query.searches.compare import parse_methods
 
     return parse_methods(text)
@@ -193,7 +205,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
     """
     from naswot_db.query.formatting import (
-        comparison_caption, paper_table, render, search_caption,
+        comparison_caption, paper_rows, render, search_caption,
     )
     from naswot_db.query.shipped import SHIPPED
 
@@ -203,14 +215,15 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
                               last_training, init_sample, fitness, **options)
         if fmt in ("table", "markdown"):
             click.echo(comparison_caption(comparison))
-            click.echo(render(paper_table(comparison), fmt))
+            click.echo(render(paper_rows(comparison), fmt))
         else:
             click.echo(render(comparison.table(), fmt))
         return
     result = _run_search(**options)
+    _truth_note(options["root"], options["space"])
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
-        click.echo(render(paper_table(result), fmt))
+        click.echo(render(paper_rows(result), fmt))
     else:
         if result.origin == SHIPPED:
             click.echo(f"Note: {search_caption(result)}.", err=True)
@@ -253,12 +266,14 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
                        err=True)
         frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
                              score=scores[0], **options)
+        _truth_note(root, space)
         click.echo(render(frame, fmt))
         return
     from naswot_db.query.leaderboard import proxy_leaderboard
 
     board = proxy_leaderboard(_resolved_root(root), scores=scores,
                               replicate=replicate or REPLICATE_MEAN, **options)
+    _truth_note(root, space)
     if board.skipped:
         click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
     if fmt in ("table", "markdown"):

@@ -38,6 +38,9 @@ class ScoreInfo:
     needs_labels: bool = False  # the batch's true labels (a loss on them)
     needs_gradients: bool = False  # a backward pass through the network
     changes_weights: bool = False  # overwrites or re-initialises weights: scores a fresh copy
+    # scored on the network with one output per class of the dataset (Suite-Zero's networks),
+    # not NASWOT's single unit: the runner builds it with build_model(arch, num_classes=K)
+    class_head: bool = False
     suite_zero: bool = False  # one of NAS-Bench-Suite-Zero's thirteen proxies
     naslib_name: str | None = None  # its key in NASLib's zc_*.json files
     notes: tuple[str, ...] = field(default=())  # deviations from the reference, for the README

@@ -10,4 +10,9 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="epe_nas",
+    class_head=True,
+    notes=(
+        "n_classes is the network's output count, as in the reference: on the class head, 10 for CIFAR-10, 120 for ImageNet16-120.",
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

@@ -11,4 +11,10 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="fisher",
+    class_head=True,
+    notes=(
+        'Sums in float64 (the reference adds float32 sums).',
+        "Each layer call's own output is used with its gradient; the reference's hook reads the layer's last output (the same for layers called once, as in every space here).",
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

@@ -10,4 +10,8 @@ INFO = describe(ScoreInfo(
     needs_batch=False,
     suite_zero=True,
     naslib_name="flops",
+    class_head=True,
+    notes=(
+        "Counted on the network with one output per class of the dataset, for one image of the dataset's shape, with zeros as input (tensorwatch: torch.rand; counts do not depend on values).",
+    ),
 ))

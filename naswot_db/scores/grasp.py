@@ -11,4 +11,10 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="grasp",
+    class_head=True,
+    notes=(
+        'Pass 1 is the shared cross-entropy pass; Hg is taken with autograd.grad instead of z.backward() (the same values).',
+        'Sums in float64 (reference: float32).',
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

@@ -10,4 +10,5 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="jacov",
+    class_head=True,
 ))

@@ -9,4 +9,9 @@ INFO = describe(ScoreInfo(
     needs_batch=False,
     suite_zero=True,
     naslib_name="l2_norm",
+    class_head=True,
+    notes=(
+        'Norms and their sum in float64 (reference: float32).',
+        "Scored on the network with one output per class of the dataset (the classifier's weight counts).",
+    ),
 ))

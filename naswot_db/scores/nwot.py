@@ -9,4 +9,8 @@ INFO = describe(ScoreInfo(
     implementation="naswot_db.builder.scoring.nwot:NwotScorer",
     suite_zero=True,
     naslib_name="nwot",
+    notes=(
+        'K is the exact integer kernel in float64 (reference: float32 matmuls, exact below 2**24 units).',
+        'With labels in the batch, the codes come from the shared cross-entropy forward (the same train-mode forward values).',
+    ),
 ))

@@ -10,4 +10,8 @@ INFO = describe(ScoreInfo(
     needs_batch=False,
     suite_zero=True,
     naslib_name="params",
+    class_head=True,
+    notes=(
+        'Counted on the network with one output per class of the dataset; only modules a forward pass calls count (as tensorwatch).',
+    ),
 ))

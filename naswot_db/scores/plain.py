@@ -11,4 +11,9 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="plain",
+    class_head=True,
+    notes=(
+        'Sums in float64 (reference: float32).',
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

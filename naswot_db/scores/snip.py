@@ -10,4 +10,10 @@ INFO = describe(ScoreInfo(
     needs_gradients=True,
     suite_zero=True,
     naslib_name="snip",
+    class_head=True,
+    notes=(
+        "|dL/dW * W| of the weight gradient instead of a weight mask's gradient (the same values).",
+        'Sums in float64 (reference: float32).',
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

@@ -12,4 +12,10 @@ INFO = describe(ScoreInfo(
     changes_weights=True,
     suite_zero=True,
     naslib_name="synflow",
+    class_head=True,
+    notes=(
+        "Stores the raw sum by default; setting log_compress=True applies Suite-Zero's sign-aware log.",
+        'The signs are not restored: the build scores a copy that is discarded.',
+        'Scored on the network with one output per class of the dataset.',
+    ),
 ))

@@ -11,4 +11,9 @@ INFO = describe(ScoreInfo(
     changes_weights=True,
     suite_zero=True,
     naslib_name="zen",
+    notes=(
+        "Weights and Gaussian inputs come from a generator seeded with the seed setting (reference: torch's global generator), so the value depends on the arch and batch shape, not on the init seed.",
+        "BatchNorm running statistics are reset first (the reference's copy never ran a forward).",
+        'Networks without nn.AdaptiveAvgPool2d (NB101) are an error row.',
+    ),
 ))

@@ -27,12 +27,13 @@ from .net_config import NasNetConfig, NetConfig, parse_net
 NUM_CLASSES = 1
 
 
-def build_network(config: NetConfig, imagenet: bool, res_stem: bool) -> nn.Module:
+def build_network(config: NetConfig, imagenet: bool, res_stem: bool,
+                  num_classes: int = NUM_CLASSES) -> nn.Module:
     """The network NASWOT builds for an NDS net (1 output, drop-path 0, stem width 12)."""
     if isinstance(config, NasNetConfig):
         network = NetworkImageNet if imagenet else NetworkCIFAR
-        return network(config.width, NUM_CLASSES, config.depth, config.aux, config.genotype)
-    return AnyNet(config, res_stem=res_stem, num_classes=NUM_CLASSES, stem_width=STEM_WIDTH)
+        return network(config.width, num_classes, config.depth, config.aux, config.genotype)
+    return AnyNet(config, res_stem=res_stem, num_classes=num_classes, stem_width=STEM_WIDTH)
 
 
 class NDSSpace(Space):
@@ -86,8 +87,9 @@ class NDSSpace(Space):
         except (ValueError, KeyError, TypeError) as exc:
             raise SpaceError(f"{self.name}: invalid NDS net: {exc}") from exc
 
-    def build_model(self, arch: Any) -> nn.Module:
-        return build_network(self.net_config(arch), self.imagenet, self.res_stem)
+    def build_model(self, arch: Any, num_classes: int | None = None) -> nn.Module:
+        return build_network(self.net_config(arch), self.imagenet, self.res_stem,
+                             num_classes or NUM_CLASSES)
 
     def reference_raises(self, arch: Any) -> bool:
         """An auxiliary head makes the train-mode output a nested tuple: ``y.backward`` fails."""
