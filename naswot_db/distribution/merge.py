@@ -122,7 +122,7 @@ def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
         f"SELECT DISTINCT ON ({', '.join(f'i.{k}' for k in keys)}) i.* FROM incoming AS i "
         f"ANTI JOIN existing AS e ON {match}").to_arrow_table()
     distinct = connection.execute(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(keys)} "
-                                  "FROM incoming)").fetchone()[0]
+                                  "FROM incoming)").fetchall()[0][0]
     return _Plan(entry, incoming.num_rows - distinct, new_rows, existing if entry.table in _GENERATION_TABLES else None)
 
 
