@@ -20,8 +20,9 @@ from naswot_db.builder.spaces.nats_cells import parse_arch_str
 from naswot_db.builder.spaces.nb201 import LAYER_CHANNELS, resolve_arch
 from naswot_db.builder.spaces.tiny_network import DynamicShapeTinyNet
 from naswot_db.cli import main
-from naswot_db.scores import higher_is_better, score_info
 from naswot_db.schema import read_table
+from naswot_db.schema.nb101_ids import space_ids
+from naswot_db.scores import higher_is_better, score_info
 
 NEWER = ["meco", "zico", "swap", "swap_reg", "tenas_ntk", "tenas_lr", "az_expressivity",
          "az_progressivity", "az_trainability"]
@@ -315,8 +316,9 @@ def test_each_newer_score_builds_on_nb201_nats_sss_and_nb101(tmp_path, cifar10_r
     root = tmp_path / "db"
     ingest_ground_truth("nb101", write_runs(tmp_path / "nasbench_only108.tfrecord", make_runs()),
                         root)
-    spaces = [("nb201", "77"), ("nats-sss", "0"), ("nb101", "0")]
-    for space, arch_ids in spaces + ([("nb101-original", "0")] if score == "zico" else []):
+    cell = str(space_ids()[CELLS[0][0]])  # the arch id of an ingested NB101 cell
+    spaces = [("nb201", "77"), ("nats-sss", "0"), ("nb101", cell)]
+    for space, arch_ids in spaces + ([("nb101-original", cell)] if score == "zico" else []):
         build(root, cifar10_root, space, score, arch_ids)
         [row] = read_table(root, "scores", space=space).to_pylist()
         assert row["score"] == score

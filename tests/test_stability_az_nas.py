@@ -41,7 +41,7 @@ def _values() -> dict[tuple[int, int], np.ndarray]:
 
 
 VALUES = _values()
-ACCURACY = ARCHS + np.random.default_rng(6).normal(size=ARCHS.size) * 8
+ACCURACY = 30 + ARCHS + np.random.default_rng(6).normal(size=ARCHS.size) * 4  # percent
 
 
 @pytest.fixture(scope="module")
