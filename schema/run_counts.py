@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .dedup import SCORE_KEY, first_per_key_sql

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from hostile import run_measured
 
-from naswot_db.distribution.archive import MANIFEST_DIGEST_NAME, MANIFEST_NAME, manifest_bytes
+from naswot_db.distribution.archive import manifest_bytes
 from naswot_db.distribution.download import partial_path
 from naswot_db.distribution.pack import pack
 from naswot_db.testing.query_tables import score_part, write

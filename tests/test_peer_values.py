@@ -72,8 +72,8 @@ def test_nb201_values_land_as_scores_of_the_files_own_config(tmp_path):
     result = _ingest(root, source)
     assert result.exit_code == 0, result.output
     config = "naslib-zc-" + hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    assert f"nb201: 15 score rows (3 proxies: nwot, synflow, flops; datasets cifar10, cifar100)" \
-           f", 2 of them" in result.stdout and config in result.stdout
+    assert "nb201: 15 score rows (3 proxies: nwot, synflow, flops; datasets cifar10, cifar100)" \
+           ", 2 of them" in result.stdout and config in result.stdout
     rows = _rows(root, "SELECT * FROM scores WHERE config_id = ?", [config])
     assert len(rows) == 15
     assert set(rows["batch_size"]) == {64} and set(rows["init_seed"]) == {0}
