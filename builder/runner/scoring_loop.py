@@ -1,7 +1,12 @@
 """The per-arch loop of a build: build each network once, re-draw it per init seed, score batches.
 
-The score is a :class:`~naswot_db.builder.scoring.Scorer` plug-in looked up by name; one that
-changes the model's weights gets a fresh copy of the seeded network for each batch.
+A build computes one or several scores (:class:`~naswot_db.builder.scoring.Scorer` plug-ins
+looked up by name).  Each arch's network is built once and re-drawn per init seed
+(:mod:`.reinit`); each (init seed, batch) is scored by every score still missing it, each
+scoring starting from the network as seeded (:mod:`.fresh_state`), so a score's rows do not
+depend on the other scores of the build.  A score that changes or re-initialises weights gets a
+fresh copy of the seeded network, unless it is the network's last scoring at that seed.  A score
+needing no data gets a batch of ones; only a score needing labels gets the batch's labels.
 
 A :class:`ScoringJob` is plain data, so the same per-arch work (:class:`ArchScorer`) runs in the
 build process, in a local worker process (``--workers``) or in a Ray actor (``--engine ray``);
@@ -20,11 +25,12 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from naswot_db.builder.scoring import STATUS_ERROR, Scorer, get_scorer
+from naswot_db.builder.scoring import STATUS_ERROR, ScoreResult, Scorer, get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
 from .allocator import keep_freed_memory
+from .fresh_state import FreshState
 from .part_merge import MERGE_PARTS, PartMerge
 from .reinit import SeededNetwork
 
@@ -36,20 +42,27 @@ class ScoringJob:
     """Which (arch, init seed, batch seed) scorings to do and where their rows go."""
 
     space: str  # canonical space name (the table partition)
-    score: str  # score plug-in name
+    scores: tuple[str, ...]  # canonical score names, in the build's order
     root: Path
     arch_ids: np.ndarray
-    pending: dict[tuple[int, int], np.ndarray]  # (init, batch) seed -> bool mask over arch_ids
+    # score -> (init, batch) seed -> bool mask over arch_ids of the scorings it lacks
+    pending: dict[str, dict[tuple[int, int], np.ndarray]]
     positions: np.ndarray  # indices into arch_ids with any pending scoring
     init_seeds: list[int]
     batch_seeds: list[int]
-    images: dict[int, torch.Tensor]  # batch seed -> CPU batch
+    images: dict[int, torch.Tensor]  # batch seed -> CPU batch (empty: no score needs data)
+    blank: torch.Tensor | None  # the batch of ones that scores needing no data see
     labels: dict[int, torch.Tensor]  # batch seed -> the batch's labels, for scores needing them
+    config_ids: dict[str, str]  # score -> its config id (as if built alone)
     device: str
     precision: str
     chunk_archs: int
     part_prefix: str
-    static: dict  # columns shared by every row (score, dataset, batch size, config, run)
+    static: dict  # columns shared by every row (dataset, batch size, run)
+
+    def scorings(self) -> int:
+        """(score, init seed, batch seed) triples per arch: the rows of a fully pending arch."""
+        return sum(len(pairs) for pairs in self.pending.values())
 
 
 class ChunkWriter:
@@ -59,7 +72,7 @@ class ChunkWriter:
     def __init__(self, job: ScoringJob, merge_parts: int = MERGE_PARTS) -> None:
         self.job = job
         self.merge = PartMerge(job.root, job.space, job.part_prefix, merge_parts)
-        self.chunk_rows = max(1, job.chunk_archs * len(job.pending))
+        self.chunk_rows = max(1, job.chunk_archs * job.scorings())
         self.rows: list[dict] = []
         self.parts = 0
         self.written = 0
@@ -84,68 +97,92 @@ class ChunkWriter:
         self.last_flush = time.monotonic()
 
 
-def _score_arch(network: SeededNetwork, scorer: Scorer, arch_id: int, init_seed: int,
-                batch_seeds: list[int], images: dict[int, torch.Tensor],
-                labels: dict[int, torch.Tensor], precision: str, raises: bool,
-                rows: list[dict]) -> int:
-    """Seed the arch's network (built on the CPU) and score it on each pending batch."""
-    build_start = time.perf_counter()
-    try:
-        model = network.for_seed(init_seed)
-        build_error = None
-    except Exception as exc:  # recorded per row: one broken arch must not stop the build
-        model, build_error = None, f"{type(exc).__name__}: {exc}"
-    build_s = time.perf_counter() - build_start
-    errors = 0
-    for batch_seed in batch_seeds:
-        if model is None:
-            value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
-        else:
-            scored = (copy.deepcopy(model) if scorer.changes_weights and len(batch_seeds) > 1
-                      else model)
-            result = scorer.score(scored, images[batch_seed], labels.get(batch_seed),
-                                  allow_tf32=precision == "tf32")
-            value, status, error, score_s = (result.value, result.status, result.error,
-                                             result.time_s)
-        errors += status == STATUS_ERROR
-        rows.append({"arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
-                     "value": value, "status": status, "error": error,
-                     "reference_raises": raises, "time_s": build_s + score_s})
-    return errors
-
-
 class ArchScorer:
-    """The per-arch work every engine shares: a job's space, scorer and batches on one device.
+    """The per-arch work every engine shares: a job's space, scorers and batches on one device.
 
-    ``space`` may be a copy that already holds its arch list (a Ray actor far from the root).
+    ``space`` may be a copy that already holds its arch list (a Ray actor far from the root);
+    ``scorers`` the build's own, resolved once (a worker process resolves its own).
     """
 
     def __init__(self, job: ScoringJob, space: Space | None = None,
-                 device: torch.device | None = None) -> None:
+                 device: torch.device | None = None,
+                 scorers: dict[str, Scorer] | None = None) -> None:
         self.job = job
         self.space = get_space(job.space, job.root) if space is None else space
-        self.scorer = get_scorer(job.score)
+        self.scorers = ({name: get_scorer(name) for name in job.scores} if scorers is None
+                        else scorers)
         self.device = torch.device(job.device) if device is None else device
         keep_freed_memory()
         self.images = {seed: batch.to(self.device) for seed, batch in job.images.items()}
+        self.blank = None if job.blank is None else job.blank.to(self.device)
         self.labels = {seed: labels.to(self.device) for seed, labels in job.labels.items()}
 
+    def _turns(self, position: int, init_seed: int) -> list[tuple[int, list[Scorer]]]:
+        """(batch seed, scorers lacking it) at ``init_seed``; within a batch the scorers that
+        change weights come last, so the last of them needs no copy of the network."""
+        turns = []
+        for batch_seed in self.job.batch_seeds:
+            names = [name for name in self.job.scores
+                     if self.job.pending[name][(init_seed, batch_seed)][position]]
+            if names:
+                scorers = sorted((self.scorers[name] for name in names),
+                                 key=lambda scorer: scorer.changes_weights)
+                turns.append((batch_seed, scorers))
+        return turns
+
     def rows(self, position: int) -> list[dict]:
-        """The rows of every pending (init seed, batch seed) of the arch at ``position``."""
-        job = self.job
-        arch_id = int(job.arch_ids[position])
+        """The rows of every pending (score, init seed, batch seed) of the arch at ``position``."""
+        arch_id = int(self.job.arch_ids[position])
         raises = self.space.reference_raises(arch_id)
-        pending = {init_seed: [b for b in job.batch_seeds if job.pending[(init_seed, b)][position]]
-                   for init_seed in job.init_seeds}
-        pending = {init_seed: seeds for init_seed, seeds in pending.items() if seeds}
+        turns = {init_seed: self._turns(position, init_seed) for init_seed in self.job.init_seeds}
+        turns = {init_seed: seed_turns for init_seed, seed_turns in turns.items() if seed_turns}
         network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device,
-                                seeds=len(pending))
-        self.scorer.expect(sum(len(seeds) for seeds in pending.values()))
+                                seeds=len(turns))
+        for scorer in self.scorers.values():
+            scorer.expect(sum(scorer in scorers for seed_turns in turns.values()
+                              for _, scorers in seed_turns))
         rows: list[dict] = []
-        for init_seed, seeds in pending.items():
-            _score_arch(network, self.scorer, arch_id, init_seed, seeds, self.images,
-                        self.labels, job.precision, raises, rows)
+        for init_seed, seed_turns in turns.items():
+            self._score_seed(network, arch_id, init_seed, seed_turns, raises, rows)
         return rows
+
+    def _score_seed(self, network: SeededNetwork, arch_id: int, init_seed: int,
+                    turns: list[tuple[int, list[Scorer]]], raises: bool,
+                    rows: list[dict]) -> None:
+        """Seed the arch's network (built on the CPU) and score it with each pending scorer on
+        each pending batch."""
+        build_start = time.perf_counter()
+        try:
+            model = network.for_seed(init_seed)
+            build_error = None
+        except Exception as exc:  # recorded per row: one broken arch must not stop the build
+            model, build_error = None, f"{type(exc).__name__}: {exc}"
+        build_s = time.perf_counter() - build_start
+        scorings = [(batch_seed, scorer) for batch_seed, scorers in turns for scorer in scorers]
+        fresh = FreshState(model, self.device) if model is not None and len(scorings) > 1 else None
+        for index, (batch_seed, scorer) in enumerate(scorings):
+            if model is None:
+                value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
+            else:
+                if index:
+                    fresh.restore()  # what the scorings before left behind
+                result = self._score(model, scorer, batch_seed,
+                                     last=index == len(scorings) - 1)
+                value, status, error, score_s = (result.value, result.status, result.error,
+                                                 result.time_s)
+            rows.append({"score": scorer.name, "config_id": self.job.config_ids[scorer.name],
+                         "arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
+                         "value": value, "status": status, "error": error,
+                         "reference_raises": raises, "time_s": build_s + score_s})
+
+    def _score(self, model: torch.nn.Module, scorer: Scorer, batch_seed: int,
+               last: bool) -> ScoreResult:
+        """One scoring: the scorer's inputs, and its own copy of the network when it changes
+        weights and the network is scored again after it."""
+        images = self.images[batch_seed] if scorer.needs_batch else self.blank
+        labels = self.labels[batch_seed] if scorer.needs_labels else None
+        scored = copy.deepcopy(model) if scorer.changes_weights and not last else model
+        return scorer.score(scored, images, labels, allow_tf32=self.job.precision == "tf32")
 
 
 def error_rows(rows: list[dict]) -> int:
@@ -153,12 +190,14 @@ def error_rows(rows: list[dict]) -> int:
 
 
 def run_scoring_job(job: ScoringJob, on_arch: Callable[[], None],
-                    positions: Iterable[int] | None = None) -> tuple[int, int]:
-    """Score the pending (arch, seed)s of ``job`` at ``positions`` (default: all of them).
+                    positions: Iterable[int] | None = None,
+                    arch_scorer: ArchScorer | None = None) -> tuple[int, int]:
+    """Score the pending (arch, seed)s of ``job`` at ``positions`` (default: all of them), with
+    ``arch_scorer`` (default: one made from the job, as a worker process does).
 
     Returns (rows written, error rows).
     """
-    arch_scorer = ArchScorer(job)
+    arch_scorer = ArchScorer(job) if arch_scorer is None else arch_scorer
     writer = ChunkWriter(job)
     errors = 0
     try:
