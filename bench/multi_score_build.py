@@ -6,7 +6,8 @@ the same threads; the rounds alternate which goes first, so a machine whose load
 charges both alike.  Each figure is the wall time of the whole ``run_build`` calls (loading the
 batches, building and seeding each network, scoring, writing), as a user waits for them.  Also
 checks that the suite build stored exactly the one-score builds' rows.  Prints each round's
-times, the medians and their ratio.
+times and ratio, the medians, and the median of the rounds' ratios (the figure to quote: each
+ratio compares two runs minutes apart, not runs at either end of a drifting load).
 
     python bench/multi_score_build.py --data-root DIR [--score naswot,jacov] [--archs 12]
         [--init-seeds 2] [--batch-size 64] [--rounds 3] [--threads T]
@@ -75,10 +76,12 @@ def main() -> None:
             alone = sorted((row for score in scores for row in stored(base / score)), key=repr)
             same = "identical rows" if alone == stored(base / "suite") else "ROWS DIFFER"
         print(f"round {round_index + 1} ({' first, '.join(order)} second): one build "
-              f"{together[-1]:.1f} s, one build per score {apart[-1]:.1f} s; {same}")
-    one, each = statistics.median(together), statistics.median(apart)
-    print(f"median: one build of {len(scores)} scores {one:.1f} s, one build per score "
-          f"{each:.1f} s: {each / one:.2f}x")
+              f"{together[-1]:.1f} s, one build per score {apart[-1]:.1f} s "
+              f"({apart[-1] / together[-1]:.2f}x); {same}")
+    ratios = [each / one for one, each in zip(together, apart)]
+    print(f"median: one build of {len(scores)} scores {statistics.median(together):.1f} s, one "
+          f"build per score {statistics.median(apart):.1f} s; median of the rounds' ratios "
+          f"{statistics.median(ratios):.2f}x (one build per score / one build)")
 
 
 if __name__ == "__main__":

@@ -29,21 +29,20 @@ class FreshState:
         self.modes = [module.training for module in self.modules]
         self.buffers = [buffer for module in self.modules for buffer in module._buffers.values()
                         if buffer is not None]
-        self.versions = [buffer._version for buffer in self.buffers]
         self.values = [buffer.clone() for buffer in self.buffers]
         self.parameters = list(model.parameters())
 
     def restore(self) -> None:
-        """Put the recorded state back; buffers only where a scoring wrote them (cheap)."""
+        """Put the recorded state back.  Every buffer is copied back: BatchNorm updates its
+        running statistics inside its kernel, without bumping their version counter, so no
+        cheap test tells which buffers a scoring changed."""
         torch.set_rng_state(self.cpu_rng)
         if self.cuda is not None:
             torch.cuda.set_rng_state(self.cuda_rng, self.cuda)
         for module, training in zip(self.modules, self.modes):
             module.training = training
         with torch.no_grad():
-            for index, buffer in enumerate(self.buffers):
-                if buffer._version != self.versions[index]:
-                    buffer.copy_(self.values[index])
-                    self.versions[index] = buffer._version
+            for buffer, value in zip(self.buffers, self.values):
+                buffer.copy_(value)
         for parameter in self.parameters:
             parameter.grad = None
