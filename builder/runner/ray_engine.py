@@ -30,14 +30,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from naswot_db.builder.scoring import scorer_class
+from naswot_db.builder.scoring import register_scorer, scorer_class
 from naswot_db.builder.spaces import Space
 
 from .config import BuildError
 from .devices import resolve_device
 from .provenance import device_name
 from .scoring_loop import ArchScorer, ChunkWriter, ScoringJob, error_rows
-from .workers import adopt_scorer
 
 INSTALL_HINT = 'the Ray engine needs Ray: pip install "naswot-db[ray]" (or pip install ray)'
 _IN_FLIGHT_PER_ACTOR = 2  # a queued chunk hides the driver's round trip
@@ -73,7 +72,7 @@ class ScoringActor:
         self.arch_scorer: ArchScorer | None = None
         for score, scorer in scorers.items():
             try:
-                adopt_scorer(pickle.loads(scorer))  # the actor knows only the built-in scores
+                register_scorer(pickle.loads(scorer))  # the actor knows only the built-in scores
             except Exception as exc:  # e.g. a module the plug-in imports is missing on this node
                 self.status = (f"Error: score {score!r} cannot be loaded on "
                                f"{socket.gethostname()}: {type(exc).__name__}: {exc}")

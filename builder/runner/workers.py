@@ -47,18 +47,10 @@ def _worker(job: ScoringJob, scorers: list[type[Scorer]], threads: int,
     die_with_parent(parent_pid)
     torch.set_num_threads(threads)
     for scorer in scorers:
-        adopt_scorer(scorer)
+        register_scorer(scorer)  # a spawned process knows only the built-in scores
     written, errors = run_scoring_job(job, lambda: messages.put(1),
                                       claimed_positions(job.positions, next_index))
     messages.put((_DONE, written, errors))
-
-
-def adopt_scorer(scorer: type[Scorer]) -> None:
-    """Make a score class sent from the build known in this process (a worker or an actor): a
-    plug-in is registered; a built-in score has its descriptor here already (registering it
-    again would describe it twice)."""
-    if scorer.info is None:
-        register_scorer(scorer)
 
 
 def sendable_scorer(score: str) -> type[Scorer]:
