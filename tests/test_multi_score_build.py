@@ -5,11 +5,8 @@ does; bad score lists are one error line before anything is written."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from naswot_db.schema import read_table
 from naswot_db.schema.locks import LockHeldError, exclusive
 from naswot_db.scores import expand_scores, suite_zero_names
 
+from killed_builds import kill_after_parts, one_thread_env
 from plugin_scores import (EvalNoise, LabelRank, OneStepLoss, OutputNorm, PositiveOutputs,
                            register_for_test)
 
@@ -73,6 +71,16 @@ def test_a_suite_build_stores_bit_for_bit_the_rows_of_one_build_per_score(plugin
     described = json.loads(run["config"])
     assert described["config_ids"] == suite.config_ids and run["rows_written"] == 24
     assert run["config_id"] == ",".join(suite.config_ids.values())
+
+
+def test_the_next_init_seed_starts_in_the_modes_of_a_fresh_build(plugins, tmp_path,
+                                                                 cifar10_root):
+    """The network is re-drawn in place for init seed 1 after eval-noise left it in eval mode;
+    label-rank (which sets no mode) must still see it in train mode, as built."""
+    settings = {"arch_ids": [9], "batch_seeds": [0]}
+    build(tmp_path / "both", "label-rank,eval-noise", cifar10_root, **settings)
+    build(tmp_path / "alone", "label-rank", cifar10_root, **settings)
+    assert by_score(rows(tmp_path / "both"))["label-rank"] == rows(tmp_path / "alone")
 
 
 def test_a_one_score_build_resumes_a_suite_build_and_the_other_way(plugins, tmp_path,
@@ -141,18 +149,11 @@ def test_a_killed_suite_build_restarts_to_exactly_the_expected_rows(tmp_path, ci
             "cifar10", "--root", str(root), "--data-root", str(cifar10_root), "--batch-size",
             "6", "--quiet", "--score", "naswot,JACOV", "--limit", "12", "--init-seeds", "0-1",
             "--chunk-size", "1"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    parts = root / "scores" / "space=nb201"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 2:
-        assert process.poll() is None, process.stderr.read().decode()
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_after_parts(args, root, 2)
     killed = rows(root)
     assert 0 < len(killed) < 48
-    rerun = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    rerun = subprocess.run(args, env=one_thread_env(), check=True, capture_output=True,
+                           text=True)
     assert f"{48 - len(killed)} rows written, {len(killed)} already stored" in rerun.stdout
     stored = rows(root)
     assert set(killed) <= set(stored)

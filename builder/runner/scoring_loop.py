@@ -5,7 +5,7 @@ looked up by name).  Each arch's network is built once and re-drawn per init see
 (:mod:`.reinit`); each (init seed, batch) is scored by every score still missing it, each
 scoring starting from the network as seeded (:mod:`.fresh_state`), so a score's rows do not
 depend on the other scores of the build.  A score that changes or re-initialises weights gets a
-fresh copy of the seeded network, unless it is the network's last scoring at that seed.  A score
+fresh copy of the seeded network, unless it is the network's very last scoring.  A score
 needing no data gets a batch of ones; only a score needing labels gets the batch's labels.
 
 A :class:`ScoringJob` is plain data, so the same per-arch work (:class:`ArchScorer`) runs in the
@@ -142,15 +142,18 @@ class ArchScorer:
             scorer.expect(sum(scorer in scorers for seed_turns in turns.values()
                               for _, scorers in seed_turns))
         rows: list[dict] = []
-        for init_seed, seed_turns in turns.items():
-            self._score_seed(network, arch_id, init_seed, seed_turns, raises, rows)
+        fresh: FreshState | None = None  # of the network object the seeds re-draw
+        for index, (init_seed, seed_turns) in enumerate(turns.items()):
+            fresh = self._score_seed(network, fresh, arch_id, init_seed, seed_turns, raises,
+                                     rows, final=index == len(turns) - 1)
         return rows
 
-    def _score_seed(self, network: SeededNetwork, arch_id: int, init_seed: int,
-                    turns: list[tuple[int, list[Scorer]]], raises: bool,
-                    rows: list[dict]) -> None:
+    def _score_seed(self, network: SeededNetwork, fresh: FreshState | None, arch_id: int,
+                    init_seed: int, turns: list[tuple[int, list[Scorer]]], raises: bool,
+                    rows: list[dict], final: bool) -> FreshState | None:
         """Seed the arch's network (built on the CPU) and score it with each pending scorer on
-        each pending batch."""
+        each pending batch (``final``: no further seed re-draws it); return the network's
+        :class:`FreshState` for its next seed."""
         build_start = time.perf_counter()
         try:
             model = network.for_seed(init_seed)
@@ -159,7 +162,13 @@ class ArchScorer:
             model, build_error = None, f"{type(exc).__name__}: {exc}"
         build_s = time.perf_counter() - build_start
         scorings = [(batch_seed, scorer) for batch_seed, scorers in turns for scorer in scorers]
-        fresh = FreshState(model, self.device) if model is not None and len(scorings) > 1 else None
+        if model is not None:
+            if fresh is None or fresh.model is not model:  # a fresh build
+                fresh = FreshState(model, self.device)
+            else:  # re-drawn: weights, buffers and gradients as built, modes as last left
+                fresh.reset_modes()
+            if len(scorings) > 1:
+                fresh.capture()
         for index, (batch_seed, scorer) in enumerate(scorings):
             if model is None:
                 value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
@@ -167,18 +176,21 @@ class ArchScorer:
                 if index:
                     fresh.restore()  # what the scorings before left behind
                 result = self._score(model, scorer, batch_seed,
-                                     last=index == len(scorings) - 1)
+                                     last=final and index == len(scorings) - 1)
                 value, status, error, score_s = (result.value, result.status, result.error,
                                                  result.time_s)
             rows.append({"score": scorer.name, "config_id": self.job.config_ids[scorer.name],
                          "arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
                          "value": value, "status": status, "error": error,
                          "reference_raises": raises, "time_s": build_s + score_s})
+        return fresh
 
     def _score(self, model: torch.nn.Module, scorer: Scorer, batch_seed: int,
                last: bool) -> ScoreResult:
         """One scoring: the scorer's inputs, and its own copy of the network when it changes
-        weights and the network is scored again after it."""
+        weights and the network is used again after it (scored, or re-drawn for another seed:
+        a score may change more than values, e.g. synflow's ``double()``, which no re-draw
+        undoes)."""
         images = self.images[batch_seed] if scorer.needs_batch else self.blank
         labels = self.labels[batch_seed] if scorer.needs_labels else None
         scored = copy.deepcopy(model) if scorer.changes_weights and not last else model
