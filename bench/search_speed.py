@@ -134,7 +134,7 @@ def _nb101_job(root: Path):
         space="nb101", scores=("naswot",), root=root, arch_ids=np.arange(NB101_ARCHS),
         pending={"naswot": pending}, positions=np.arange(NB101_ARCHS),
         init_seeds=list(range(NB101_REPLICATES)), batch_seeds=[0], images={}, blank=None,
-        labels={}, config_ids={"naswot": "0123456789abcdef"}, device="cpu", precision="fp32",
+        labels={}, num_classes=10, config_ids={"naswot": "0123456789abcdef"}, device="cpu", precision="fp32",
         chunk_archs=BUILDER_CHUNK_ARCHS, part_prefix="run-0",
         static={"dataset": "cifar10", "batch_size": 128, "run_id": "run-0"})
 

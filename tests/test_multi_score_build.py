@@ -73,6 +73,21 @@ def test_a_suite_build_stores_bit_for_bit_the_rows_of_one_build_per_score(plugin
     assert run["config_id"] == ",".join(suite.config_ids.values())
 
 
+def test_suite_zero_proxies_sharing_passes_store_their_one_score_rows(tmp_path, cifar10_root):
+    """grad_norm and snip share one cross-entropy backward, jacov and epe_nas one input
+    gradient, on the network with a class head; naswot scores the one-unit network; synflow
+    changes weights.  Each score's rows equal its one-score build's, with its own config id."""
+    scores = ("naswot", "grad_norm", "snip", "jacov", "epe_nas", "synflow")
+    settings = {"arch_ids": [9], "init_seeds": [0], "batch_seeds": [0, 1], "batch_size": 8}
+    suite = build(tmp_path / "suite", ",".join(scores), cifar10_root, **settings)
+    stored = by_score(rows(tmp_path / "suite"))
+    for score in scores:
+        alone = build(tmp_path / score, score, cifar10_root, **settings)
+        assert alone.config_ids == {score: suite.config_ids[score]}
+        assert rows(tmp_path / score) == stored[score], score
+        assert {row[6] for row in stored[score]} == {"ok"}, score
+
+
 def test_the_next_init_seed_starts_in_the_modes_of_a_fresh_build(plugins, tmp_path,
                                                                  cifar10_root):
     """The network is re-drawn in place for init seed 1 after eval-noise left it in eval mode;

@@ -38,7 +38,7 @@ def job(root: Path, prefix: str = "run-a") -> ScoringJob:
         space="nb201", scores=("naswot",), root=root, arch_ids=np.arange(ARCHS),
         pending={"naswot": {pair: np.ones(ARCHS, bool) for pair in PAIRS}},
         positions=np.arange(ARCHS), init_seeds=[0, 1], batch_seeds=[0], images={}, blank=None,
-        labels={}, config_ids={"naswot": "cfg"}, device="cpu", precision="fp32", chunk_archs=1,
+        labels={}, num_classes=10, config_ids={"naswot": "cfg"}, device="cpu", precision="fp32", chunk_archs=1,
         part_prefix=prefix, static={"dataset": "cifar10", "batch_size": 16, "run_id": prefix})
 
 

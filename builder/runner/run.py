@@ -176,7 +176,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
     arch_ids = select_arch_ids(space, config)
     inputs = _load_inputs(config, dataset, scorers)
     config_ids = {scorer.name: config_id(config, scorer.name, scorer.settings(),
-                                         space.model_config(), inputs.identity(scorer))
+                                         _model_config(space, dataset, scorer),
+                                         inputs.identity(scorer))
                   for scorer in scorers}
     prepare_root(config.root)
     shard = f" shard {config.shard}" if config.shard else ""
@@ -195,6 +196,14 @@ def run_build(config: BuildConfig) -> BuildSummary:
         return summary
     return dataclasses.replace(summary, compaction=compact_after_build(config.root, space.name),
                                elapsed_s=time.monotonic() - start)
+
+
+def _model_config(space: Space, dataset, scorer: Scorer) -> dict:
+    """The network settings ``scorer``'s values depend on: the space's, and the class head's
+    output units for a class-head score."""
+    if scorer.class_head:
+        return space.model_config() | {"num_classes": dataset.num_classes}
+    return space.model_config()
 
 
 def _pending(config: BuildConfig, space: Space, dataset, arch_ids: np.ndarray,
@@ -245,7 +254,8 @@ def _score_missing(config: BuildConfig, scorers: list[Scorer], space: Space, dat
         blank=None if inputs.blank is None else inputs.blank.images,
         labels={seed: batch.labels for seed, batch in inputs.batches.items()
                 if batch.labels is not None},
-        config_ids=config_ids, device=config.device if ray else str(device),
+        config_ids=config_ids, num_classes=dataset.num_classes,
+        device=config.device if ray else str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
         static={"dataset": dataset.name, "batch_size": config.batch_size, "run_id": run_id})
     written = errors = 0

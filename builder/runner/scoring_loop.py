@@ -2,9 +2,12 @@
 
 A build computes one or several scores (:class:`~naswot_db.builder.scoring.Scorer` plug-ins
 looked up by name).  Each arch's network is built once and re-drawn per init seed
-(:mod:`.reinit`); each (init seed, batch) is scored by every score still missing it, each
-scoring starting from the network as seeded (:mod:`.fresh_state`), so a score's rows do not
-depend on the other scores of the build.  A score that changes or re-initialises weights gets a
+(:mod:`.reinit`; once per output head: the space's own, or one unit per class for the
+Suite-Zero scores' ``class_head``); each (init seed, batch) is scored by every score still
+missing it, each scoring starting from the network as seeded (:mod:`.fresh_state`), so a
+score's rows do not depend on the other scores of the build.  The scorers of one network and
+batch share one :class:`~naswot_db.builder.scoring.passes.SharedPasses` (one cross-entropy
+backward, one input-gradient pass, ...), except those that change weights.  A score that changes or re-initialises weights gets a
 fresh copy of the seeded network, unless it is the network's very last scoring.  A score
 needing no data gets a batch of ones; only a score needing labels gets the batch's labels.
 
@@ -26,6 +29,7 @@ import pyarrow as pa
 import torch
 
 from naswot_db.builder.scoring import STATUS_ERROR, ScoreResult, Scorer, get_scorer
+from naswot_db.builder.scoring import SharedPasses
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
@@ -54,6 +58,7 @@ class ScoringJob:
     blank: torch.Tensor | None  # the batch of ones that scores needing no data see
     labels: dict[int, torch.Tensor]  # batch seed -> the batch's labels, for scores needing them
     config_ids: dict[str, str]  # score -> its config id (as if built alone)
+    num_classes: int  # output units of the network that scores with a class head score
     device: str
     precision: str
     chunk_archs: int
@@ -117,13 +122,21 @@ class ArchScorer:
         self.blank = None if job.blank is None else job.blank.to(self.device)
         self.labels = {seed: labels.to(self.device) for seed, labels in job.labels.items()}
 
-    def _turns(self, position: int, init_seed: int) -> list[tuple[int, list[Scorer]]]:
-        """(batch seed, scorers lacking it) at ``init_seed``; within a batch the scorers that
-        change weights come last, so the last of them needs no copy of the network."""
+    def _head(self, scorer: Scorer) -> int | None:
+        """The output units of the network ``scorer`` scores: one per class for a class-head
+        score (Suite-Zero's networks), else the space's own (None)."""
+        return self.job.num_classes if scorer.class_head else None
+
+    def _turns(self, position: int, init_seed: int,
+               head: int | None) -> list[tuple[int, list[Scorer]]]:
+        """(batch seed, scorers of the network with ``head`` lacking it) at ``init_seed``;
+        within a batch the scorers that change weights come last, so the last of them needs no
+        copy of the network."""
         turns = []
         for batch_seed in self.job.batch_seeds:
             names = [name for name in self.job.scores
-                     if self.job.pending[name][(init_seed, batch_seed)][position]]
+                     if self._head(self.scorers[name]) == head
+                     and self.job.pending[name][(init_seed, batch_seed)][position]]
             if names:
                 scorers = sorted((self.scorers[name] for name in names),
                                  key=lambda scorer: scorer.changes_weights)
@@ -131,22 +144,31 @@ class ArchScorer:
         return turns
 
     def rows(self, position: int) -> list[dict]:
-        """The rows of every pending (score, init seed, batch seed) of the arch at ``position``."""
+        """The rows of every pending (score, init seed, batch seed) of the arch at ``position``.
+
+        The arch's network is built once per output head its scores need (the space's own, or
+        one unit per class) and re-drawn per init seed."""
         arch_id = int(self.job.arch_ids[position])
         raises = self.space.reference_raises(arch_id)
-        turns = {init_seed: self._turns(position, init_seed) for init_seed in self.job.init_seeds}
-        turns = {init_seed: seed_turns for init_seed, seed_turns in turns.items() if seed_turns}
-        network = SeededNetwork(lambda: self.space.build_model(arch_id), self.device,
-                                seeds=len(turns))
-        for scorer in self.scorers.values():
-            scorer.expect(sum(scorer in scorers for seed_turns in turns.values()
-                              for _, scorers in seed_turns))
+        for name, scorer in self.scorers.items():
+            scorer.expect(int(sum(mask[position] for mask in self.job.pending[name].values())))
         rows: list[dict] = []
-        fresh: FreshState | None = None  # of the network object the seeds re-draw
-        for index, (init_seed, seed_turns) in enumerate(turns.items()):
-            fresh = self._score_seed(network, fresh, arch_id, init_seed, seed_turns, raises,
-                                     rows, final=index == len(turns) - 1)
+        for head in dict.fromkeys(self._head(scorer) for scorer in self.scorers.values()):
+            turns = {init_seed: self._turns(position, init_seed, head)
+                     for init_seed in self.job.init_seeds}
+            turns = {init_seed: seed_turns for init_seed, seed_turns in turns.items()
+                     if seed_turns}
+            network = SeededNetwork(self._builder(arch_id, head), self.device, seeds=len(turns))
+            fresh: FreshState | None = None  # of the network object the seeds re-draw
+            for index, (init_seed, seed_turns) in enumerate(turns.items()):
+                fresh = self._score_seed(network, fresh, arch_id, init_seed, seed_turns,
+                                         raises, rows, final=index == len(turns) - 1)
         return rows
+
+    def _builder(self, arch_id: int, head: int | None) -> Callable[[], torch.nn.Module]:
+        if head is None:
+            return lambda: self.space.build_model(arch_id)
+        return lambda: self.space.build_model(arch_id, num_classes=head)
 
     def _score_seed(self, network: SeededNetwork, fresh: FreshState | None, arch_id: int,
                     init_seed: int, turns: list[tuple[int, list[Scorer]]], raises: bool,
@@ -169,13 +191,16 @@ class ArchScorer:
                 fresh.reset_modes()
             if len(scorings) > 1:
                 fresh.capture()
+        passes: dict[bool, SharedPasses] = {}  # of the current batch: real images, or ones
         for index, (batch_seed, scorer) in enumerate(scorings):
             if model is None:
                 value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
             else:
                 if index:
                     fresh.restore()  # what the scorings before left behind
-                result = self._score(model, scorer, batch_seed,
+                if index and batch_seed != scorings[index - 1][0]:
+                    passes = {}  # the previous batch's passes are done with
+                result = self._score(model, scorer, batch_seed, passes,
                                      last=final and index == len(scorings) - 1)
                 value, status, error, score_s = (result.value, result.status, result.error,
                                                  result.time_s)
@@ -186,15 +211,23 @@ class ArchScorer:
         return fresh
 
     def _score(self, model: torch.nn.Module, scorer: Scorer, batch_seed: int,
-               last: bool) -> ScoreResult:
-        """One scoring: the scorer's inputs, and its own copy of the network when it changes
-        weights and the network is used again after it (scored, or re-drawn for another seed:
-        a score may change more than values, e.g. synflow's ``double()``, which no re-draw
-        undoes)."""
+               passes: dict[bool, SharedPasses], last: bool) -> ScoreResult:
+        """One scoring: the scorer's inputs, the passes it shares with the other scorers of
+        this network and batch, and its own copy of the network when it changes weights and
+        the network is scored again after it."""
         images = self.images[batch_seed] if scorer.needs_batch else self.blank
         labels = self.labels[batch_seed] if scorer.needs_labels else None
-        scored = copy.deepcopy(model) if scorer.changes_weights and not last else model
-        return scorer.score(scored, images, labels, allow_tf32=self.job.precision == "tf32")
+        tf32 = self.job.precision == "tf32"
+        if scorer.changes_weights:
+            scored, shared = (model if last else copy.deepcopy(model)), None
+        else:
+            scored = model
+            shared = passes.get(scorer.needs_batch)
+            if shared is None:
+                shared = passes[scorer.needs_batch] = SharedPasses(
+                    model, images,
+                    self.labels.get(batch_seed) if scorer.needs_batch else None, allow_tf32=tf32)
+        return scorer.score(scored, images, labels, allow_tf32=tf32, passes=shared)
 
 
 def error_rows(rows: list[dict]) -> int:
