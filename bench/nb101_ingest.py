@@ -1,6 +1,7 @@
 """Benchmark: ingest a full-size synthetic NAS-Bench-101 file and print time and peak memory.
 
-Writes ``--archs`` module hashes x ``--repeats`` training runs in the real
+Writes ``--archs`` cells of the space (real hashes and cells, synthetic metrics) x ``--repeats``
+training runs in the real
 ``nasbench_only108.tfrecord`` format (TFRecord frames with masked CRC32C, JSON payload, base64
 ModelMetrics with three evaluations, as in the real file: about 390 bytes a frame), then runs
 ``naswot-db ingest --space nb101`` on it in a fresh process and reports that process's wall
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import resource
 import struct
@@ -27,32 +27,22 @@ from pathlib import Path
 import numpy as np
 
 from naswot_db.builder.formats.crc32c import crc32c_many, mask
-from naswot_db.builder.spaces import SpaceError
-from naswot_db.builder.spaces.nb101.graph import CANONICAL_OPS, pruned_spec
+from naswot_db.builder.spaces.nb101.space import shipped_arch_table
 
 _EVALUATION = struct.Struct("<BdBdBdBdBd")
 _BATCH = 50_000
 
 
-def random_cells(count: int, rng: np.random.Generator) -> list[tuple[str, str]]:
-    """(raw adjacency, raw ops) of ``count`` random pruned cells with up to 7 vertices, 9 edges.
-
-    Most real cells keep all 7 vertices after pruning (so their records are ~390 bytes); most
-    smaller random cells are redrawn to match.
-    """
+def space_cells(count: int) -> list[tuple[str, str, str]]:
+    """(module hash, raw adjacency, raw ops) of the first ``count`` cells of the shipped space:
+    real hashes (ingest refuses others) with the records' '0'/'1' and comma-joined encoding."""
+    archs = shipped_arch_table().slice(0, count)
     cells = []
-    while len(cells) < count:
-        upper = np.triu(rng.integers(0, 2, (7, 7)), 1)
-        if upper.sum() > 9:
-            continue
-        ops = ["input", *rng.choice(CANONICAL_OPS, 5).tolist(), "output"]
-        try:
-            spec = pruned_spec(upper, ops)
-        except SpaceError:
-            continue
-        if len(spec.ops) < 7 and rng.random() < 0.8:
-            continue
-        cells.append(("".join(str(e) for row in spec.adjacency for e in row), ",".join(spec.ops)))
+    for module_hash, encoding in zip(archs.column("arch_str").to_pylist(),
+                                     archs.column("encoding").to_pylist()):
+        cell = json.loads(encoding)
+        cells.append((module_hash, "".join(str(e) for row in cell["adjacency"] for e in row),
+                      ",".join(cell["ops"])))
     return cells
 
 
@@ -96,12 +86,9 @@ def frames(payloads: list[bytes]) -> bytes:
 
 def write_file(path: Path, archs: int, repeats: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
-    cells = random_cells(2000, rng)
     with open(path, "wb") as handle:
         payloads: list[bytes] = []
-        for arch in range(archs):
-            module_hash = hashlib.md5(str(arch).encode()).hexdigest()
-            raw_adjacency, raw_ops = cells[arch % len(cells)]
+        for module_hash, raw_adjacency, raw_ops in space_cells(archs):
             params = int(rng.integers(200_000, 50_000_000))
             values = rng.random((repeats, 12))
             for repeat in range(repeats):

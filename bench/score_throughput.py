@@ -17,6 +17,16 @@ build + score times summed per worker).
 With ``--ray`` the same build also runs with ``--engine ray`` (as many actors as workers, on a
 local Ray instance started before both builds, as a cluster would be) and the ratio of the two
 rates is printed.
+
+With ``--vs-convolutions`` it prints instead how close scoring is to what the CPU can do: per
+arch of NB201, NATS-sss and NB101 (the seeded archs of bench/host_overhead.py), one scoring as
+a build makes it (a recording pass, the network just built), over the time of the network's
+own convolutions timed alone (each Conv2d call of one forward pass, the same input shape,
+weights and settings, run by itself: the limit), and over a plain no-grad forward in train
+mode.  The three are timed in turns, best of ``--repeats`` each; the median ratio over the
+archs is printed with its min-max.
+
+    python bench/score_throughput.py --vs-convolutions [--archs 6] [--threads 1]
 """
 
 from __future__ import annotations
@@ -26,16 +36,22 @@ import contextlib
 import os
 import random
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
+from torch import nn
+
+from host_overhead import space_archs
 
 from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
+from naswot_db.builder.scoring import call_plan, reference
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.query import connect
 from naswot_db.testing.reference_naswot import reference_naswot
@@ -88,10 +104,16 @@ def main() -> None:
                         help="also build with --engine ray (as many actors as --workers)")
     parser.add_argument("--builds-only", action="store_true",
                         help="skip the in-process scorer and reference loops")
+    parser.add_argument("--vs-convolutions", action="store_true",
+                        help="scoring time over the convolutions' own time and a plain forward")
+    parser.add_argument("--repeats", type=int, default=3, help="--vs-convolutions: best of")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     keep_freed_memory()  # what a build does; applies to both loops alike
+    if args.vs_convolutions:
+        convolution_ratios(args.archs, args.batch_size, args.repeats)
+        return
 
     device = torch.device(args.device)
     arch_ids = random.Random(args.seed).sample(range(15625), args.archs)
@@ -135,6 +157,97 @@ def compare_loops(args, arch_ids: list[int], device: torch.device) -> float:
     print(f"max |score diff| : {max_diff:.2e}")
     print(f"peak RSS         : {peak_mb:.0f} MiB")
     return ref_s
+
+
+def _convolution_calls(model: nn.Module, x: torch.Tensor) -> list[tuple[nn.Conv2d, tuple]]:
+    """Every Conv2d call of one no-grad forward, with its input's shape."""
+    calls: list[tuple[nn.Conv2d, tuple]] = []
+    handles = [module.register_forward_hook(
+        lambda module, inputs, _: calls.append((module, tuple(inputs[0].shape))))
+        for module in model.modules() if isinstance(module, nn.Conv2d)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return calls
+
+
+def _convolutions_alone(calls: list[tuple[nn.Conv2d, tuple]]) -> float:
+    """Seconds of the calls' convolutions, each run by itself on an input of its shape."""
+    inputs = [torch.randn(shape) for _, shape in calls]
+    with torch.no_grad():
+        start = time.perf_counter()
+        for (conv, _), inp in zip(calls, inputs):
+            F.conv2d(inp, conv.weight, conv.bias, conv.stride, conv.padding, conv.dilation,
+                     conv.groups)
+        return time.perf_counter() - start
+
+
+def _seconds(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def float_products():
+    """Gram products in float32 as before issue #25 (int8 codes off), for the same-run figure."""
+    saved = reference.code_dtype
+
+    def float_codes(units: int, device: torch.device) -> torch.dtype:
+        return saved(units, torch.device("meta"))  # any non-CPU device type: float codes
+
+    reference.code_dtype = call_plan.code_dtype = float_codes
+    try:
+        yield
+    finally:
+        reference.code_dtype = call_plan.code_dtype = saved
+
+
+def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
+    """Per space: scoring / convolutions alone and scoring / plain forward, per arch, and
+    scoring with float32 Gram products (as before) over scoring now, scores compared."""
+    torch.manual_seed(1)
+    x = torch.randn(batch_size, 3, 32, 32)
+    print(f"{torch.get_num_threads()} threads, batch {batch_size}, best of {repeats} per arch; "
+          "scoring = one recording pass as a build scores a network it just built; int8 "
+          f"Gram products: {reference.code_dtype(4096, torch.device('cpu')) == torch.int8}")
+    for label, (name, sample) in space_archs(archs).items():
+        if name.startswith("nds"):
+            continue
+        space = get_space(name)
+        conv_s, forward_s, score_s, float_s = [], [], [], []
+        for arch in sample:
+            torch.manual_seed(0)
+            model = space.build_model(arch).train()
+            calls = _convolution_calls(model, x)
+            value = naswot_score(model, x)  # also the warm-up: allocator, kernels
+            with float_products():
+                assert naswot_score(model, x) == value or value != value, "scores differ"
+            best = [float("inf")] * 4
+            for _ in range(repeats):  # in turns, so a load spike hits all four alike
+                best[0] = min(best[0], _convolutions_alone(calls))
+                with torch.no_grad():
+                    best[1] = min(best[1], _seconds(lambda: model(x)))
+                best[2] = min(best[2], _seconds(lambda: naswot_score(model, x)))
+                with float_products():
+                    best[3] = min(best[3], _seconds(lambda: naswot_score(model, x)))
+            conv_s.append(best[0])
+            forward_s.append(best[1])
+            score_s.append(best[2])
+            float_s.append(best[3])
+        over_conv = [s / c for s, c in zip(score_s, conv_s)]
+        over_forward = [s / f for s, f in zip(score_s, forward_s)]
+        print(f"{label:8s} {len(sample)} archs: scoring {statistics.median(score_s) * 1e3:6.1f} ms, "
+              f"convolutions alone {statistics.median(conv_s) * 1e3:6.1f} ms, plain forward "
+              f"{statistics.median(forward_s) * 1e3:6.1f} ms (medians); scoring / convolutions "
+              f"{statistics.median(over_conv):.2f}x ({min(over_conv):.2f}-{max(over_conv):.2f}), "
+              f"scoring / forward {statistics.median(over_forward):.2f}x "
+              f"({min(over_forward):.2f}-{max(over_forward):.2f}); with float32 products "
+              f"{statistics.median(f / c for f, c in zip(float_s, conv_s)):.2f}x the "
+              f"convolutions (same scores)", flush=True)
 
 
 def start_ray():

@@ -1,5 +1,10 @@
 """Time the query layer on benchmark-sized tables: 500 simulated searches, a big correlation.
 
+First, the best-of-N search against a plain NumPy script of the same draw (bench/numpy_search.py)
+in this process, interleaved: 500 runs at N = 10, 100, 1000 on the shipped NB201 tables and on
+an NB101-scale table in memory (423,624 archs x 15 replicates); both must give the same
+statistics, and the ratio project / NumPy is printed per N with its spread over the rounds
+(target: at most 1.0x).  Then:
 Writes an NB201-sized score table (15,625 archs x 3 replicates, searched against the shipped
 NB201 accuracies) and an NB101-sized one (423,624 archs, one replicate, one label) into a
 temporary root, then prints: loading time, 500 runs at N = 10, 100, 1000 for each replicate
@@ -11,7 +16,7 @@ root of 423,624 archs x 15 replicates: ``search --space nb101 --n 10,100,1000`` 
 2 s wall, under 1 GB), ``sql "select count(*) from scores"`` and ``info``, first as a build in
 progress (or a killed build) leaves it: written by the builder's own part writer, 6,620
 64-arch parts merged as it goes into 234, then after the compaction a finished build ends with.
-Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py [--nb101-scale-only]``.
+Usage: ``OMP_NUM_THREADS=1 python bench/search_speed.py [--nb101-scale-only | --vs-numpy-only]``.
 """
 
 from __future__ import annotations
@@ -25,16 +30,17 @@ import numpy as np
 import pyarrow as pa
 
 from fresh_process import best_run
+from numpy_search import numpy_search
 from naswot_db.testing.query_tables import accuracy_part, score_part, write
 from naswot_db.testing.search_tables import write_space
 
 from naswot_db.query import connect, correlations
-from naswot_db.query.search import load_search_tables, search_tables
+from naswot_db.query.search import SearchTables, load_search_tables, search_tables
 from naswot_db.query.searches import BudgetOptions, run_budget_search
 from naswot_db.query.searches.mutations import mutation_for
 from naswot_db.query.searches.simulate import load_score_lookup, load_tables
-from naswot_db.query.selection import choose_config, open_source
-from naswot_db.query.targets import resolve_targets
+from naswot_db.query.selection import ScoreConfig, choose_config, open_source
+from naswot_db.query.targets import Target, resolve_targets
 from naswot_db.schema import SCORES, part_files
 
 NB201_ARCHS = 15_625
@@ -122,6 +128,71 @@ def _budgeted_searches() -> None:
 
 
 NB101_REPLICATES = 15
+VERSUS_ROUNDS = 15
+
+
+def _shipped_nb201() -> SearchTables:
+    with open_source(None) as source:
+        config = choose_config(source, "nb201", "cifar10")
+        return load_search_tables(source, "nb201", "cifar10",
+                                  resolve_targets(source.connection, "nb201"), config)
+
+
+def _nb101_scale_tables() -> SearchTables:
+    """423,624 archs x 15 replicates, every cell stored, test and valid accuracy."""
+    rng = np.random.default_rng(2)
+    accuracy = rng.uniform(80, 95, NB101_ARCHS)
+    values = accuracy[:, None] * 10 + rng.normal(0, 30, (NB101_ARCHS, NB101_REPLICATES))
+    targets = [Target("cifar10", split, 108, f"{split} 108") for split in ("valid", "test")]
+    accuracies = np.stack([accuracy + rng.normal(0, 0.5, NB101_ARCHS) for _ in targets], axis=1)
+    accuracies = np.asfortranarray(accuracies)  # as load_search_tables lays them out
+    return SearchTables("nb101", "cifar10", ScoreConfig("0123456789abcdef", 128),
+                        np.arange(NB101_ARCHS), [(s, 0) for s in range(NB101_REPLICATES)],
+                        values, rng.uniform(0.2, 0.4, values.shape),
+                        np.ones(values.shape, bool), targets, accuracies, accuracies.max(axis=0))
+
+
+def _same_statistics(project, plain: dict, n: int) -> None:
+    """The two implementations drew the same runs: every statistic equal."""
+    rows = {row["method"]: row for row in project.rows if row["n"] == n}
+    for i, target in enumerate(project.targets):
+        for method in ("naswot", "best_of_n"):
+            for stat in ("mean", "std"):
+                assert rows[method][f"{target.label} {stat}"] == plain[n][f"{method} {stat}"][i]
+    assert rows["naswot"]["time_mean_s"] == plain[n]["time mean"]
+    assert rows["naswot"]["time_std_s"] == plain[n]["time std"]
+    pooled = {row["method"]: row for row in project.rows if row["n"] is None}
+    for i, target in enumerate(project.targets):
+        for stat in ("mean", "std"):
+            assert pooled["random_arch"][f"{target.label} {stat}"] == plain["random_arch"][stat][i]
+        assert pooled["optimal"][f"{target.label} mean"] == plain["optimal"]["mean"][i]
+    assert rows["naswot"]["runs_all_nonfinite"] == plain[n]["runs_all_nonfinite"]
+
+
+def _versus_numpy() -> None:
+    """naswot-db's search_tables against numpy_search, interleaved round by round."""
+    for name, tables in (("NB201 shipped (15,625 x 1)", _shipped_nb201()),
+                         (f"NB101 scale ({NB101_ARCHS:,} x {NB101_REPLICATES})",
+                          _nb101_scale_tables())):
+        accuracy_columns = [np.ascontiguousarray(c) for c in tables.accuracies.T]
+        for n in (10, 100, 1000):
+            def project():
+                return search_tables(tables, [n], RUNS, True, 0, "random")
+
+            def plain():
+                return numpy_search(tables.values, tables.times, tables.present,
+                                    accuracy_columns, [n], RUNS, 0)
+
+            _same_statistics(project(), plain(), n)
+            ours, theirs = [], []
+            for _ in range(VERSUS_ROUNDS):  # each side's best of 3 per round: load spikes
+                ours.append(_best_of(3, project))
+                theirs.append(_best_of(3, plain))
+            ratios = np.array(ours) / np.array(theirs)
+            print(f"{name}, {RUNS} runs, N = {n:>4}: naswot-db {np.median(ours) * 1e3:7.2f} ms, "
+                  f"numpy {np.median(theirs) * 1e3:7.2f} ms, ratio {np.median(ratios):.2f}x "
+                  f"(median of {VERSUS_ROUNDS} interleaved rounds, best of 3 each; quartiles "
+                  f"{np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f}x)")
 BUILDER_CHUNK_ARCHS = 64  # the builder's default --chunk-size: a part = 64 archs x every replicate
 
 
@@ -204,5 +275,8 @@ def _nb101_scale_cli() -> None:
 
 if __name__ == "__main__":
     if "--nb101-scale-only" not in sys.argv[1:]:
+        _versus_numpy()
+        if "--vs-numpy-only" in sys.argv[1:]:
+            sys.exit()
         main()
     _nb101_scale_cli()

@@ -53,9 +53,23 @@ class UnknownNameError(NaswotDbError):
     """A space or score name that no spelling rule maps to a known one."""
 
 
+# other names of a space: NATS-Bench's topology search space is NAS-Bench-201
+_SPACE_ALIASES = {"nats-tss": "nb201"}
+# the scoring datasets, as every table and message spells them
+DATASET_NAMES: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120", "imagenette2")
+
+
+def canonical_dataset(name: str) -> str:
+    """``name`` spelled as the tables spell it when it is a known dataset in any case
+    (``CIFAR10``, ``imagenet16-120``); any other name as given (a plug-in's dataset)."""
+    return next((known for known in DATASET_NAMES if known.lower() == name.strip().lower()),
+                name)
+
+
 def canonical_space(name: str) -> str:
     """The canonical name of space ``name`` in any accepted spelling."""
     key = _normalised(name)
+    key = _SPACE_ALIASES.get(key, key)
     if key in _FIXED_SPACES or key in _NDS_FILE_OF:
         return key
     if NDS_PREFIX + key in _NDS_FILE_OF:  # a bare NDS file name, e.g. "DARTS_in"

@@ -11,17 +11,21 @@ The views list the part files present when the connection opens: reconnect after
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from naswot_db.schema import SCORES, TABLES, check_root, default_root, part_files
+from naswot_db.schema.duckdb_limits import bounded_connection
 from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, scores_wide_view_sql, view_sql
 from naswot_db.scores import score_names
 from naswot_db.schema.tables import Table
 
+from .az_nas import register_az_nas
 from .errors import QueryError, one_line
 from .macros import register_macros
 from .readonly import check_read_statement, restrict_to_files
@@ -65,13 +69,14 @@ def install_views(connection, root: Path) -> None:
     connection.execute(SCORED_VIEW)
     connection.execute(scores_wide_view_sql(score_names()))
     register_macros(connection)
+    register_az_nas(connection)
     restrict_to_files(connection, readable)
 
 
 def connect(root: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the views over ``root`` (read-only use)."""
     resolved = resolve_root(root)
-    connection = duckdb.connect(":memory:")
+    connection = bounded_connection()
     install_views(connection, resolved)
     return connection
 
@@ -94,14 +99,61 @@ def engine(root: Path | str | None = None) -> sa.Engine:
     return result
 
 
-def run_sql(query: str, root: Path | str | None = None) -> pd.DataFrame | None:
-    """Run one reading SQL statement over the views; its rows, or None without any."""
+def run_sql(query: str, root: Path | str | None = None,
+            timeout_s: float | None = None) -> pd.DataFrame | None:
+    """Run one reading SQL statement over the views; its rows, or None without any.
+
+    The statement runs in a helper thread while this one waits, so Ctrl-C (which Python
+    delivers to this thread only, and only between its own bytecodes) and ``timeout_s`` can
+    interrupt DuckDB mid-query; either ends in one :class:`QueryError`.
+    """
     check_read_statement(query)
     connection = connect(root)
     try:
-        relation = connection.sql(query)
-        return None if relation is None else relation.df()
-    except duckdb.Error as exc:
-        raise QueryError(f"SQL error: {one_line(exc)}") from None
+        return _interruptible(connection, lambda: _rows(connection, query), timeout_s)
     finally:
         connection.close()
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame | None:
+    try:
+        relation = connection.sql(query)
+        return None if relation is None else relation.df()
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error as exc:
+        raise QueryError(f"SQL error: {one_line(exc)}") from None
+
+
+def _interruptible(connection: duckdb.DuckDBPyConnection, work, timeout_s: float | None):
+    """``work()`` in a helper thread, interrupted at ``timeout_s`` or on Ctrl-C."""
+    outcome: dict[str, object] = {}
+    done = threading.Event()  # not Thread.join: a join cut by Ctrl-C can return too early
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=target, name="naswot-db-query", daemon=True)
+    thread.start()
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    why = None
+    try:
+        while not done.wait(0.05):
+            if why is None and deadline is not None and time.monotonic() > deadline:
+                why = f"the query ran longer than --timeout {timeout_s:g} s and was stopped"
+                connection.interrupt()
+    except KeyboardInterrupt:
+        why = "interrupted (Ctrl-C); nothing was changed"
+        connection.interrupt()
+        done.wait()
+    error = outcome.get("error")
+    if why is not None and (error is None or isinstance(error, duckdb.InterruptException)):
+        raise QueryError(why)
+    if error is not None:
+        raise error
+    return outcome.get("value")

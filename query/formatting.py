@@ -1,18 +1,26 @@
-"""Result tables as text: an aligned table, CSV, JSON records or a Markdown table."""
+"""Result tables as text: an aligned table, CSV, JSON records or a Markdown table.
+
+A table is a pandas DataFrame or a list of rows (dicts with the same keys, in column order):
+``naswot-db search`` renders its rows as an aligned or Markdown table without loading pandas,
+which costs a fresh process more than the whole search does.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
-import pandas as pd
+from typing import TYPE_CHECKING, Union
 
 from .search import SearchResult
 from .shipped import SHIPPED, shipped_phrase
 
 if TYPE_CHECKING:  # type hints only: the plain search does not load the budgeted searches
+    import pandas as pd
+
     from .searches.compare import SearchComparison
     from .searches.result import BudgetSearchResult
+
+Rows = list[dict]
+Table = Union["pd.DataFrame", Rows]
 
 FORMATS = ("table", "csv", "json", "markdown")
 _METHOD_LABELS = {"naswot": "NASWOT", "best_of_n": "best of N (ground truth)",
@@ -31,20 +39,30 @@ def _searched_score(result) -> str:
     return sampled.config.score if sampled is not None else "naswot"
 
 
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA (recognised by its type, so this needs no pandas)."""
+    return (value is None or (isinstance(value, float) and math.isnan(value))
+            or type(value).__name__ == "NAType")
+
+
 def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if _missing(value):
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
 
 
-def _grid(frame: pd.DataFrame) -> list[list[str]]:
-    return [[str(c) for c in frame.columns]] + [[_cell(v) for v in row]
-                                                for row in frame.itertuples(index=False)]
+def _grid(frame: Table) -> list[list[str]]:
+    if isinstance(frame, list):
+        columns = list(frame[0]) if frame else []
+        rows = [[row[column] for column in columns] for row in frame]
+    else:
+        columns, rows = list(frame.columns), frame.itertuples(index=False)
+    return [[str(c) for c in columns]] + [[_cell(v) for v in row] for row in rows]
 
 
-def _aligned(frame: pd.DataFrame) -> str:
+def _aligned(frame: Table) -> str:
     grid = _grid(frame)
     widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
@@ -53,19 +71,23 @@ def _aligned(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _markdown(frame: pd.DataFrame) -> str:
+def _markdown(frame: Table) -> str:
     grid = [[cell.replace("|", "\\|") for cell in row] for row in _grid(frame)]
     lines = ["| " + " | ".join(row) + " |" for row in grid]
     lines.insert(1, "|" + "|".join("---" for _ in grid[0]) + "|")
     return "\n".join(lines)
 
 
-def render(frame: pd.DataFrame, fmt: str) -> str:
+def render(frame: Table, fmt: str) -> str:
     """``frame`` in one of :data:`FORMATS` (CSV and JSON keep full precision, NaN as empty/null)."""
     if fmt == "table":
         return _aligned(frame)
     if fmt == "markdown":
         return _markdown(frame)
+    if isinstance(frame, list):
+        import pandas as pd
+
+        frame = pd.DataFrame(frame)
     if fmt == "csv":
         return frame.to_csv(index=False).rstrip("\n")
     if fmt == "json":
@@ -78,40 +100,49 @@ def _plus_minus(mean: float, std: float) -> str:
 
 
 def paper_table(result: SearchResult | SearchComparison) -> pd.DataFrame:
+    """:func:`paper_rows` as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(paper_rows(result))
+
+
+def paper_rows(result: SearchResult | SearchComparison) -> Rows:
     """The search as the paper prints it: "mean ± std" per target, one row per method and N.
 
     A comparison with budgeted methods adds their mean number of archs trained and the runs
     that trained nothing, and after each row that ran the paper's NB201 settings the paper's
     own numbers (:mod:`.searches.paper`).
     """
-    table = result.table()
+    records = (result.rows if isinstance(result, SearchResult)
+               else result.table().to_dict("records"))
     labels = _METHOD_LABELS | {"naswot": score_label(_searched_score(result))}
     paper = {} if isinstance(result, SearchResult) else _paper_rows(result)
     rows = []
-    for record in table.to_dict("records"):
+    for record in records:
         row = {"method": labels[record["method"]],
-               "N": "" if record["n"] is None or pd.isna(record["n"]) else str(int(record["n"]))}
+               "N": "" if _missing(record["n"]) else str(int(record["n"]))}
         for target in result.targets:
             mean, std = record[f"{target.label} mean"], record[f"{target.label} std"]
             row[target.label] = f"{mean:.2f}" if record["method"] == "optimal" \
                 else _plus_minus(mean, std)
         time_mean = record.get("time_mean_s", math.nan)
-        row["search time (s)"] = ("" if pd.isna(time_mean)
+        row["search time (s)"] = ("" if _missing(time_mean)
                                   else f"{time_mean:.1f} ± {record['time_std_s']:.1f}")
         nonfinite = record.get("runs_all_nonfinite", math.nan)
-        row["all non-finite runs"] = "" if pd.isna(nonfinite) else str(int(nonfinite))
-        if "evaluations_mean" in table.columns:
+        row["all non-finite runs"] = "" if _missing(nonfinite) else str(int(nonfinite))
+        if "evaluations_mean" in record:
             trained, unanswered = record["evaluations_mean"], record["runs_without_answer"]
-            row["archs trained"] = "" if pd.isna(trained) else f"{trained:.1f}"
-            row["runs without answer"] = "" if pd.isna(unanswered) else str(int(unanswered))
+            row["archs trained"] = "" if _missing(trained) else f"{trained:.1f}"
+            row["runs without answer"] = "" if _missing(unanswered) else str(int(unanswered))
         rows.append(row)
-        n = None if pd.isna(record["n"]) else int(record["n"])
+        n = None if _missing(record["n"]) else int(record["n"])
         if (record["method"], n) in paper:
             runs, cells = paper[(record["method"], n)]
-            rows.append({"method": f"{row['method']} (paper, {runs} runs)", "N": row["N"],
+            rows.append({**dict.fromkeys(row, ""),
+                         "method": f"{row['method']} (paper, {runs} runs)", "N": row["N"],
                          **{t.label: _plus_minus(*cells[t.label]) if t.label in cells else ""
                             for t in result.targets}})
-    return pd.DataFrame(rows).fillna("")
+    return rows
 
 
 def _paper_rows(comparison: SearchComparison) -> dict:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from naswot_db.schema.sql import SCORE_ROWS_VIEW
 
+from .arrow_numpy import column_to_numpy
 from .selection import (ScoreConfig, Source, choose_config, config_filter_sql, fetch_columns,
                         single_config)
 
@@ -154,7 +155,7 @@ def numpy_columns(batches: list[pa.RecordBatch]) -> dict[str, np.ndarray]:
     """The batches' columns as arrays: one copy into contiguous columns, then zero-copy views
     (converting a column of many chunks costs several times more)."""
     table = pa.Table.from_batches(batches).combine_chunks()
-    return {name: table.column(name).to_numpy() for name in table.column_names}
+    return {name: column_to_numpy(table.column(name)) for name in table.column_names}
 
 
 def batch_groups(reader: pa.RecordBatchReader) -> Iterator[list[pa.RecordBatch]]:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from naswot_db.names import canonical_space, ground_truth_space
 from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
@@ -34,6 +34,9 @@ from .score_grid import ScoreGrid, load_chosen_grid, load_grid
 from .selection import ScoreConfig, Source, fetch_columns, open_source
 from .shipped import BUILT, score_origin
 from .targets import LABELS_VIEW, Target, resolve_targets
+
+if TYPE_CHECKING:  # pandas is loaded by table() only: the CLI's search prints without it
+    import pandas as pd
 
 RANDOM_REPLICATE = "random"
 MEAN_REPLICATE = "mean"
@@ -78,7 +81,8 @@ def arrange_search_tables(source: Source, space: str, dataset: str, targets: lis
         f"SELECT a.arch_id, t.target, a.accuracy FROM {LABELS_VIEW} AS a JOIN {target_table} "
         "USING (dataset, split, epochs) WHERE a.space = ?"),
         target_params + [ground_truth_space(space)])
-    accuracies = np.full((arch_ids.size, len(targets)), np.nan)
+    # column-major: a search gathers each target's column (_DrawSource) without copying it
+    accuracies = np.full((arch_ids.size, len(targets)), np.nan, order="F")
     rows = np.searchsorted(arch_ids, labels["arch_id"])
     scored = (rows < arch_ids.size) & (arch_ids[np.minimum(rows, arch_ids.size - 1)]
                                        == labels["arch_id"])
@@ -110,13 +114,60 @@ class ScorePool:
     compact: np.ndarray | None  # random policy: their columns, left-aligned
 
 
+def _all_finite_rows(matrix: np.ndarray) -> np.ndarray:
+    """Per row, whether every entry is finite (column by column: NumPy's ``all(axis=1)`` over a
+    few columns costs twenty times as much)."""
+    rows = np.ones(matrix.shape[0], bool)
+    for column in matrix.T:
+        rows &= np.isfinite(column)
+    return rows
+
+
+def _row_counts(present: np.ndarray) -> np.ndarray:
+    """``present.sum(axis=1)``; for a full build (every cell stored) one broadcast value, not an
+    array (:func:`_uniform_count` reads it without a pass)."""
+    if present.all():
+        return np.broadcast_to(np.int64(present.shape[1]), present.shape[:1])
+    counts = np.zeros(present.shape[0], dtype=np.int64)
+    for column in present.T:  # as above, column by column
+        counts += column
+    return counts
+
+
+def _uniform_count(counts: np.ndarray) -> int:
+    """Every arch's replicate count when it is the same for all, else 0."""
+    if counts.size and counts.strides[0] == 0:  # _row_counts' broadcast value
+        return int(counts[0])
+    low, high = counts.min(initial=0), counts.max(initial=0)
+    return int(high) if low == high else 0
+
+
+def _kept(scored: np.ndarray | None,
+          labelled: np.ndarray | None) -> tuple[slice | np.ndarray, int]:
+    """The rows to keep (scored and labelled; None: every row is) and how many scored rows have
+    no label.  Every row kept (the usual case) is ``slice(None)``: the arrays themselves, not
+    copies (NB101: 6 M cells)."""
+    if labelled is None:
+        keep, unlabelled = scored, 0
+    elif scored is None:
+        keep, unlabelled = labelled, int(labelled.size - np.count_nonzero(labelled))
+    else:
+        keep, unlabelled = scored & labelled, int((scored & ~labelled).sum())
+    return (slice(None) if keep is None or keep.all() else keep), unlabelled
+
+
 def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, int]:
     """The pool for ``replicate`` and how many scored archs it drops for missing labels (also
     AREA's stored scores, :mod:`naswot_db.query.searches.area`).  Its values rank larger-first:
     a score whose lower values are better (descriptor ``higher_is_better``) enters as -value."""
-    labelled = np.isfinite(tables.accuracies).all(axis=1)
+    # a finite sum has no NaN or inf in it: then every arch is labelled, without a pass per row
+    labelled = (None if np.isfinite(tables.accuracies.sum())
+                else _all_finite_rows(tables.accuracies))
+    counts = scored = None  # None: every arch
     if replicate == RANDOM_REPLICATE or replicate == MEAN_REPLICATE:
-        scored = tables.present.any(axis=1)
+        counts = _row_counts(tables.present)
+        if not _uniform_count(counts):
+            scored = counts > 0
     else:
         if tuple(replicate) not in tables.replicates:
             stored = " ".join(f"{i},{b}" for i, b in tables.replicates)
@@ -124,26 +175,25 @@ def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, i
                              f"{replicate[1]}; stored replicates: {stored}")
         column = tables.replicates.index(tuple(replicate))
         scored = tables.present[:, column]
-    keep = scored & labelled
-    unlabelled = int((scored & ~labelled).sum())
-    # every arch kept (the usual case): the arrays themselves, not copies (NB101: 6 M cells)
-    keep = slice(None) if keep.all() else keep
+    keep, unlabelled = _kept(scored, labelled)
     values, times, present = tables.values[keep], tables.times[keep], tables.present[keep]
-    counts = compact = None
+    compact = None
+    if counts is not None:
+        counts = counts[keep]
     if replicate == RANDOM_REPLICATE:
-        counts = present.sum(axis=1)
         compact = (np.broadcast_to(np.arange(present.shape[1]), present.shape)
-                   if present.all() else np.argsort(~present, axis=1, kind="stable"))
+                   if _uniform_count(counts) == present.shape[1]
+                   else np.argsort(~present, axis=1, kind="stable"))
     elif replicate == MEAN_REPLICATE:
-        counts_here = present.sum(axis=1)
-        values = np.where(present, values, 0.0).sum(axis=1) / counts_here
-        times = np.where(present, times, 0.0).sum(axis=1) / counts_here
+        values = np.where(present, values, 0.0).sum(axis=1) / counts
+        times = np.where(present, times, 0.0).sum(axis=1) / counts
+        counts = None
     else:
         values, times = values[:, column], times[:, column]
     if not higher_is_better(tables.config.score):
         values = -values
     return ScorePool(tables.arch_ids[keep], tables.accuracies[keep], values, times, counts,
-                 compact), unlabelled
+                     compact), unlabelled
 
 
 def _draw_without_replacement(rng: np.random.Generator, pool: int, runs: int,
@@ -171,11 +221,23 @@ class SearchDraws:
 
 
 def _mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and population std over axis 0; NaN (no warning) when there are no rows."""
+    """Mean and population std over axis 0; NaN (no warning) when there are no rows.
+
+    The same operations as ``values.mean(axis=0)`` and ``values.std(axis=0)`` (sum, divide;
+    squared deviations from that mean, sum, divide, root), so the same bits, with the sum
+    taken once: NumPy's ``std`` recomputes the mean in Python-level steps that cost more than
+    the arithmetic on a search's few thousand rows.
+    """
     if len(values) == 0:
         nan = np.full(values.shape[1:], np.nan)
         return nan, nan
-    return values.mean(axis=0), values.std(axis=0)
+    mean = values.sum(axis=0, keepdims=True)
+    mean /= len(values)
+    deviations = values - mean
+    deviations *= deviations
+    variance = deviations.sum(axis=0)
+    variance /= len(values)
+    return mean[0], np.sqrt(variance)
 
 
 @dataclass
@@ -205,6 +267,8 @@ class SearchResult:
         per target), then without N ``random_arch`` (the first arch drawn in each run, all N pooled)
         and ``optimal`` (best in the space).
         """
+        import pandas as pd
+
         return pd.DataFrame(self.rows).astype({"n": "Int64", "runs_all_nonfinite": "Int64"})
 
 
@@ -218,27 +282,118 @@ def _summarise(method: str, n: int | None, accuracies: np.ndarray, targets: list
     return row
 
 
-def _run_n(pool: ScorePool, rng: np.random.Generator, n: int, runs: int,
+@dataclass(frozen=True)
+class _DrawSource:
+    """A pool laid out for drawing many runs at once, prepared once per search.
+
+    Gathers from flat, contiguous arrays (one per accuracy target, one for all score cells)
+    cost a third of NumPy's fancy indexing of a 2-D array or a strided column.
+    """
+
+    pool: ScorePool
+    width: int                       # score columns per arch (1 for mean and fixed policies)
+    values: np.ndarray               # pool.values, flat, C order
+    times: np.ndarray
+    accuracies: tuple[np.ndarray, ...]  # per target, contiguous
+    same_ids: bool                   # pool.arch_ids == pool rows (int64): draws are the ids
+    single_count: int                # random policy: every arch's replicate count when equal, else 0
+    compact_is_identity: bool        # random policy: every replicate stored, compact[a, k] == k
+    compact: np.ndarray | None       # pool.compact, flat
+
+    @classmethod
+    def of(cls, pool: ScorePool) -> _DrawSource:
+        width = 1 if pool.values.ndim == 1 else pool.values.shape[1]
+        single_count = compact_is_identity = 0
+        compact = None
+        if pool.counts is not None:
+            single_count = _uniform_count(pool.counts)
+            compact_is_identity = single_count == width
+            if not compact_is_identity:
+                compact = np.ascontiguousarray(pool.compact).ravel()
+        return cls(pool, width, np.ascontiguousarray(pool.values).ravel(),
+                   np.ascontiguousarray(pool.times).ravel(),
+                   tuple(np.ascontiguousarray(column) for column in pool.accuracies.T),
+                   _are_rows(pool.arch_ids),
+                   single_count, bool(compact_is_identity), compact)
+
+
+def _are_rows(arch_ids: np.ndarray) -> bool:
+    """Whether ``arch_ids`` is 0, 1, ... as int64 (NB201's whole pool): then draws are ids.
+    The ids are distinct and sorted (:class:`SearchTables`), so the ends decide."""
+    return bool(arch_ids.dtype == np.int64 and arch_ids.size
+                and arch_ids[0] == 0 and arch_ids[-1] == arch_ids.size - 1)
+
+
+# Below this many draws, making the doubles costs less than advancing past them.
+SKIP_DOUBLES_FROM = 1 << 15
+
+
+def _skip_doubles(rng: np.random.Generator, count: int) -> None:
+    """Advance ``rng`` past ``count`` ``random()`` doubles without making them.
+
+    PCG64 (``default_rng``'s generator) makes a double from one 64-bit output, so advancing
+    by ``count`` outputs leaves the stream where ``rng.random(count)`` leaves it; ``advance``
+    also drops the buffered 32-bit half that ``integers`` may have left, which is put back.
+    """
+    generator = rng.bit_generator
+    before = generator.state
+    generator.advance(count)
+    after = generator.state
+    after["has_uint32"], after["uinteger"] = before["has_uint32"], before["uinteger"]
+    generator.state = after
+
+
+def _replicate_columns(source: _DrawSource, rng: np.random.Generator,
+                       draws: np.ndarray) -> np.ndarray | None:
+    """Random policy: per draw, which stored replicate scores it (``compact[draw, which]`` with
+    ``which = floor(u * count)``, u drawn for every draw even where it cannot matter)."""
+    pool = source.pool
+    if pool.counts is None:
+        return None
+    if source.single_count == 1 and draws.size >= SKIP_DOUBLES_FROM:
+        _skip_doubles(rng, draws.size)  # floor(u * 1) = 0 for every u in [0, 1)
+        which = np.zeros(draws.shape, np.int64)
+    else:
+        which = rng.random(draws.shape)
+        which *= source.single_count or np.take(pool.counts, draws)
+        which = which.astype(np.int64)
+    if source.compact_is_identity:
+        return which
+    cells = draws * source.width
+    cells += which
+    return np.take(source.compact, cells)
+
+
+def _run_n(source: _DrawSource, rng: np.random.Generator, n: int, runs: int,
            replace: bool) -> tuple[SearchDraws, np.ndarray, np.ndarray, np.ndarray]:
     """All runs of one N; returns the draws and the (runs, targets) accuracy arrays of the
     NASWOT pick (valid runs only), the first arch drawn and the best of N."""
+    pool = source.pool
     size = len(pool.arch_ids)
     draws = (rng.integers(0, size, (runs, n)) if replace
              else _draw_without_replacement(rng, size, runs, n))
-    replicate_columns = None
-    if pool.counts is not None:
-        which = (rng.random((runs, n)) * pool.counts[draws]).astype(np.int64)
-        replicate_columns = pool.compact[draws, which]
-        scores, times = pool.values[draws, replicate_columns], pool.times[draws, replicate_columns]
+    replicate_columns = _replicate_columns(source, rng, draws)
+    if source.width == 1:
+        cells = draws
     else:
-        scores, times = pool.values[draws], pool.times[draws]
-    ranked = np.where(np.isfinite(scores), scores, -np.inf)
-    best = ranked.argmax(axis=1)
-    picks = draws[np.arange(runs), best]
-    valid = np.isfinite(ranked[np.arange(runs), best])
+        cells = draws * source.width
+        cells += 0 if replicate_columns is None else replicate_columns
+    scores = np.take(source.values, cells)
+    scores[~np.isfinite(scores)] = -np.inf  # NaN is never picked; -inf only when all are
+    best = scores.argmax(axis=1)
+    every_run = np.arange(runs)
+    picks = draws[every_run, best]
+    valid = np.isfinite(scores[every_run, best])
     chosen = np.where(valid, pool.arch_ids[picks], -1)
-    best_of_n = np.stack([column[draws].max(axis=1) for column in pool.accuracies.T], axis=1)
-    result = SearchDraws(n, pool.arch_ids[draws], replicate_columns, chosen, times.sum(axis=1))
+    # the scores' buffer is free again; every index is in range, so "clip" clips nothing (with
+    # ``out``, NumPy's default "raise" gathers into a temporary first)
+    times = np.take(source.times, cells, out=scores, mode="clip")
+    time_s = times.sum(axis=1)
+    best_of_n = np.empty((runs, len(source.accuracies)))
+    for target, column in enumerate(source.accuracies):
+        best_of_n[:, target] = np.take(column, draws, out=times, mode="clip").max(axis=1)
+    arch_ids = draws if source.same_ids else np.take(pool.arch_ids, draws)
+    result = SearchDraws(n, arch_ids, replicate_columns, chosen, time_s)
     return result, pool.accuracies[picks[valid]], pool.accuracies[draws[:, 0]], best_of_n
 
 
@@ -275,8 +430,9 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
                           runs, size, unlabelled, tables.targets, tables.replicates,
                           tables.best_in_space, origin=tables.origin)
     random_arch = []
+    source = _DrawSource.of(pool)
     for n in n_values:
-        draws, naswot, first_drawn, best_of_n = _run_n(pool, rng, n, runs, replace)
+        draws, naswot, first_drawn, best_of_n = _run_n(source, rng, n, runs, replace)
         result.draws[n] = draws
         random_arch.append(first_drawn)
         nonfinite = int((draws.chosen < 0).sum())

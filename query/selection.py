@@ -18,6 +18,7 @@ from naswot_db.errors import NaswotDbError
 from naswot_db.names import score_datasets
 from naswot_db.scores import DEFAULT_SCORE
 
+from .arrow_numpy import column_to_numpy
 from .connection import connect, resolve_root
 from .errors import QueryError
 
@@ -53,7 +54,7 @@ def fetch_columns(source: Source, sql: str, params: list | None = None) -> dict[
     table = source.connection.sql(sql, params=params or []).to_arrow_table()
     columns = {}
     for name in table.column_names:
-        columns[name] = table.column(name).to_numpy()
+        columns[name] = column_to_numpy(table.column(name))
         table = table.drop_columns([name])
     return columns
 

@@ -2,7 +2,8 @@
 
 Findings: the manifest, every Parquet file that is not a part of its table, score keys stored
 more than once, temporary files of dead writers, ingest generations that do not match their
-pointer, and finished runs whose recorded row count differs from the rows present.  Nothing
+pointer, values that break the rules of :mod:`.valid_values`, and finished runs whose
+recorded row count differs from the rows present.  Nothing
 is changed; ``naswot-db compact`` and a rerun of the interrupted command repair what they can.
 """
 
@@ -12,25 +13,22 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
-from .dedup import SCORE_KEY, first_per_key_sql
-from .parts import part_problem
-from .sql import parquet_source_sql
+from . import migration
 from .atomic import is_temp
+from .dedup import SCORE_KEY
+from .duckdb_limits import bounded_connection
+from .parts import part_problem
+from .run_counts import count_mismatches
+from .sql import parquet_source_sql
 from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
-                      generations_path, part_files, part_generation, partition_dir,
-                      stale_temps)
-from .tables import PARTITION_COLUMN, RUNS, SCORES, TABLES, Table
-
-
-def quiet_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that prints no progress bar (the commands print their
-    own lines)."""
-    connection = duckdb.connect(":memory:")
-    connection.execute("SET enable_progress_bar = false")
-    return connection
+                      generations_path, manifest_version, part_files, part_generation,
+                      partition_dir, stale_temps)
+from .tables import PARTITION_COLUMN, SCORES, TABLES, Table
+from .valid_values import broken_rules
 
 
 def _manifest_findings(root: Path) -> list[str]:
@@ -38,6 +36,9 @@ def _manifest_findings(root: Path) -> list[str]:
         return [f"{root / MANIFEST_NAME}: missing (not a naswot-db root?)"]
     try:
         check_root(root)
+        if manifest_version(root) == migration.FROM_VERSION and migration.new_nb101_ids(root):
+            return [f"{root}: schema version {migration.FROM_VERSION} numbers NB101 archs by file "
+                    f"order, not by module hash; `naswot-db migrate --root {root}` renumbers them"]
     except NaswotDbError as exc:
         return [str(exc)]
     return []
@@ -68,6 +69,20 @@ def _file_findings(root: Path) -> list[str]:
     findings.extend(f"{path}: temporary file of a killed writer"
                     for directory in (root, root / GENERATIONS_DIR)
                     for path in stale_temps(directory))
+    return findings
+
+
+def _value_findings(root: Path) -> list[str]:
+    """Stored rows that break a rule of :mod:`.valid_values` (written before the rules were,
+    or by hand), one line per part and rule."""
+    findings = []
+    for table in TABLES.values():
+        for path in part_files(root, table):
+            if part_problem(table, path) is not None:
+                continue  # reported as a foreign or unreadable file
+            space = path.parent.name.split("=", 1)[1] if table.partitioned else None
+            findings.extend(f"{path}: {line} (delete the part, or rerun the command that wrote "
+                            "it)" for line in broken_rules(table.name, pq.read_table(path), space))
     return findings
 
 
@@ -116,21 +131,11 @@ def _duplicate_findings(connection: duckdb.DuckDBPyConnection, scores: str) -> l
             for space, keys, extra in rows]
 
 
-def _runs_findings(root: Path, connection: duckdb.DuckDBPyConnection,
-                   scores: str | None) -> list[str]:
-    runs = [p for p in part_files(root, RUNS) if part_problem(RUNS, p) is None]
-    if not runs:
-        return []
-    present = (f"SELECT run_id, count(*) AS n FROM ({first_per_key_sql(SCORE_KEY, scores)}) "
-               "GROUP BY run_id" if scores
-               else "SELECT NULL::VARCHAR AS run_id, 0::BIGINT AS n WHERE false")
-    rows = connection.execute(
-        f"SELECT r.run_id, r.rows_written, coalesce(p.n, 0) "
-        f"FROM ({parquet_source_sql(RUNS, runs)}) AS r LEFT JOIN ({present}) AS p USING (run_id) "
-        "WHERE r.finished_at IS NOT NULL AND r.rows_written IS DISTINCT FROM coalesce(p.n, 0) "
-        "ORDER BY r.run_id").fetchall()
-    return [f"runs: run {run_id} records {recorded} rows written, {found} present"
-            for run_id, recorded, found in rows]
+def _runs_findings(root: Path, connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [f"runs: run {run_id} records {recorded} rows written, {found} present (an "
+            "interrupted or repaired build: rerun it so no key is missing, then `naswot-db "
+            "compact` records the count present)"
+            for run_id, recorded, found in count_mismatches(root, connection)]
 
 
 def check_findings(root: Path) -> list[str]:
@@ -138,12 +143,13 @@ def check_findings(root: Path) -> list[str]:
     root = Path(root)
     if not root.is_dir():
         return [f"{root}: no such database root"]
-    findings = _manifest_findings(root) + _file_findings(root) + _generation_findings(root)
-    with quiet_connection() as connection:
+    findings = (_manifest_findings(root) + _file_findings(root) + _generation_findings(root)
+                + _value_findings(root))
+    with bounded_connection() as connection:
         scores = _scores_sql(root)
         if scores:
             findings += _duplicate_findings(connection, scores)
-        findings += _runs_findings(root, connection, scores)
+        findings += _runs_findings(root, connection)
     return findings
 
 

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .atomic import atomic_file, atomic_write_bytes
-from .checks import quiet_connection
+from .duckdb_limits import bounded_connection
 from .dedup import (SCORE_KEY, compacted_name, expired_markers, first_per_key_sql,
                     is_one_compaction, superseded_marker)
 from .locks import exclusive
@@ -107,7 +107,7 @@ def compact_partition(root: Path, space: str, grace_s: float = GRACE_S) -> Compa
         if not files or is_one_compaction(files):
             return Compaction(space, len(files), len(files), rows_before, rows_before,
                               _remove_expired(directory, grace_s))
-        with quiet_connection() as connection:
+        with bounded_connection() as connection:
             rows_after = connection.execute(
                 f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(SCORE_KEY)} FROM "
                 f"({parquet_source_sql(SCORES, files)}))").fetchall()[0][0]

@@ -47,21 +47,36 @@ def exclusive(root: Path, name: str, what: str) -> Iterator[None]:
 
     ``what`` names the work in the refusal, e.g. ``"a build of nb201 config 1a2b"``.
     """
+    with _held(root, name, what, fcntl.LOCK_EX):
+        yield
+
+
+@contextmanager
+def shared(root: Path, name: str, what: str) -> Iterator[None]:
+    """Hold ``name`` together with other shared holders, refused while it is held exclusively
+    (the shards of one build share the build's lock, which a whole build takes exclusively)."""
+    with _held(root, name, what, fcntl.LOCK_SH):
+        yield
+
+
+@contextmanager
+def _held(root: Path, name: str, what: str, mode: int) -> Iterator[None]:
     path = lock_path(root, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+") as handle:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockHeldError(f"{what} is already running on {root} ({_holder(handle)}); "
                                 "wait for it to finish or stop it, then rerun") from None
         handle.seek(0)
-        handle.truncate()
+        handle.truncate()  # a shared lock names its latest holder
         handle.write(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
         handle.flush()
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()  # a stale name would mislead; the lock itself dies with the fd
+            if mode == fcntl.LOCK_EX:
+                handle.seek(0)
+                handle.truncate()  # a stale name would mislead; the lock dies with the fd
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

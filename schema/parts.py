@@ -79,15 +79,25 @@ def _file_footer(path: Path) -> bytes | None:
         os.close(descriptor)
 
 
+def _zero_row(data_type: pa.DataType) -> pa.Array:
+    """One zero (an empty string for text) of ``data_type``, made from zeroed buffers:
+    ``pa.array`` first checks whether its argument is a pandas object, which imports pandas
+    (more than the rest of a fresh ``naswot-db search`` costs)."""
+    zeros = pa.py_buffer(bytes(16))  # any fixed width, or two offsets of a one-row string column
+    text = pa.types.is_string(data_type) or pa.types.is_binary(data_type) \
+        or pa.types.is_large_string(data_type) or pa.types.is_large_binary(data_type)
+    return pa.Array.from_buffers(data_type, 1, [None, zeros] + ([pa.py_buffer(b"")] if text else []))
+
+
 @cache
 def _written_footer(table: Table) -> tuple[bytes, bytes]:
     """What every footer of a part of ``table`` written here holds: its first bytes (format
     version and Parquet schema, up to the row count, taken as the common start of the footers
     of a 0-row and a 1-row part) and the serialized Arrow schema (table name included)."""
     schema = table.file_schema()
-    one_row = pa.Table.from_arrays([pa.array([0]).cast(f.type) for f in schema], schema=schema)
+    one_row = pa.Table.from_arrays([_zero_row(f.type) for f in schema], schema=schema)
     footers = []
-    for rows in (schema.empty_table(), one_row):
+    for rows in (one_row.slice(0, 0), one_row):  # Schema.empty_table would import pandas
         sink = pa.BufferOutputStream()
         pq.write_table(rows, sink)
         footers.append(_footer_bytes(sink.getvalue().to_pybytes()))

@@ -26,9 +26,11 @@ import pyarrow.parquet as pq
 
 from naswot_db.errors import NaswotDbError
 
+from . import migration
 from .atomic import TEMP_PATTERN, atomic_file, atomic_write_bytes, is_temp
 from .dedup import is_compacted_part, superseded_names
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
+from .valid_values import validate_rows
 
 APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
@@ -62,11 +64,11 @@ def shipped_root() -> Path:
     return Path(str(resources.files("naswot_db.data"))) / "shipped"
 
 
-def check_root(root: Path) -> None:
-    """Raise :class:`SchemaVersionError` when ``root`` holds another schema version."""
+def manifest_version(root: Path) -> int | None:
+    """The schema version ``root``'s manifest names (None without a manifest)."""
     manifest = root / MANIFEST_NAME
     if not manifest.exists():
-        return
+        return None
     try:
         content = json.loads(manifest.read_text())
     except (OSError, ValueError) as exc:
@@ -76,18 +78,42 @@ def check_root(root: Path) -> None:
         raise SchemaVersionError(
             f"{manifest} is not a naswot-db manifest: expected an object with an integer "
             f"\"schema_version\", found {json.dumps(content)[:80]}")
-    if version != SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"{root} was written with schema version {version}; this naswot-db reads version "
-            f"{SCHEMA_VERSION}. Rebuild the root or use a matching naswot-db release."
-        )
+    return version
+
+
+def check_root(root: Path) -> None:
+    """Raise :class:`SchemaVersionError` when ``root`` cannot be read by this schema version.
+
+    A version-2 root still reads (its NB101 ids are consistent within the root); the next
+    command that writes to it migrates it (:mod:`schema.migration`).
+    """
+    if root.exists() and not root.is_dir():
+        raise NaswotDbError(f"database root {root} is a file, not a folder (check --root and "
+                            f"${ROOT_ENV})")
+    version = manifest_version(root)
+    if version is None or version == SCHEMA_VERSION:
+        return
+    if version == migration.FROM_VERSION:
+        if migration.interrupted(root):
+            raise SchemaVersionError(
+                f"{root}: a migration to schema version {SCHEMA_VERSION} was interrupted; "
+                f"`naswot-db migrate --root {root}` finishes it")
+        return
+    raise SchemaVersionError(
+        f"{root} was written with schema version {version}; this naswot-db reads versions "
+        f"{migration.FROM_VERSION} and {SCHEMA_VERSION}. Rebuild the root or use a matching "
+        "naswot-db release.")
 
 
 def prepare_root(root: Path) -> None:
-    """Create ``root`` with a manifest, or check the manifest of an existing one."""
+    """Create ``root`` with a manifest, or check the manifest of an existing one (migrating a
+    version-2 root to the current version first)."""
+    manifest = root / MANIFEST_NAME
+    if manifest_version(root) == migration.FROM_VERSION:
+        migration.migrate(root, lambda: atomic_write_bytes(
+            manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode()))
     check_root(root)
     root.mkdir(parents=True, exist_ok=True)
-    manifest = root / MANIFEST_NAME
     if not manifest.exists():
         atomic_write_bytes(manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode())
 
@@ -217,14 +243,19 @@ def conform(table: Table, data: pa.Table) -> pa.Table:
 
 def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = None,
                part_name: str | None = None) -> Path:
-    """Write ``data`` as one new part of ``table_name``, atomically; return its path."""
+    """Write ``data`` as one new part of ``table_name``, atomically; return its path.
+
+    Rows that break a rule of :mod:`.valid_values` are refused before anything is written.
+    """
     table = TABLES[table_name]
+    rows = conform(table, data)
+    validate_rows(table_name, rows, space)
     prepare_root(root)
     directory = partition_dir(root, table, space)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{part_name or uuid.uuid4().hex}.parquet"
     with atomic_file(final) as tmp:
-        pq.write_table(conform(table, data), tmp)
+        pq.write_table(rows, tmp)
     return final
 
 
@@ -236,6 +267,8 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     rename naming them current; the older parts are deleted afterwards.  Killed at any instant,
     readers see the old tables or the new ones, never a mix.
     """
+    for name, data in tables.items():  # every table checked before the first is written
+        validate_rows(name, conform(TABLES[name], data), space)
     prepare_root(root)
     committed = committed_generations(root, space)
     directories = {name: partition_dir(root, TABLES[name], space) for name in tables}

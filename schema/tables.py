@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: NB101 arch ids are positions in ascending module-hash order
 
 # Tables are hive-partitioned by this column: it lives in the directory name, not the file.
 PARTITION_COLUMN = "space"

@@ -40,8 +40,9 @@ def sss_meta_archs() -> list[str]:
 
 def final_accuracy(index: int, dataset: str, split: str, seed: int, epochs: int) -> float:
     """The last-epoch accuracy (percent) written for one run and split."""
-    return (20.0 + 0.25 * index + 5.0 * DATASETS.index(dataset) + 1.5 * SPLITS.index(split)
-            + 0.01 * (seed % 1000) + 0.1 * epochs)
+    # below 100 %, as the writers require; increasing with the index below 1000
+    return (20.0 + 0.025 * (index % 1000) + 5.0 * DATASETS.index(dataset)
+            + 1.5 * SPLITS.index(split) + 0.01 * (seed % 1000) + 0.1 * epochs)
 
 
 def _results_count(index: int, arch_str: str, dataset: str, seed: int, epochs: int) -> dict:

@@ -11,6 +11,7 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.scoring import NaswotScorer
 from naswot_db.builder.scoring.call_plan import SEGMENT_COLUMNS, PlanCache, code_layout
 from naswot_db.builder.scoring.naswot import TAPE_MIN_SCORINGS
+from naswot_db.builder.scoring.reference import INT8_MIN_UNITS, code_dtype, gram
 
 from naswot_db.testing.reference_naswot import reference_naswot
 
@@ -24,22 +25,38 @@ def test_layout_captures_each_counted_input_once_and_groups_columns_by_count():
     assert layout.units == (10, 20)
     assert layout.counted_units == 2 * 10 + 2 * 20
     (segment,) = layout.segments
-    assert segment.dtype == torch.float32
+    assert segment.columns == 30
     assert segment.groups == ((2, 0, 30),)  # both inputs count twice: one product
     assert layout.column == (0, 10) and layout.closes == (False, True)
 
 
-def test_layout_splits_segments_and_widens_huge_inputs_to_float64():
+def test_layout_splits_segments_and_huge_inputs_get_exact_codes():
     half = SEGMENT_COLUMNS // 2
     units = [half, half, 1, 2**24]  # the last alone exceeds float32's exact integers
     layout = code_layout(inputs=[0, 1, 2, 2, 3], counted=[True] * 5, units=units)
     assert layout.segment == (0, 0, 1, 2)
     assert layout.closes == (False, True, True, True)
-    assert [segment.dtype for segment in layout.segments] == [
-        torch.float32, torch.float32, torch.float64]
+    assert [segment.columns for segment in layout.segments] == [SEGMENT_COLUMNS, 1, 2**24]
     assert layout.segments[1].groups == ((2, 0, 1),)
-    assert layout.width == {torch.float32: SEGMENT_COLUMNS, torch.float64: 2**24}
+    # float codes beyond float32's exact integers widen to float64; int8 sums stay exact
+    gpu = torch.device("cuda")  # only its type is read
+    assert [code_dtype(s.columns, gpu) for s in layout.segments] == [
+        torch.float32, torch.float32, torch.float64]
+    assert code_dtype(2**24, torch.device("cpu")) in (torch.int8, torch.float64)
     assert layout.counted_units == half + half + 2 + 2**24
+
+
+def test_gram_products_are_exact_in_every_code_dtype():
+    """int8 codes (on a CPU whose torch multiplies them) give the float64 product's integers,
+    also for the narrow inputs that stay in float (torch._int_mm mis-sums one column)."""
+    torch.manual_seed(3)
+    for rows, units in ((128, 4096), (7, 1), (3, INT8_MIN_UNITS), (5, INT8_MIN_UNITS - 1)):
+        codes = torch.rand(rows, units) > 0.5
+        dtype = code_dtype(units, torch.device("cpu"))
+        assert dtype in ((torch.int8, torch.float32) if units >= INT8_MIN_UNITS
+                         else (torch.float32,))
+        product = gram(codes.to(dtype))
+        assert torch.equal(product.to(torch.float64), codes.double() @ codes.double().T)
 
 
 def test_a_plan_of_several_segments_scores_as_the_reference():

@@ -25,9 +25,10 @@ def _fresh_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _naswot_db(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def _naswot_db(home: Path, cwd: Path, *args: str,
+               timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "naswot_db", *args], cwd=cwd,
-                          env=_fresh_env(home), capture_output=True, text=True, timeout=120)
+                          env=_fresh_env(home), capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture
@@ -63,6 +64,22 @@ def test_search_and_info_work_with_no_build(fresh):
             for g in described["ground_truth"]} >= {("cifar10-valid", "x-valid", 200, "shipped"),
                                                      ("cifar10", "ori-test", 200, "shipped")}
     assert not any(home.rglob("*")) and not any(cwd.iterdir())  # queries never write
+
+
+def test_search_table_loads_neither_pandas_nor_the_budgeted_searches(fresh):
+    """pandas alone costs a fresh process more than the whole search (bench/cli_latency.py):
+    the plain search table is drawn, rendered and printed without it."""
+    home, cwd = fresh
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['naswot-db', 'search', '--space', 'nb201', '--n', '10']\n"
+             "try:\n    runpy.run_module('naswot_db', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('pandas', 'torch', 'naswot_db.query.searches')"
+             " if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=_fresh_env(home),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "NASWOT" in done.stdout and done.stdout.splitlines()[-1] == "[]"
 
 
 def test_default_root_is_the_same_from_any_directory(tmp_path, monkeypatch):
@@ -105,3 +122,26 @@ def test_every_search_method_answers_from_the_shipped_tables(fresh):
     assert rows["AREA (paper, 50 runs)"][:3] == ["91.20", "±", "0.27"]
     assert rows["random search"][:3] == ["90.94", "±", "0.36"]
     assert not any(home.rglob("*")) and not any(cwd.iterdir())
+
+
+def test_nb101_is_listed_labelled_and_built_with_no_ingest(fresh, cifar10_root):
+    home, cwd = fresh
+    count = _naswot_db(home, cwd, "sql", "select count(*) AS n from archs where space = 'nb101'",
+                       "--format", "csv")
+    assert count.returncode == 0, count.stderr
+    assert count.stdout.split() == ["n", "423624"]
+    build = _naswot_db(home, cwd, "build", "--space", "nb101", "--dataset", "cifar10",
+                       "--data-root", str(cifar10_root), "--limit", "3", "--root", "db",
+                       "--batch-size", "8", "--quiet", timeout=600)  # a loaded CI machine
+    assert build.returncode == 0, build.stderr
+    joined = _naswot_db(home, cwd, "sql", "select arch_id, acc_split, acc_epochs, accuracy "
+                        "from scored where space = 'nb101' order by arch_id", "--root", "db",
+                        "--format", "json")
+    assert joined.returncode == 0, joined.stderr
+    rows = json.loads(joined.stdout)
+    assert [row["arch_id"] for row in rows] == [0, 1, 2]
+    assert all(row["acc_split"] == "test" and row["acc_epochs"] == 108 and
+               50 < row["accuracy"] < 100 for row in rows)
+    corr = _naswot_db(home, cwd, "corr", "--space", "nb101", "--root", "db")
+    assert corr.returncode == 0, corr.stderr
+    assert "ground truth shipped with naswot-db (nb101: NAS-Bench-101 108-epoch" in corr.stderr

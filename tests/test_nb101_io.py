@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import struct
@@ -15,10 +16,12 @@ from nb101_files import CELLS, Evaluation, Run, crc32c_bitwise, make_runs, write
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
+from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.builder.formats.crc32c import crc32c, crc32c_many
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import TFRecordError, read_record_chunks
 from naswot_db.cli import main
+from naswot_db.query import connect
 from naswot_db.schema import read_table
 
 
@@ -120,15 +123,16 @@ def test_a_truncated_file_names_the_offset_of_the_torn_frame(tmp_path):
 def test_ingest_writes_archs_and_every_accuracy_in_percent(tmp_path):
     runs = make_runs(budgets=(4, 108))
     rng = random.Random(3)
-    rng.shuffle(runs)  # ids and repeat numbers must follow file order, whatever it is
+    rng.shuffle(runs)  # repeat numbers follow file order, ids the hash order of the space
     source = write_runs(tmp_path / "nasbench_full.tfrecord", runs)
     root = tmp_path / "db"
     counts = ingest_ground_truth("nb101", source, root)
-    first_seen = list(dict.fromkeys(run.module_hash for run in runs))
+    ids = space_ids()
     assert counts == {"nb101": (4, 4 * 2 * (3 + 1) * 2)}
 
     archs = read_table(root, "archs", space="nb101").sort_by("arch_id").to_pylist()
-    assert [a["arch_str"] for a in archs] == first_seen
+    assert [(a["arch_id"], a["arch_str"]) for a in archs] == sorted(
+        (ids[h], h) for h, _, _ in CELLS)
     cells = {h: (adj, ops) for h, adj, ops in CELLS}
     for arch in archs:
         encoding = json.loads(arch["encoding"])
@@ -138,7 +142,8 @@ def test_ingest_writes_archs_and_every_accuracy_in_percent(tmp_path):
 
     rows = {(r["arch_id"], r["split"], r["epochs"], r["seed"]): r
             for r in read_table(root, "accuracies", space="nb101").to_pylist()}
-    for arch_id, module_hash in enumerate(first_seen):
+    for module_hash, _, _ in CELLS:
+        arch_id = ids[module_hash]
         for budget in (4, 108):
             group = [r for r in runs if r.module_hash == module_hash and r.epochs == budget]
             for repeat, run in enumerate(group):
@@ -165,12 +170,15 @@ def test_naswot_ground_truth_is_one_sql_query(tmp_path):
         SELECT arch_id, max(accuracy) AS acc, arg_max(train_time_s, accuracy) AS t
         FROM read_parquet('{glob}', hive_partitioning = true)
         WHERE space = 'nb101' AND dataset = 'cifar10' AND split = 'test' AND seed IS NOT NULL
-        GROUP BY arch_id ORDER BY arch_id""").fetchall()
-    for arch_id, (module_hash, _, _) in enumerate(CELLS):
+        GROUP BY arch_id""").fetchall()
+    best = {arch_id: (acc, time_s) for arch_id, acc, time_s in best}
+    ids = space_ids()
+    for module_hash, _, _ in CELLS:
         group = [r for r in runs if r.module_hash == module_hash]
         top = max(group, key=lambda r: r.final.test_accuracy)
-        assert best[arch_id][1] == pytest.approx(100 * top.final.test_accuracy, abs=1e-12)
-        assert best[arch_id][2] == top.final.training_time
+        assert best[ids[module_hash]][0] == pytest.approx(100 * top.final.test_accuracy,
+                                                                abs=1e-12)
+        assert best[ids[module_hash]][1] == top.final.training_time
 
 
 def _ingest_fails(tmp_path: Path, source: Path, match: str) -> None:
@@ -215,6 +223,31 @@ def test_cli_ingest_reports_counts_and_fails_in_one_line(tmp_path):
     assert read_table(root, "archs", space="nb101").num_rows == 4  # the earlier ingest stays
 
 
-def test_arch_table_without_ingest_says_how_to_ingest(tmp_path):
-    with pytest.raises(SpaceError, match="naswot-db ingest --space nb101 --source"):
-        get_space("nb101", tmp_path / "empty").arch_table()
+def test_a_hash_outside_the_space_fails_ingest_with_its_offset(tmp_path):
+    runs = make_runs()
+    stranger = dataclasses.replace(runs[0], module_hash="0" * 32)
+    payloads = [r.payload() for r in runs[1:3]] + [stranger.payload()]
+    path = write_tfrecord(tmp_path / "s.tfrecord", payloads)
+    offset = sum(16 + len(p) for p in payloads[:2])
+    _ingest_fails(tmp_path, path, rf"byte offset {offset}\b.*{'0' * 32} is not a cell of the space")
+
+
+def test_arch_table_without_ingest_is_the_shipped_space(tmp_path):
+    archs = get_space("nb101", tmp_path / "empty").arch_table()
+    assert archs.num_rows == 423_624 and not (tmp_path / "empty").exists()
+
+
+def test_an_ingest_replaces_the_shipped_labels_under_the_same_ids(tmp_path):
+    root = tmp_path / "db"
+    ids = space_ids()
+    cell_ids = sorted(ids[h] for h, _, _ in CELLS)
+    query = ("SELECT count(*), count(DISTINCT arch_id), min(source) FROM accuracies "
+             "WHERE space = 'nb101'")
+    assert connect(root).execute(query).fetchone()[:2] == (423_624, 423_624)  # shipped
+    ingest_ground_truth("nb101", write_runs(tmp_path / "nasbench_only108.tfrecord", make_runs()),
+                        root)
+    assert connect(root).execute(query).fetchone() == (32, 4, "nasbench_only108.tfrecord")
+    splits = connect(root).execute(
+        "SELECT DISTINCT arch_id, split FROM accuracies WHERE space = 'nb101' ORDER BY ALL"
+    ).fetchall()
+    assert splits == [(arch_id, split) for arch_id in cell_ids for split in ("test", "valid")]

@@ -82,5 +82,5 @@ def test_read_table_gives_null_for_a_nullable_column_older_parts_lack():
     """Shipped NB201 200-epoch accuracies predate eval_time_s (the 12-epoch part beside them has
     it, NULL); reading them must not fail."""
     table = read_table(shipped_root(), "accuracies", space="nb201")
-    assert table.num_rows == 15625 * 6 * 2
+    assert table.num_rows == 15625 * 6 * 2  # six columns at 200 and at 12 epochs
     assert table.column("eval_time_s").null_count == table.num_rows

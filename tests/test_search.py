@@ -312,3 +312,39 @@ def test_draws_without_replacement_follow_the_documented_stream(root):
     expected = np.stack([rng.choice(pool.size, 3, replace=False) for _ in range(7)])
     assert np.array_equal(result.draws[3].arch_ids, pool[expected])
     assert all(len(set(row)) == 3 for row in result.draws[3].arch_ids.tolist())
+
+
+def test_one_stored_replicate_keeps_the_random_stream_and_numpys_exact_statistics(tmp_path):
+    """With one replicate per arch the replicate draw cannot choose, so a search skips making
+    those doubles: the next N's draws must still be where the documented stream puts them, and
+    every statistic must be NumPy's mean and std of the same runs, to the last bit."""
+    ids = np.arange(3_000)
+    rng = np.random.default_rng(8)
+    scores = rng.normal(size=ids.size)
+    scores[ids % 13 == 0] = np.nan
+    accuracy = rng.uniform(50, 95, ids.size)
+    write(tmp_path, "scores", score_part("nats-sss", ids, scores, times=rng.uniform(0.1, 1, ids.size)),
+          "nats-sss")
+    write(tmp_path, "accuracies", accuracy_part("nats-sss", ids, accuracy, dataset="cifar10",
+                                                split="ori-test"), "nats-sss")
+    n_values, runs = (70, 3, 90), 500                # 35,000 and 45,000 draws: doubles skipped
+    result = simulate_search(tmp_path, space="nats-sss", n=n_values, runs=runs, seed=2,
+                             replicate="random", targets=["cifar10:ori-test"])
+    stream = np.random.default_rng(2)
+    table, firsts = result.table(), []
+    for n in n_values:
+        draws = stream.integers(0, ids.size, (runs, n))
+        stream.random((runs, n))                     # the replicate draw, all to column 0
+        assert np.array_equal(result.draws[n].arch_ids, draws)
+        assert np.array_equal(result.draws[n].replicates, np.zeros((runs, n)))
+        ranked = np.where(np.isfinite(scores[draws]), scores[draws], -np.inf)
+        valid = np.isfinite(ranked.max(axis=1))    # a run of only NaN picks nothing
+        picked = accuracy[draws[np.arange(runs), ranked.argmax(axis=1)]][valid]
+        for method, values in (("naswot", picked), ("best_of_n", accuracy[draws].max(axis=1))):
+            row = _row(table, method, n)
+            assert row["cifar10/ori-test mean"] == values.mean()
+            assert row["cifar10/ori-test std"] == values.std()
+        firsts.append(accuracy[draws[:, 0]])
+    pooled = np.concatenate(firsts)
+    assert _row(table, "random_arch")["cifar10/ori-test mean"] == pooled.mean()
+    assert _row(table, "random_arch")["cifar10/ori-test std"] == pooled.std()

@@ -46,11 +46,11 @@ def _root(tmp_path, duplicate_values=None):
     return values
 
 
-def _tables(root):
+def _tables(root, space=SPACE):
     with open_source(root) as source:
-        config = choose_config(source, SPACE, "cifar10")
-        targets = resolve_targets(source.connection, SPACE, ["cifar10:ori-test"])
-        return load_search_tables(source, SPACE, "cifar10", targets, config)
+        config = choose_config(source, space, "cifar10")
+        targets = resolve_targets(source.connection, space, ["cifar10:ori-test"])
+        return load_search_tables(source, space, "cifar10", targets, config)
 
 
 @pytest.mark.parametrize("duplicated", [False, True])
@@ -86,13 +86,14 @@ def test_several_configurations_ask_to_choose_in_one_pass(tmp_path):
 
 
 def test_sparse_arch_ids_are_remapped(tmp_path):
-    ids = np.array([10**10, 7, 3 * 10**9])  # too far apart to index arrays directly
-    write(tmp_path, "scores", score_part(SPACE, ids, [1.0, 2.0, 3.0]), SPACE)
-    write(tmp_path, "scores", score_part(SPACE, ids[:1], [4.0], init_seed=1), SPACE)
-    write(tmp_path, "accuracies", accuracy_part(SPACE, ids, [50.0, 60.0, 70.0],
-                                                dataset="cifar10", split="ori-test"), SPACE)
-    tables = _tables(tmp_path)
-    assert tables.arch_ids.tolist() == [7, 3 * 10**9, 10**10]
+    ids = np.array([423_623, 7, 300_000])  # NB101's last id: far apart for three archs
+    space = "nb101"
+    write(tmp_path, "scores", score_part(space, ids, [1.0, 2.0, 3.0]), space)
+    write(tmp_path, "scores", score_part(space, ids[:1], [4.0], init_seed=1), space)
+    write(tmp_path, "accuracies", accuracy_part(space, ids, [50.0, 60.0, 70.0],
+                                                dataset="cifar10", split="ori-test"), space)
+    tables = _tables(tmp_path, space)
+    assert tables.arch_ids.tolist() == [7, 300_000, 423_623]
     assert tables.replicates == [(0, 0), (1, 0)]
     np.testing.assert_array_equal(tables.values, [[2.0, np.nan], [3.0, np.nan], [1.0, 4.0]])
     np.testing.assert_array_equal(tables.present, ~np.isnan(tables.values))

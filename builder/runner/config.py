@@ -91,7 +91,9 @@ class BuildConfig:
     def describe(self) -> dict:
         """JSON-ready form of the whole configuration (stored in the runs table)."""
         data = asdict(self)
-        data.update(root=str(self.root), data_root=str(self.data_root) if self.data_root else None,
+        # resolved, so the record says which folder it was wherever the build was started from
+        data.update(root=str(Path(self.root).resolve()),
+                    data_root=str(Path(self.data_root).resolve()) if self.data_root else None,
                     shard=str(self.shard) if self.shard else None)
         return data
 

@@ -31,7 +31,8 @@ from naswot_db.builder.datasets.batches import (
 from naswot_db.builder.scoring import Scorer, get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
-from naswot_db.schema.locks import exclusive
+from naswot_db.schema.locks import exclusive, shared
+from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
 
 from .config import BuildConfig, BuildError, config_id
@@ -92,6 +93,7 @@ def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
     stored: dict[str, dict[tuple[int, int], np.ndarray]] = {score: {} for score in config_ids}
     if not files:
         return stored
+    refuse_foreign_parts(SCORES, files)  # a corrupt part: one line naming it and the fix
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(
         columns=["score", "config_id", "arch_id", "init_seed", "batch_seed"],
         filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
@@ -182,11 +184,18 @@ def run_build(config: BuildConfig) -> BuildSummary:
     prepare_root(config.root)
     shard = f" shard {config.shard}" if config.shard else ""
     with ExitStack() as locks:
-        # one lock per score, as its one-score build takes; always in one order: no deadlock
+        # per score, the locks its one-score build takes, in one order (config id): no deadlock;
+        # shards of one configuration run side by side; a whole build excludes them all
         for score, cfg_id in sorted(config_ids.items(), key=lambda item: item[1]):
-            locks.enter_context(exclusive(
-                config.root, f"build-{space.name}-{cfg_id}{shard.replace('/', '-of-')}",
-                f"a build of {score} on {space.name}/{dataset.name} (config {cfg_id}{shard})"))
+            whole = f"build-{space.name}-{cfg_id}"
+            what = f"a build of {score} on {space.name}/{dataset.name} (config {cfg_id}"
+            if config.shard:
+                locks.enter_context(shared(config.root, whole, what + ", unsharded)"))
+                locks.enter_context(exclusive(config.root,
+                                              f"{whole}{shard.replace('/', '-of-')}",
+                                              f"{what}{shard})"))
+            else:
+                locks.enter_context(exclusive(config.root, whole, what + ", whole or sharded)"))
         for directory in (partition_dir(config.root, SCORES, space.name),
                           partition_dir(config.root, RUNS, None)):
             remove_stale_temps(directory)  # what a killed build of this root left behind

@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import pickle
 import queue
+import signal
 from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
 
@@ -77,13 +78,33 @@ def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tup
     threads = max(1, torch.get_num_threads() // workers)
     scorers = [sendable_scorer(score) for score in job.scores]
     processes = []
-    for index in range(workers):
-        part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}",
-                                   device=str(devices[index]))
-        process = context.Process(target=_worker, daemon=True,
-                                  args=(part, scorers, threads, next_index, messages, os.getpid()))
-        process.start()
-        processes.append(process)
+    # Ctrl-C reaches the whole terminal process group: the workers ignore it (the ignored
+    # disposition is inherited through spawn's exec) and this process stops them, so the user
+    # sees one line instead of a traceback per worker
+    interrupt_handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for index in range(workers):
+            part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}",
+                                       device=str(devices[index]))
+            process = context.Process(target=_worker, daemon=True, args=(
+                part, scorers, threads, next_index, messages, os.getpid()))
+            process.start()
+            processes.append(process)
+    finally:
+        signal.signal(signal.SIGINT, interrupt_handler)
+    try:
+        return _collect(processes, messages, on_arch)
+    finally:  # stopped (Ctrl-C, an error): no worker writes after the run's rows are counted
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join()
+
+
+def _collect(processes: list, messages: mp.Queue, on_arch) -> tuple[int, int]:
+    """Progress and results from the workers until each is done; (written, errors)."""
+    workers = len(processes)
     written = errors = finished = 0
     while finished < workers:
         try:

@@ -92,7 +92,7 @@ class Scorer(ABC):
             return ScoreResult(math.nan, STATUS_ERROR, f"{type(exc).__name__}: {exc}",
                                time.perf_counter() - start)
         elapsed = time.perf_counter() - start
-        if math.isnan(value):
-            return ScoreResult(value, STATUS_ERROR, f"{self.name} score is NaN", elapsed)
+        if math.isnan(value) or value == math.inf:  # no kernel gives +inf: a broken score
+            return ScoreResult(math.nan, STATUS_ERROR, f"{self.name} score is {value}", elapsed)
         return ScoreResult(value, STATUS_SINGULAR if value == -math.inf else STATUS_OK, None,
                            elapsed)

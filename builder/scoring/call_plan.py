@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .forward_tape import ForwardTape, TapeRecorder, tapes
-from .reference import (FLOAT32_EXACT_UNITS, kernel_from_agreement, network_output,
+from .reference import (code_dtype, gram, kernel_from_agreement, network_output,
                         is_reference_hooked, train_mode)
 
 # Columns of one segment: bounds the code buffer (batch x columns float32: 64 MiB at batch
@@ -36,9 +36,10 @@ SEGMENT_COLUMNS = 1 << 17
 @dataclass(frozen=True)
 class Segment:
     """Consecutive slots whose codes share the code buffer: ``groups`` are (count, first
-    column, end column) runs of slots that count equally often."""
+    column, end column) runs of slots that count equally often; ``columns`` their width (which
+    decides the codes' dtype on a device: :func:`~.reference.code_dtype`)."""
 
-    dtype: torch.dtype
+    columns: int
     groups: tuple[tuple[int, int, int], ...]
 
 
@@ -53,7 +54,6 @@ class CodeLayout:
     segment: tuple[int, ...]  # per slot: its segment
     closes: tuple[bool, ...]  # per slot: whether it is its segment's last
     segments: tuple[Segment, ...]
-    width: dict[torch.dtype, int]  # buffer columns per dtype
     counted_units: int  # sum of count * units: the N of K's (1-c)(1-c)^T terms
 
 
@@ -76,14 +76,12 @@ def code_layout(inputs: list[int], counted: list[bool], units: list[int]) -> Cod
     segment = [0] * len(slot_units)
     closes = [False] * len(slot_units)
     segments: list[Segment] = []
-    width: dict[torch.dtype, int] = {}
     start = 0
     while start < len(slot_units):  # a segment: slots in capture order up to SEGMENT_COLUMNS
         stop, columns = start + 1, slot_units[start]
         while stop < len(slot_units) and columns + slot_units[stop] <= SEGMENT_COLUMNS:
             columns += slot_units[stop]
             stop += 1
-        dtype = torch.float32 if columns < FLOAT32_EXACT_UNITS else torch.float64
         groups, offset = [], 0
         for count in sorted({slot_counts[s] for s in range(start, stop)}):
             first = offset
@@ -93,12 +91,11 @@ def code_layout(inputs: list[int], counted: list[bool], units: list[int]) -> Cod
             groups.append((count, first, offset))
         segment[start:stop] = [len(segments)] * (stop - start)
         closes[stop - 1] = True
-        segments.append(Segment(dtype, tuple(groups)))
-        width[dtype] = max(width.get(dtype, 0), columns)
+        segments.append(Segment(columns, tuple(groups)))
         start = stop
     return CodeLayout(tuple(slot_by_input.get(i, -1) for i in inputs), tuple(captures),
                       tuple(slot_units), tuple(column), tuple(segment), tuple(closes),
-                      tuple(segments), width,
+                      tuple(segments),
                       sum(u * c for u, c in zip(slot_units, slot_counts)))
 
 
@@ -126,13 +123,18 @@ class _PlannedPass:
         self.batch_size = batch_size
         self.device = device
         self.steps = tuple(zip(plan.modules, layout.slot_of, layout.captures))
+        # per segment, the codes' dtype on this device (int8 on a CPU that multiplies it)
+        dtypes = [code_dtype(segment.columns, device) for segment in layout.segments]
+        widths: dict[torch.dtype, int] = {}
+        for dtype, segment in zip(dtypes, layout.segments):
+            widths[dtype] = max(widths.get(dtype, 0), segment.columns)
         buffers = {dtype: torch.empty(batch_size, columns, dtype=dtype, device=device)
-                   for dtype, columns in layout.width.items()}
+                   for dtype, columns in widths.items()}
         self.outputs = []  # per slot: the buffer columns its codes go to
         self.folds = []  # per slot: the (count, codes) products its arrival completes
         for slot, units in enumerate(layout.units):
             segment = layout.segments[layout.segment[slot]]
-            buffer = buffers[segment.dtype]
+            buffer = buffers[dtypes[layout.segment[slot]]]
             column = layout.column[slot]
             self.outputs.append(buffer[:, column:column + units])
             self.folds.append(tuple((count, buffer[:, first:end])
@@ -183,7 +185,7 @@ class _PlannedPass:
             return
         torch.gt(activations.reshape(codes.shape), 0, out=codes)
         for count, segment_codes in self.folds[slot]:
-            self.agree_on.add_(segment_codes @ segment_codes.T, alpha=count)
+            self.agree_on.add_(gram(segment_codes), alpha=count)
         self.captured += 1
 
     def kernel(self, taped: bool = False) -> torch.Tensor | None:

@@ -29,7 +29,12 @@ K = 1e-5
 def jacov_from_jacobian(jacobian: np.ndarray, k: float = K) -> float:
     """``-sum(log(v + k) + 1/(v + k))`` over the eigenvalues of the rows' correlation matrix."""
     with np.errstate(invalid="ignore", divide="ignore"):  # a constant row: NaN, an error row
-        eigenvalues = np.linalg.eig(np.corrcoef(jacobian))[0]
+        correlation = np.corrcoef(jacobian)
+    if not np.isfinite(correlation).all():  # np.linalg would only say "infs or NaNs"
+        constant = int(np.sum(np.ptp(jacobian, axis=1) == 0))
+        raise ValueError(f"the input gradient of {constant} of {len(jacobian)} images is "
+                         "constant (or not finite), so their correlations are undefined")
+    eigenvalues = np.linalg.eig(correlation)[0]
     if np.iscomplexobj(eigenvalues):  # a symmetric matrix: imaginary parts are rounding
         eigenvalues = eigenvalues.real
     return float(-np.sum(np.log(eigenvalues + k) + 1.0 / (eigenvalues + k)))

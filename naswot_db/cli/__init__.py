@@ -64,11 +64,11 @@ def main() -> None:
 
 def _register_commands() -> None:
     from . import (build_commands, distribution_commands, info_command, maintenance_commands,
-                   query_commands)
+                   query_commands, stability_command)
 
     for command in (build_commands.build, build_commands.ingest, *query_commands.COMMANDS,
                     info_command.info, *distribution_commands.COMMANDS,
-                    *maintenance_commands.COMMANDS):
+                    *maintenance_commands.COMMANDS, stability_command.stability):
         main.add_command(command)
 
 

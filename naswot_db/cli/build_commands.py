@@ -10,11 +10,32 @@ from naswot_db.errors import NaswotDbError
 from naswot_db.names import SPLITS, canonical_ingest_space
 from naswot_db.scores import DEFAULT_SCORE
 
-from .options import int_list_option, root_option, scores_option, space_option
+from .options import dataset_option, int_list_option, root_option, scores_option, space_option
+
+# measured: the shipped NB201 build, 15,625 archs in 4,827 s on a 2-core VM (README)
+_MEASURED_S_PER_ARCH = {"nb201": 0.31}
+_LARGE_SPACE = 1000
+
+
+def _note_whole_space(space: str, replicates: int) -> None:
+    """Before a build of a whole large space: how much it queues and, where measured, how
+    long that takes, so nobody starts 32,768 archs by leaving out --limit."""
+    from naswot_db.schema.valid_values import SPACE_SIZES
+
+    archs = SPACE_SIZES.get(space)
+    if archs is None or archs < _LARGE_SPACE:
+        return
+    per_arch = _MEASURED_S_PER_ARCH.get(space)
+    expected = (f"at the measured {per_arch} s per arch (2 CPU cores, --workers 2) about "
+                f"{archs * per_arch / 3600:.1f} h per replicate" if per_arch else
+                "its time per arch is not measured yet; the progress bar estimates it")
+    click.echo(f"Note: no --limit or --arch-ids: this build queues all {archs:,} {space} archs x "
+               f"{replicates} replicate(s), skipping what the root stores; {expected}.", err=True)
+
 
 @click.command()
 @space_option(required=True)
-@click.option("--dataset", required=True, help="Dataset of the scoring batch, e.g. cifar10.")
+@dataset_option(help_text="Dataset of the scoring batch, e.g. cifar10.", required=True)
 @scores_option(DEFAULT_SCORE, "each network is built and each batch drawn once for all of them, "
                              "each score's rows keyed as if built alone")
 @root_option
@@ -69,10 +90,12 @@ def build(space: str, dataset: str, scores: list[str], root: Path | None, data_r
         space=space, dataset=dataset, score=",".join(scores), root=root or default_root(),
         data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
         batch_size=batch_size, arch_ids=arch_ids, limit=limit,
-        shard=Shard.parse(shard) if shard else None, device=device, split=split,
+        shard=None if shard is None else Shard.parse(shard), device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, engine=engine,
         ray_address=ray_address, gpus_per_worker=gpus_per_worker,
         cpus_per_worker=cpus_per_worker, compact=compact, progress=not quiet)
+    if limit is None and arch_ids is None:
+        _note_whole_space(space, len(init_seeds) * len(batch_seeds))
     summary = run_build(config)
     click.echo(f"Please cite: {'; '.join(dict.fromkeys(summary.citations))}", err=True)
     click.echo(f"run {summary.run_id}: {summary.rows_written} rows written, "

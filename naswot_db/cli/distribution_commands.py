@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from naswot_db.distribution.limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
 from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
-    optional_score_option, root_option, space_option, spaces_option,
+    dataset_option, optional_score_option, root_option, space_option, spaces_option,
 )
 
 _FORMATS = ("naslib", "syne-tune", "csv", "parquet")
@@ -26,7 +27,7 @@ def _resolved(root: Path | None) -> Path:
 @root_option
 @spaces_option("Only this space (repeatable) [default: every space of the root].")
 @optional_score_option("Only this score [default: every score].")
-@click.option("--dataset", default=None, help="Only scores computed on this dataset.")
+@dataset_option(help_text="Only scores computed on this dataset.")
 @click.option("--config-id", default=None, help="Only scores of this configuration.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Archive file to write, e.g. nb201-naswot.tar.")
@@ -51,20 +52,31 @@ def pack(root: Path | None, spaces: tuple[str, ...], score: str | None, dataset:
               help="Expected sha256 of the whole archive (the publisher's ARCHIVE.sha256).")
 @click.option("--download-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where partial downloads are kept [default: the per-user cache folder].")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Largest download accepted; a larger one is refused or cut and deleted.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEADLINE_S,
+              show_default=True, help="Seconds a download may take in all (what arrived is "
+                                      "kept for a resume).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
+              help="Most rows an archive may hold (the merge holds them in memory).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path | None,
-          quiet: bool) -> None:
+          max_bytes: int, timeout: float, max_rows: int, quiet: bool) -> None:
     """Verify the archive at SOURCE (http(s) URL or path) and merge it into the root.
 
     A stopped download resumes when the same command is run again.
     """
+    from naswot_db.distribution.download import Limits
     from naswot_db.distribution.fetch import fetch as fetch_archive
 
     summary = fetch_archive(source, _resolved(root), sha256=sha256, download_dir=download_dir,
-                            progress=not quiet)
+                            progress=not quiet, limits=Limits(max_bytes, timeout),
+                            max_rows=max_rows)
     for part in summary.partitions:
         where = f"{part.table}/{part.space}" if part.space else part.table
-        click.echo(f"{where}: {part.added} rows added, {part.already_stored} already stored")
+        repeated = f", {part.repeated} repeated rows dropped" if part.repeated else ""
+        click.echo(f"{where}: {part.added} rows added, {part.already_stored} already "
+                   f"stored{repeated}")
     for name, citation in summary.manifest.get("citations", {}).items():
         click.echo(f"Please cite ({name}): {citation}", err=True)
 
@@ -78,8 +90,8 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
                         "scored space for csv and parquet].")
 @optional_score_option("Score to export [default: every stored score for naslib, csv and "
                        "parquet; naswot for syne-tune].")
-@click.option("--dataset", default=None,
-              help="Only scores computed on this dataset [default: every one, one task each].")
+@dataset_option(help_text="Only scores computed on this dataset [default: every one, one task "
+                          "each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
 @click.option("--batch-size", type=int, default=None,
               help="Scoring batch size, when several exist.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.names import canonical_space
+from naswot_db.names import canonical_dataset, canonical_space
 from naswot_db.scores import (
     ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
     score_names,
@@ -85,9 +85,26 @@ def int_list_option(name: str, what: str, default: str | None, help_text: str) -
                         help=f"{help_text} Ranges allowed, e.g. 0-4,7.")
 
 
+def _non_empty_path(_ctx, _param, value: str | None) -> Path | None:
+    if value is not None and not value.strip():  # as a Path, "" would be the working folder
+        raise click.BadParameter("is empty; give the root's folder")
+    return None if value is None else Path(value)
+
+
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--root", type=click.Path(file_okay=False), default=None, callback=_non_empty_path,
     help="Database root [default: $NASWOT_DB_ROOT, else the per-user data folder].")
+
+
+def _dataset(_ctx, _param, value: str | None) -> str | None:
+    return None if value is None else canonical_dataset(value)
+
+
+def dataset_option(default: str | None = None, help_text: str = "Dataset.",
+                   required: bool = False) -> Callable:
+    """``--dataset``, with the known datasets accepted in any case."""
+    return click.option("--dataset", default=default, show_default=default is not None,
+                        required=required, callback=_dataset, help=help_text)
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                              show_default=True, help="Output format.")

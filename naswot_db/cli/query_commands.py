@@ -15,8 +15,8 @@ from naswot_db.errors import NaswotDbError
 from naswot_db.scores import DEFAULT_SCORE
 
 from .options import (
-    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, format_option,
-    replicate_option, root_option, score_option, scores_option, space_option,
+    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
+    format_option, replicate_option, root_option, score_option, scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
@@ -59,8 +59,7 @@ _config = combine(
     click.option("--config-id", default=None, help="Score configuration, when several exist."),
     click.option("--batch-size", type=click.IntRange(min=1), default=None,
                  help="Scoring batch size, when several exist."))
-_scores_dataset = click.option("--dataset", default="cifar10", show_default=True,
-                               help="Dataset the scores were computed on.")
+_scores_dataset = dataset_option("cifar10", "Dataset the scores were computed on.")
 
 _search_options = combine(
     root_option,
@@ -89,6 +88,16 @@ def _resolved_root(root: Path | None) -> Path:
     if note:
         click.echo(f"Note: {note}.", err=True)
     return resolved
+
+
+def _truth_note(root: Path | None, space: str | None) -> None:
+    """Say on stderr when the study's accuracies are the shipped ground truth."""
+    from naswot_db.query.connection import resolve_root
+    from naswot_db.query.truth_origin import shipped_truth_note
+
+    note = shipped_truth_note(resolve_root(root), space)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
 
 
 _budget_options = combine(
@@ -130,7 +139,10 @@ def _run_search(root, space, score, dataset, n_values, runs, replace, seed, repl
 @click.argument("query")
 @root_option
 @format_option
-def sql(query: str, root: Path | None, fmt: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop the query after this many seconds [default: no limit]. Memory is "
+                   "bounded by NASWOT_DB_MEMORY_LIMIT [default: half the machine's].")
+def sql(query: str, root: Path | None, fmt: str, timeout: float | None) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
     from naswot_db.query.connection import run_sql
     from naswot_db.query.formatting import render
@@ -140,7 +152,7 @@ def sql(query: str, root: Path | None, fmt: str) -> None:
     note = shipped_scores_note(root) if _READS_SCORES.search(query) else None
     if note:
         click.echo(f"Note: {note}.", err=True)
-    frame = run_sql(query, root)
+    frame = run_sql(query, root, timeout_s=timeout)
     if frame is not None:
         click.echo(render(frame, fmt))
 
@@ -151,6 +163,7 @@ def _compare(methods, budget_s, population, sample_size, tournament, last_traini
     from naswot_db.query.searches import BudgetOptions
     from naswot_db.query.searches.compare import compare_searches
 
+    _refuse_unused_fitness(methods, fitness)
     options = BudgetOptions(budget_s, population, sample_size, init_sample, seed,
                             tournament_replace=tournament == "with-replacement",
                             keep_last=last_training == "count")
@@ -162,7 +175,17 @@ def _compare(methods, budget_s, population, sample_size, tournament, last_traini
                             as_reference=as_reference)
 
 
+def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
+    from naswot_db.query.searches.compare import BUDGETED_METHODS
+
+    if fitness is not None and not set(methods) & set(BUDGETED_METHODS):
+        raise click.UsageError(f"--fitness sets what {', '.join(BUDGETED_METHODS)} searches "
+                               f"maximise; {', '.join(methods)} ranks by the score and ignores it")
+
+
 def _methods(_ctx, _param, text: str) -> list[str]:
+    if text.strip().lower() == "naswot":  # the default: no need to load the budgeted searches
+        return ["naswot"]
     from naswot_db.query.searches.compare import parse_methods
 
     return parse_methods(text)
@@ -182,23 +205,25 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
     """
     from naswot_db.query.formatting import (
-        comparison_caption, paper_table, render, search_caption,
+        comparison_caption, paper_rows, render, search_caption,
     )
     from naswot_db.query.shipped import SHIPPED
 
+    _refuse_unused_fitness(methods, fitness)
     if methods != ["naswot"]:
         comparison = _compare(methods, budget_s, population, sample_size, tournament,
                               last_training, init_sample, fitness, **options)
         if fmt in ("table", "markdown"):
             click.echo(comparison_caption(comparison))
-            click.echo(render(paper_table(comparison), fmt))
+            click.echo(render(paper_rows(comparison), fmt))
         else:
             click.echo(render(comparison.table(), fmt))
         return
     result = _run_search(**options)
+    _truth_note(options["root"], options["space"])
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
-        click.echo(render(paper_table(result), fmt))
+        click.echo(render(paper_rows(result), fmt))
     else:
         if result.origin == SHIPPED:
             click.echo(f"Note: {search_caption(result)}.", err=True)
@@ -209,7 +234,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
 @scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman")
-@click.option("--dataset", default=None, help="Only scores on this dataset.")
+@dataset_option(help_text="Only scores on this dataset.")
 @_targets
 @_epochs
 @replicate_option(None, REPLICATE_EACH, REPLICATE_MEAN,
@@ -241,12 +266,14 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
                        err=True)
         frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
                              score=scores[0], **options)
+        _truth_note(root, space)
         click.echo(render(frame, fmt))
         return
     from naswot_db.query.leaderboard import proxy_leaderboard
 
     board = proxy_leaderboard(_resolved_root(root), scores=scores,
                               replicate=replicate or REPLICATE_MEAN, **options)
+    _truth_note(root, space)
     if board.skipped:
         click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
     if fmt in ("table", "markdown"):

@@ -22,8 +22,8 @@ extracted by name, so ``../`` members, absolute paths and links never reach the 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import io
 import re
 import tarfile
 from dataclasses import dataclass
@@ -35,12 +35,16 @@ import pyarrow.parquet as pq
 from naswot_db.errors import NaswotDbError
 from naswot_db.names import UnknownNameError, canonical_space
 from naswot_db.schema import SCHEMA_VERSION, TABLES
+from naswot_db.untrusted_json import loads_untrusted
+
+from .limits import DEFAULT_MAX_ROWS
 
 MANIFEST_NAME = "naswot-db-archive.json"
 MANIFEST_DIGEST_NAME = "naswot-db-archive.sha256"
 ARCHIVE_FORMAT = "naswot-db-archive"
 FORMAT_VERSION = 1
 _CHUNK = 1 << 20
+MAX_MANIFEST_BYTES = 64 << 20
 # table/space=<space>/<table>.parquet, or runs/runs.parquet; spaces are canonical names
 _DATA_MEMBER = re.compile(r"(?P<table>archs|accuracies|scores)/space=(?P<space>[a-z0-9][a-z0-9-]*)"
                           r"/(?P=table)\.parquet|(?P<runs>runs)/runs\.parquet")
@@ -116,28 +120,35 @@ class VerifiedArchive:
         return self.folder / entry.path
 
 
-def verify_archive(archive: Path, staging: Path) -> VerifiedArchive:
+def verify_archive(archive: Path, staging: Path, max_rows: int = DEFAULT_MAX_ROWS) -> VerifiedArchive:
     """Check ``archive`` member by member, copying its files into ``staging`` (an empty
-    private folder); raise :class:`ArchiveError` at the first thing that is not as packed."""
+    private folder); raise :class:`ArchiveError` at the first thing that is not as packed.
+
+    The manifest comes first, so every later member's size is checked against it before a byte
+    of the member is written, and the staged bytes never exceed the archive's own size (an
+    uncompressed tar holds every byte of its members; a sparse member, which would expand on
+    the disk, is refused).  ``max_rows`` bounds the rows the manifest may list in all, which
+    bounds the memory of the merge that reads them.
+    """
     try:
         with tarfile.open(archive, "r:") as tar:
-            received = _copy_members(tar, archive, staging)
+            members = iter(enumerate(tar))
+            received = _copy_manifest(tar, members, archive, staging)
+            manifest = _checked_manifest(archive, staging, received)
+            files = tuple(_manifest_files(archive, manifest, archive.stat().st_size, max_rows))
+            received |= _copy_members(tar, members, archive, staging,
+                                      {entry.path: entry for entry in files})
     except tarfile.TarError as exc:
         raise ArchiveError(f"{archive} is not a complete naswot-db archive ({exc}); if it was "
                            "downloaded, fetch it again") from None
     except EOFError:
         raise ArchiveError(f"{archive} is truncated; if it was downloaded, fetch it "
                            "again") from None
-    manifest = _checked_manifest(archive, staging, received)
-    files = tuple(_manifest_files(archive, manifest))
     listed = {entry.path for entry in files}
     missing = sorted(listed - set(received) - {MANIFEST_NAME, MANIFEST_DIGEST_NAME})
     if missing:
         raise ArchiveError(f"{archive} is truncated or incomplete: {len(missing)} listed file(s) "
                            f"missing, first {missing[0]}")
-    unlisted = sorted(set(received) - listed - {MANIFEST_NAME, MANIFEST_DIGEST_NAME})
-    if unlisted:
-        raise ArchiveError(f"{archive} holds {unlisted[0]}, which its manifest does not list")
     for entry in files:
         size, digest = received[entry.path]
         if size != entry.size or digest != entry.sha256:
@@ -148,27 +159,58 @@ def verify_archive(archive: Path, staging: Path) -> VerifiedArchive:
     return VerifiedArchive(manifest, files, staging)
 
 
-def _copy_members(tar: tarfile.TarFile, archive: Path, staging: Path) -> dict[str, tuple[int, str]]:
-    """Copy every member into ``staging`` by its checked name; (size, sha256) per name."""
+def _copy_manifest(tar: tarfile.TarFile, members, archive: Path,
+                   staging: Path) -> dict[str, tuple[int, str]]:
+    """Copy the manifest and its digest (the first two members, each at most
+    :data:`MAX_MANIFEST_BYTES`); (size, sha256) per name."""
     received: dict[str, tuple[int, str]] = {}
-    for position, member in enumerate(tar):
+    for _ in range(2):
+        position, member = next(members, (None, None))
+        if member is None:
+            break
+        name = _checked_name(archive, member, position)
+        if member.size > MAX_MANIFEST_BYTES:
+            raise ArchiveError(f"{archive} has a {member.size}-byte {name}; a naswot-db "
+                               f"manifest is at most {MAX_MANIFEST_BYTES} bytes")
+        received[name] = _copy_member(tar, member, archive, staging / name)
+    return received
+
+
+def _copy_members(tar: tarfile.TarFile, members, archive: Path, staging: Path,
+                  listed: dict[str, ArchiveFile]) -> dict[str, tuple[int, str]]:
+    """Copy the data members into ``staging`` by their checked names, each only when the
+    manifest lists it with the member's size; (size, sha256) per name."""
+    received: dict[str, tuple[int, str]] = {}
+    for position, member in members:
         name = _checked_name(archive, member, position)
         if name in received:
             raise ArchiveError(f"{archive} holds {name} twice")
+        entry = listed.get(name)
+        if entry is None:
+            raise ArchiveError(f"{archive} holds {name}, which its manifest does not list")
+        if member.size != entry.size:
+            raise ArchiveError(f"{archive} holds {member.size} bytes of {name}; its manifest "
+                               f"says {entry.size}: the archive is corrupt; nothing was written")
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        source = tar.extractfile(member)
-        with open(target, "wb") as handle:
-            for block in iter(lambda: source.read(_CHUNK), b""):
-                digest.update(block)
-                handle.write(block)
-                size += len(block)
-        if size != member.size:
-            raise ArchiveError(f"{archive} is truncated inside {name}; if it was downloaded, "
-                               "fetch it again")
-        received[name] = (size, digest.hexdigest())
+        received[name] = _copy_member(tar, member, archive, target)
     return received
+
+
+def _copy_member(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path,
+                 target: Path) -> tuple[int, str]:
+    """Copy one member's bytes to ``target`` (never more than it declares); (size, sha256)."""
+    digest, size = hashlib.sha256(), 0
+    source = tar.extractfile(member)
+    with open(target, "wb") as handle:
+        for block in iter(lambda: source.read(_CHUNK), b""):
+            digest.update(block)
+            handle.write(block)
+            size += len(block)
+    if size != member.size:
+        raise ArchiveError(f"{archive} is truncated inside {member.name}; if it was downloaded, "
+                           "fetch it again")
+    return size, digest.hexdigest()
 
 
 def _checked_name(archive: Path, member: tarfile.TarInfo, position: int) -> str:
@@ -178,6 +220,9 @@ def _checked_name(archive: Path, member: tarfile.TarInfo, position: int) -> str:
     if name.startswith("/") or "\\" in name or ".." in parts or not parts:
         raise ArchiveError(f"{archive} holds a member whose path escapes the root: {name!r}; "
                            "refusing it")
+    if member.issparse():
+        raise ArchiveError(f"{archive} holds {name!r} as a sparse member; archives hold plain "
+                           "files only; nothing was written")
     if not member.isfile():
         kind = "link" if member.issym() or member.islnk() else "non-file member"
         raise ArchiveError(f"{archive} holds a {kind} {name!r}; archives hold plain files only")
@@ -201,7 +246,7 @@ def _checked_manifest(archive: Path, staging: Path,
         raise ArchiveError(f"checksum mismatch for the manifest of {archive}: the archive is "
                            "corrupt; nothing was written")
     try:
-        manifest = json.loads((staging / MANIFEST_NAME).read_text())
+        manifest = loads_untrusted((staging / MANIFEST_NAME).read_bytes())
     except ValueError as exc:
         raise ArchiveError(f"the manifest of {archive} is not JSON: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != ARCHIVE_FORMAT:
@@ -217,15 +262,26 @@ def _checked_manifest(archive: Path, staging: Path,
     return manifest
 
 
-def _manifest_files(archive: Path, manifest: dict[str, Any]) -> list[ArchiveFile]:
-    """The manifest's file list, each entry at the one path its table and space allow."""
+def _manifest_files(archive: Path, manifest: dict[str, Any], archive_size: int,
+                    max_rows: int) -> list[ArchiveFile]:
+    """The manifest's file list, each entry at the one path its table and space allow, with
+    sizes the archive can hold and at most ``max_rows`` rows in all."""
     try:
         files = [ArchiveFile(path=str(f["path"]), table=str(f["table"]),
                              space=None if f["space"] is None else str(f["space"]),
-                             rows=int(f["rows"]), size=int(f["size"]), sha256=str(f["sha256"]))
+                             rows=_count(f["rows"]), size=_count(f["size"]),
+                             sha256=str(f["sha256"]))
                  for f in manifest["files"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise ArchiveError(f"the manifest of {archive} has a malformed file list: {exc!r}") from None
+    if sum(entry.size for entry in files) > archive_size:
+        raise ArchiveError(f"the manifest of {archive} lists {sum(e.size for e in files)} bytes "
+                           f"of files, more than the {archive_size}-byte archive can hold: the "
+                           "archive is corrupt; nothing was written")
+    rows = sum(entry.rows for entry in files)
+    if rows > max_rows:
+        raise ArchiveError(f"{archive} holds {rows:,} rows, more than the {max_rows:,} a fetch "
+                           "takes (--max-rows); nothing was written")
     for entry in files:
         if entry.table not in TABLES or entry.path != member_path(entry.table, entry.space):
             raise ArchiveError(f"the manifest of {archive} lists {entry.path!r} as table "
@@ -241,6 +297,13 @@ def _manifest_files(archive: Path, manifest: dict[str, Any]) -> list[ArchiveFile
     if len({entry.path for entry in files}) != len(files):
         raise ArchiveError(f"the manifest of {archive} lists a file twice")
     return files
+
+
+def _count(value: Any) -> int:
+    """A row or byte count of the manifest: a non-negative integer, nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
 
 
 def _check_parquet(archive: Path, entry: ArchiveFile, path: Path) -> None:

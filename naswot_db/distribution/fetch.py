@@ -16,7 +16,8 @@ from pathlib import Path
 from naswot_db.schema import check_root
 
 from .archive import ArchiveError, sha256_of, verify_archive
-from .download import download, is_url
+from .download import Limits, download, is_url
+from .limits import DEFAULT_MAX_ROWS
 from .merge import MergedPartition, merge_archive
 
 
@@ -30,14 +31,16 @@ class FetchSummary:
 
 
 def fetch(source: str, root: Path, *, sha256: str | None = None,
-          download_dir: Path | None = None, progress: bool = True) -> FetchSummary:
-    """Merge the archive at ``source`` (http(s) URL or local path) into ``root``."""
+          download_dir: Path | None = None, progress: bool = True,
+          limits: Limits = Limits(), max_rows: int = DEFAULT_MAX_ROWS) -> FetchSummary:
+    """Merge the archive at ``source`` (http(s) URL or local path) into ``root``; a download
+    stays within ``limits``, the archive within ``max_rows`` rows."""
     if root.exists() and not root.is_dir():
         raise ArchiveError(f"database root {root} is not a directory")
     check_root(root)
     downloaded = is_url(source)
     if downloaded:
-        path = download(source, download_dir, progress=progress)
+        path = download(source, download_dir, progress=progress, limits=limits)
     elif "://" in source:
         raise ArchiveError(f"cannot fetch {source!r}: give an http(s) URL or a local path")
     else:
@@ -51,7 +54,7 @@ def fetch(source: str, root: Path, *, sha256: str | None = None,
                 raise ArchiveError(f"checksum mismatch: {source} has sha256 {found}, expected "
                                    f"{sha256}; nothing was written")
         with tempfile.TemporaryDirectory(prefix="naswot-db-fetch-") as staging:
-            archive = verify_archive(path, Path(staging))
+            archive = verify_archive(path, Path(staging), max_rows)
             partitions = merge_archive(archive, root)
     finally:
         if downloaded:

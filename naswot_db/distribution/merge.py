@@ -25,6 +25,7 @@ from naswot_db.errors import NaswotDbError
 from naswot_db.schema import TABLES, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
 from naswot_db.schema.storage import conform, replace_partitions
+from naswot_db.schema.valid_values import validate_rows
 
 from .archive import ArchiveFile, VerifiedArchive
 from .keys import KEY_COLUMNS, VALUE_COLUMNS
@@ -47,15 +48,17 @@ class MergedPartition:
     space: str | None
     received: int
     added: int
+    repeated: int  # rows whose key the archive itself holds before them
 
     @property
     def already_stored(self) -> int:
-        return self.received - self.added
+        return self.received - self.added - self.repeated
 
 
 @dataclass(frozen=True)
 class _Plan:
     entry: ArchiveFile
+    repeated: int
     new_rows: pa.Table
     existing_rows: pa.Table | None  # kept only where the partition is rewritten whole
 
@@ -84,8 +87,8 @@ def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]
     for table in _APPEND_ORDER:
         for plan in (p for p in plans if p.entry.table == table and p.new_rows.num_rows):
             _write(root, plan)
-    return [MergedPartition(p.entry.table, p.entry.space, p.entry.rows, p.new_rows.num_rows)
-            for p in plans]
+    return [MergedPartition(p.entry.table, p.entry.space, p.entry.rows, p.new_rows.num_rows,
+                            p.repeated) for p in plans]
 
 
 def _plans(archive: VerifiedArchive, root: Path) -> list[_Plan]:
@@ -100,6 +103,7 @@ def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
           entry: ArchiveFile) -> _Plan:
     """The archive rows the root lacks, after checking no key holds two different values."""
     incoming = conform(TABLES[entry.table], pq.read_table(archive.local_path(entry)))
+    validate_rows(entry.table, incoming, entry.space)  # before the first write of the merge
     if entry.space is not None:
         incoming = incoming.append_column("space", pa.array([entry.space] * incoming.num_rows,
                                                             pa.string()))
@@ -112,9 +116,14 @@ def _plan(connection: duckdb.DuckDBPyConnection, archive: VerifiedArchive,
     keys, values = KEY_COLUMNS[entry.table], VALUE_COLUMNS[entry.table]
     _refuse_conflicts(connection, entry, keys, values)
     match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+    # a key the archive holds several times (with equal values, or the check above refused it)
+    # is one fact: added once
     new_rows = connection.sql(
-        f"SELECT i.* FROM incoming AS i ANTI JOIN existing AS e ON {match}").to_arrow_table()
-    return _Plan(entry, new_rows, existing if entry.table in _GENERATION_TABLES else None)
+        f"SELECT DISTINCT ON ({', '.join(f'i.{k}' for k in keys)}) i.* FROM incoming AS i "
+        f"ANTI JOIN existing AS e ON {match}").to_arrow_table()
+    distinct = connection.execute(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(keys)} "
+                                  "FROM incoming)").fetchone()[0]
+    return _Plan(entry, incoming.num_rows - distinct, new_rows, existing if entry.table in _GENERATION_TABLES else None)
 
 
 def _refuse_conflicts(connection, entry: ArchiveFile, keys: tuple[str, ...],

@@ -17,7 +17,7 @@ that proxy (NASLib's ``nwot`` is our ``nwot``, ``synflow`` our ``synflow``), wit
   sentinel (the message says so); ``time_s`` the file's ``time`` (NaN without one).
 
 Archs are matched by ``arch_str`` in the root's ``archs`` view: NB201's arch string (the shipped
-table has all 15,625), NB101's module hash (ingest NB101's ground truth first).  Everything is
+table has all 15,625), NB101's module hash (the shipped table has all 423,624).  Everything is
 read and checked before anything is written; the runs row and the scores part are each written
 atomically (runs first, as a fetch merges), so a killed ingest leaves a run without rows at
 worst, and rerunning the command completes it.  A file already stored adds nothing.

@@ -75,7 +75,8 @@ def write_space(root: Path, space: str, seed: int = 0, seeds=(777, 888),
     one_seed = rng.random(count) < 0.3
     for index, training_seed in enumerate(seeds):
         keep = ~one_seed if index else np.ones(count, bool)
-        accuracy = np.round(80 + 5 * quality + rng.normal(0, 1, count), 2)  # rounding ties
+        # rounding ties; clipped: an accuracy is a percentage (schema/valid_values.py)
+        accuracy = np.clip(np.round(80 + 5 * quality + rng.normal(0, 1, count), 2), 0, 100)
         train = 12 * epoch_s * rng.uniform(0.95, 1.05, count)
         evaluation = rng.uniform(0.5, 1.5, count)
         write(root, "accuracies", accuracy_part(
@@ -90,7 +91,7 @@ def write_space(root: Path, space: str, seed: int = 0, seeds=(777, 888),
                                                       ("cifar100", "x-test"))
     epochs = 200 if space == "nb201" else 90
     for dataset, split in targets:
-        accuracy = 60 + 10 * quality + rng.normal(0, 2, count)
+        accuracy = np.clip(60 + 10 * quality + rng.normal(0, 2, count), 0, 100)
         write(root, "accuracies", accuracy_part(space, arch_ids, accuracy, dataset=dataset,
                                                 split=split, epochs=epochs), space)
         written["targets"][(dataset, split)] = dict(zip(arch_ids.tolist(), accuracy.tolist()))
@@ -150,7 +151,7 @@ def write_nb101(root: Path, max_vertices: int = 5, seed: int = 0) -> dict:
     written: dict = {"arch_ids": arch_ids, "arch_strs": hashes, "fitness": {}, "cost": {},
                      "targets": {}, "cells": {i: cells[h] for i, h in enumerate(hashes)}}
     for repeat in range(3):
-        accuracy = 85 + quality + rng.normal(0, 0.3, count)
+        accuracy = np.clip(85 + quality + rng.normal(0, 0.3, count), 0, 100)
         train = rng.uniform(500, 2_500, count)
         write(root, "accuracies", accuracy_part("nb101", arch_ids, accuracy, dataset="cifar10",
                                                 split="valid", epochs=108, seed=repeat,

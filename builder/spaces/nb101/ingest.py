@@ -1,8 +1,9 @@
 """NAS-Bench-101 ground truth: TFRecord file -> archs and accuracies tables, columnar.
 
 Each record is one training run: JSON ``[module_hash, epochs, raw_adjacency, raw_operations,
-base64 ModelMetrics]``.  Arch ids follow the first appearance of each hash in the file (the
-order of the official API's ``hash_iterator``, which NASWOT iterates).  Per record only a few
+base64 ModelMetrics]``.  An arch's id is the position of its module hash in the ascending-hash
+order of the whole space (the shipped, enumerated arch list), so a cell keeps the id it has on a
+fresh install; a hash outside the space is refused.  Per record only a few
 numbers are kept in typed arrays; rows are assembled with NumPy at the end, so memory grows
 with the numbers, not with Python objects per row.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from array import array
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from ..base import GroundTruth, SpaceError
 from .graph import encoding_json, spec_from_record
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import read_record_chunks
+from naswot_db.untrusted_json import loads_untrusted
 
 DATASET = "cifar10"
 SPLITS = ("valid", "test")
@@ -48,8 +49,11 @@ class _Runs:
                 for name, values in vars(self).items()}
 
 
-def ingest_nb101(source: Path, space: str) -> GroundTruth:
-    """Read ``source`` (nasbench_only108.tfrecord or nasbench_full.tfrecord) into tables."""
+def ingest_nb101(source: Path, space: str, space_ids: dict[str, int]) -> GroundTruth:
+    """Read ``source`` (nasbench_only108.tfrecord or nasbench_full.tfrecord) into tables.
+
+    ``space_ids`` maps every module hash of the space to its arch id.
+    """
     if not source.is_file():
         raise SpaceError(f"NAS-Bench-101 file {source} does not exist")
     arch_ids: dict[str, int] = {}
@@ -59,15 +63,17 @@ def ingest_nb101(source: Path, space: str) -> GroundTruth:
     for chunk in read_record_chunks(source):
         for offset, payload in chunk.records():
             try:
-                module_hash, epochs, raw_adjacency, raw_ops, raw_metrics = json.loads(payload)
+                module_hash, epochs, raw_adjacency, raw_ops, raw_metrics = loads_untrusted(payload)
                 metrics = decode_model_metrics(base64.b64decode(raw_metrics, validate=True))
                 final = metrics.evaluation_data[_FINAL_EVALUATION]
                 arch = arch_ids.get(module_hash)
                 if arch is None:
                     if not isinstance(module_hash, str) or len(module_hash) != 32:
                         raise ValueError(f"module hash {module_hash!r} is not 32 hex digits")
+                    if module_hash not in space_ids:
+                        raise ValueError(f"module hash {module_hash} is not a cell of the space")
                     spec = spec_from_record(raw_adjacency, raw_ops)
-                    arch = arch_ids[module_hash] = len(encodings)
+                    arch = arch_ids[module_hash] = space_ids[module_hash]
                     encodings.append(encoding_json(module_hash, spec))
                     params.append(metrics.trainable_parameters)
                 runs.arch_id.append(arch)
@@ -84,13 +90,13 @@ def ingest_nb101(source: Path, space: str) -> GroundTruth:
     label = source.name
     archs = pa.table({
         "space": pa.repeat(space, len(encodings)),
-        "arch_id": pa.array(np.arange(len(encodings), dtype=np.int64)),
+        "arch_id": pa.array(list(arch_ids.values()), pa.int64()),
         "arch_str": pa.array(list(arch_ids), pa.string()),
         "encoding": pa.array(encodings, pa.string()),
         "params": pa.array(np.frombuffer(params, dtype=np.float64)),
         "flops": pa.nulls(len(encodings), pa.float64()),
         "source": pa.repeat(label, len(encodings)),
-    })
+    }).sort_by("arch_id")
     return GroundTruth(archs=archs, accuracies=_accuracy_table(runs.numpy(), space, label))
 
 

@@ -8,7 +8,6 @@ with its file, section and position, and nothing is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,6 +15,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from naswot_db.names import NDS_FILE_NAMES, nds_space_name
+from naswot_db.untrusted_json import loads_untrusted
 
 from ..base import GroundTruth, SpaceError
 from .net_config import canonical_json, parse_net
@@ -102,7 +102,7 @@ def _parse_entry(arch_id: int, entry: Any) -> Entry:
 def read_entries(path: Path) -> list[Entry]:
     """Every entry of one NDS file, validated; SpaceError names the first bad one."""
     try:
-        data = json.loads(path.read_text())
+        data = loads_untrusted(path.read_bytes())
     except OSError as exc:
         raise SpaceError(f"cannot read NDS file {path}: {exc}") from exc
     except ValueError as exc:
