@@ -202,12 +202,12 @@ def _nb101_job(root: Path):
 
     pending = {(seed, 0): np.ones(NB101_ARCHS, bool) for seed in range(NB101_REPLICATES)}
     return ScoringJob(
-        space="nb101", score="naswot", root=root, arch_ids=np.arange(NB101_ARCHS),
-        pending=pending, positions=np.arange(NB101_ARCHS), init_seeds=list(range(NB101_REPLICATES)),
-        batch_seeds=[0], images={}, labels={}, device="cpu", precision="fp32",
+        space="nb101", scores=("naswot",), root=root, arch_ids=np.arange(NB101_ARCHS),
+        pending={"naswot": pending}, positions=np.arange(NB101_ARCHS),
+        init_seeds=list(range(NB101_REPLICATES)), batch_seeds=[0], images={}, blank=None,
+        labels={}, num_classes=10, config_ids={"naswot": "0123456789abcdef"}, device="cpu", precision="fp32",
         chunk_archs=BUILDER_CHUNK_ARCHS, part_prefix="run-0",
-        static={"score": "naswot", "dataset": "cifar10", "batch_size": 128,
-                "config_id": "0123456789abcdef", "run_id": "run-0"})
+        static={"dataset": "cifar10", "batch_size": 128, "run_id": "run-0"})
 
 
 def _write_nb101_scale(root: Path) -> tuple[int, int]:
@@ -226,7 +226,8 @@ def _write_nb101_scale(root: Path) -> tuple[int, int]:
         values = accuracy[arch_ids] * 10 + rng.normal(0, 30, arch_ids.size)
         times = rng.uniform(0.2, 0.4, arch_ids.size)
         seeds = np.tile(np.arange(NB101_REPLICATES), ids.size)
-        writer.add([{"arch_id": a, "init_seed": s, "batch_seed": 0, "value": v, "status": "ok",
+        writer.add([{"score": "naswot", "config_id": "0123456789abcdef", "arch_id": a,
+                     "init_seed": s, "batch_seed": 0, "value": v, "status": "ok",
                      "error": None, "reference_raises": False, "time_s": t}
                     for a, s, v, t in zip(arch_ids.tolist(), seeds.tolist(), values.tolist(),
                                           times.tolist())])

@@ -301,16 +301,17 @@ def replace_partition(root: Path, table_name: str, data: pa.Table, space: str) -
 def run_rows_present(root: Path, space: str, run_id: str) -> int:
     """Score keys of build run ``run_id`` in ``space``'s current parts, wherever they lie: in the
     run's own parts or, when a compaction ran during the run (another shard's build ending,
-    say), in compacted ones; each key once (one run scores one configuration, so a key is an
-    arch and a seed pair), as the views and ``check`` count it.  Needs pyarrow only, so a
-    scoring machine without DuckDB records its runs too."""
+    say), in compacted ones; each key once (one run has one dataset and batch size, so a key is
+    a score's configuration, an arch and a seed pair), as the views and ``check`` count it.
+    Needs pyarrow only, so a scoring machine without DuckDB records its runs too."""
     import pyarrow.dataset as ds
 
     files = part_files(root, TABLES["scores"], space)
     if not files:
         return 0
     rows = ds.dataset([str(f) for f in files], format="parquet").to_table(
-        columns=["arch_id", "init_seed", "batch_seed"], filter=ds.field("run_id") == run_id)
+        columns=["score", "config_id", "arch_id", "init_seed", "batch_seed"],
+        filter=ds.field("run_id") == run_id)
     return rows.group_by(rows.column_names).aggregate([]).num_rows
 
 

@@ -1,7 +1,10 @@
-"""A third-party score plug-in for the engine tests, registered by a test and never on import.
+"""Third-party score plug-ins for the build tests, registered by a test and never on import.
 
-Its value is an integer (a rank sum), so it cannot differ by rounding between processes with
-other thread counts; it needs labels, so the batch's labels must reach every engine too.
+Each exercises one thing a build hands a score: labels, a fresh copy for a score that changes
+weights, a batch of ones for a score needing no data, and the state (random generator,
+BatchNorm statistics, modes) other scores leave on a shared network.  ``LabelRank`` and
+``PositiveOutputs`` give integers, so they cannot differ by rounding between processes with
+other thread counts (the --workers and Ray tests use them).
 """
 
 from __future__ import annotations
@@ -24,6 +27,62 @@ class LabelRank(Scorer):
         with torch.no_grad():
             features = model(images)[1]
         return float((features > features.gather(1, labels[:, None])).sum())
+
+
+
+class OneStepLoss(Scorer):
+    """Squared error against the labels after one SGD step: needs labels, changes weights."""
+
+    name = "one-step-loss"
+    citation = "a test plug-in"
+    needs_labels = True
+    changes_weights = True
+
+    def compute(self, model, images, labels, *, allow_tf32):
+        model.train()
+        optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
+        for _ in range(2):
+            optimiser.zero_grad()
+            loss = (model(images)[0].squeeze(1) - labels.float()).pow(2).mean()
+            loss.backward()
+            optimiser.step()
+        return loss.item()
+
+
+class OutputNorm(Scorer):
+    """The output's norm on whatever batch it gets: needs no data."""
+
+    name = "output-norm"
+    citation = "a test plug-in"
+    needs_batch = False
+
+    def compute(self, model, images, labels, *, allow_tf32):
+        with torch.no_grad():
+            return float(model.train()(images)[0].norm())
+
+
+class PositiveOutputs(Scorer):
+    """How many logits of the eval-mode network are positive on the batch of ones (integer)."""
+
+    name = "positive-outputs"
+    citation = "a test plug-in"
+    needs_batch = False
+
+    def compute(self, model, images, labels, *, allow_tf32):
+        with torch.no_grad():
+            return float((model.eval()(images)[1] > 0).sum())
+
+
+class EvalNoise(Scorer):
+    """The eval-mode output on the batch plus Gaussian noise: reads the random generator and
+    BatchNorm's running statistics, both of which other scores' passes change."""
+
+    name = "eval-noise"
+    citation = "a test plug-in"
+
+    def compute(self, model, images, labels, *, allow_tf32):
+        with torch.no_grad():
+            return float(model.eval()(images + torch.randn_like(images))[1].double().sum())
 
 
 def register_for_test(monkeypatch, *scorers: type[Scorer]) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,8 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner.workers import claimed_positions
 from naswot_db.cli import main
 from naswot_db.schema import read_table
+
+from killed_builds import kill_after_parts, one_thread_env
 
 
 def build_args(root: Path, data_root: Path, *extra: str) -> list[str]:
@@ -116,18 +115,10 @@ def test_killed_build_restarts_to_exactly_the_expected_rows(tmp_path, cifar10_ro
     root = tmp_path / "db"
     args = [sys.executable, "-m", "naswot_db", *build_args(
         root, cifar10_root, "--limit", "30", "--init-seeds", "0-1", "--chunk-size", "1")]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    parts = root / "scores" / "space=nb201"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 3:
-        assert process.poll() is None, process.stderr.read().decode()
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_after_parts(args, root, 3)
     killed_rows = read_table(root, "scores").num_rows
     assert 0 < killed_rows < 60
-    subprocess.run(args, env=env, check=True, capture_output=True)
+    subprocess.run(args, env=one_thread_env(), check=True, capture_output=True)
     scores = read_table(root, "scores")
     keys = list(zip(scores["arch_id"].to_pylist(), scores["init_seed"].to_pylist()))
     assert len(keys) == 60 and len(set(keys)) == 60

@@ -35,18 +35,18 @@ NEVER = 1 << 30  # a merge size no writer reaches: merging off
 def job(root: Path, prefix: str = "run-a") -> ScoringJob:
     """What the build hands its part writer (no network is scored here)."""
     return ScoringJob(
-        space="nb201", score="naswot", root=root, arch_ids=np.arange(ARCHS),
-        pending={pair: np.ones(ARCHS, bool) for pair in PAIRS}, positions=np.arange(ARCHS),
-        init_seeds=[0, 1], batch_seeds=[0], images={}, labels={}, device="cpu",
-        precision="fp32", chunk_archs=1, part_prefix=prefix,
-        static={"score": "naswot", "dataset": "cifar10", "batch_size": 16, "config_id": "cfg",
-                "run_id": prefix})
+        space="nb201", scores=("naswot",), root=root, arch_ids=np.arange(ARCHS),
+        pending={"naswot": {pair: np.ones(ARCHS, bool) for pair in PAIRS}},
+        positions=np.arange(ARCHS), init_seeds=[0, 1], batch_seeds=[0], images={}, blank=None,
+        labels={}, num_classes=10, config_ids={"naswot": "cfg"}, device="cpu", precision="fp32", chunk_archs=1,
+        part_prefix=prefix, static={"dataset": "cifar10", "batch_size": 16, "run_id": prefix})
 
 
 def arch_rows(arch_id: int) -> list[dict]:
     """One arch's rows as the scoring loop makes them (a singular one included)."""
     rng = np.random.default_rng(arch_id)
-    return [{"arch_id": arch_id, "init_seed": init_seed, "batch_seed": batch_seed,
+    return [{"score": "naswot", "config_id": "cfg", "arch_id": arch_id, "init_seed": init_seed,
+             "batch_seed": batch_seed,
              "value": -np.inf if arch_id == 3 else float(rng.normal(1500, 50)),
              "status": "singular" if arch_id == 3 else "ok", "error": None,
              "reference_raises": False, "time_s": float(rng.uniform(0.1, 0.3))}
@@ -93,7 +93,7 @@ def test_a_writer_merges_every_k_parts_into_one_with_the_same_rows(tmp_path):
     assert keys_and_rows(merged, "score_rows") == (2 * ARCHS, 2 * ARCHS)  # each key once
     assert len(loose_parts(merged, "nb201")) == 4  # merged parts are loose
     assert run_rows_present(merged, "nb201", "run-a") == 2 * ARCHS
-    done = stored_pairs(merged, "nb201", "naswot", "cifar10", 16, "cfg")
+    done = stored_pairs(merged, "nb201", "cifar10", 16, {"naswot": "cfg"})["naswot"]
     assert {pair: ids.tolist() for pair, ids in done.items()} == \
         {pair: list(range(ARCHS)) for pair in PAIRS}  # a resume skips every merged row
     assert check_findings(merged) == []

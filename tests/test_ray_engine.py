@@ -21,7 +21,7 @@ from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 
 from conftest import write_cifar10
-from plugin_scores import LabelRank, register_for_test
+from plugin_scores import LabelRank, PositiveOutputs, register_for_test
 
 ray = pytest.importorskip("ray")
 build_module = importlib.import_module("naswot_db.builder.runner.run")
@@ -139,6 +139,22 @@ def test_a_plugin_registered_in_the_driver_scores_on_the_actors(tmp_path, cluste
                                       limit=10))
     assert rows(on_ray) == rows(one_process)
     assert {row[4] for row in rows(on_ray)} == {"ok"} and len({r[3] for r in rows(on_ray)}) > 1
+
+
+def test_a_build_of_several_scores_on_ray_stores_the_local_rows(tmp_path, cluster, data_root,
+                                                               monkeypatch):
+    """Each actor scores every score of an arch (a built-in, a plug-in needing labels, one
+    needing no data); the rows, keyed per score, equal the one-process build's."""
+    register_for_test(monkeypatch, LabelRank, PositiveOutputs)
+    scores = "naswot,label-rank,positive-outputs"
+    one_process, on_ray = tmp_path / "one", tmp_path / "ray"
+    for root, engine in ((one_process, {}), (on_ray, {"engine": "ray", "workers": 2})):
+        summary = run_build(dataclasses.replace(config(root, data_root, score=scores, **engine),
+                                                limit=6))
+        assert summary.rows_written == 3 * 6 * len(INIT_SEEDS)
+    stored = read_table(on_ray, "scores")
+    assert rows(on_ray) == rows(one_process)
+    assert sorted(set(stored["score"].to_pylist())) == sorted(scores.split(","))
 
 
 def test_without_ray_the_engine_says_how_to_install_it(tmp_path, data_root, monkeypatch):

@@ -86,12 +86,12 @@ def test_every_score_fills_the_contract_and_its_settings_reach_the_config_id(nam
     scorer = get_scorer(name)
     assert scorer.name == name and scorer.citation
     config = BuildConfig(space="nb201", dataset="cifar10", root=Path("r"), score=name)
-    ids = {config_id(config, scorer.settings(), {}, "data"),
-           config_id(config, {**scorer.settings(), "another": 1}, {}, "data")}
+    ids = {config_id(config, name, scorer.settings(), {}, "data"),
+           config_id(config, name, {**scorer.settings(), "another": 1}, {}, "data")}
     assert len(ids) == 2  # a changed setting is a different configuration
     other = BuildConfig(space="nb201", dataset="cifar10", root=Path("r"),
                         score=next(n for n in score_names() if n != name))
-    assert config_id(other, scorer.settings(), {}, "data") not in ids  # so is another score
+    assert config_id(other, other.score, scorer.settings(), {}, "data") not in ids  # another score
 
 
 def test_naswot_config_ids_are_the_ones_built_before_score_plug_ins():
@@ -103,4 +103,4 @@ def test_naswot_config_ids_are_the_ones_built_before_score_plug_ins():
     legacy = {"score": "naswot", "model": {"m": 1}, "split": "all", "precision": "fp32",
               "data": "d"}
     expected = hashlib.sha256(json.dumps(legacy, sort_keys=True).encode()).hexdigest()[:16]
-    assert config_id(config, get_scorer("naswot").settings(), {"m": 1}, "d") == expected
+    assert config_id(config, "naswot", get_scorer("naswot").settings(), {"m": 1}, "d") == expected

@@ -16,42 +16,11 @@ import torch
 from naswot_db import scores as score_catalogue
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, BuildError, run_build
-from naswot_db.builder.scoring import Scorer, get_scorer
+from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import get_space
 from naswot_db.schema import read_table
 
-from plugin_scores import LabelRank, register_for_test
-
-
-class OneStepLoss(Scorer):
-    """Squared error against the labels after one SGD step: needs labels, changes weights."""
-
-    name = "one-step-loss"
-    citation = "a test plug-in"
-    needs_labels = True
-    changes_weights = True
-
-    def compute(self, model, images, labels, *, allow_tf32):
-        model.train()
-        optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
-        for _ in range(2):
-            optimiser.zero_grad()
-            loss = (model(images)[0].squeeze(1) - labels.float()).pow(2).mean()
-            loss.backward()
-            optimiser.step()
-        return loss.item()
-
-
-class OutputNorm(Scorer):
-    """The output's norm on whatever batch it gets: needs no data."""
-
-    name = "output-norm"
-    citation = "a test plug-in"
-    needs_batch = False
-
-    def compute(self, model, images, labels, *, allow_tf32):
-        with torch.no_grad():
-            return float(model.train()(images)[0].norm())
+from plugin_scores import LabelRank, OneStepLoss, OutputNorm, register_for_test
 
 
 @pytest.fixture

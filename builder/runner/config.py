@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from naswot_db.errors import NaswotDbError
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.names import SPLITS
+from naswot_db.scores import DEFAULT_SCORE, expand_scores
 
 PRECISIONS = ("fp32", "tf32")
 ENGINES = ("local", "ray")
@@ -42,12 +43,18 @@ class Shard:
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Everything a build needs; the CLI and the Python API both fill this."""
+    """Everything a build needs; the CLI and the Python API both fill this.
+
+    A config checks itself when made, so every caller (CLI, Python API, benches) gets the same
+    one-line errors before anything is written, and normalises what has several spellings:
+    ``score`` becomes the canonical comma list of the scores it names (``suite-zero``, ``all``,
+    ``naswot,JACOV``), seeds and arch ids become sorted distinct lists.
+    """
 
     space: str
     dataset: str
     root: Path
-    score: str = DEFAULT_SCORE
+    score: str = DEFAULT_SCORE  # one name, a comma list, suite-zero or all
     data_root: Path | None = None
     init_seeds: list[int] = field(default_factory=lambda: [0])
     batch_seeds: list[int] = field(default_factory=lambda: [0])
@@ -67,6 +74,20 @@ class BuildConfig:
     progress: bool = True
     compact: bool = True  # compact the space's scores at the end when they hold many parts
 
+    def __post_init__(self) -> None:
+        _check(self)
+        normalised = {"score": ",".join(expand_scores(self.score)),
+                      "init_seeds": sorted(set(self.init_seeds)),
+                      "batch_seeds": sorted(set(self.batch_seeds)),
+                      "arch_ids": None if self.arch_ids is None else sorted(set(self.arch_ids))}
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
+
+    @property
+    def scores(self) -> tuple[str, ...]:
+        """The canonical names of the scores this build computes, in the order given."""
+        return tuple(self.score.split(","))
+
     def describe(self) -> dict:
         """JSON-ready form of the whole configuration (stored in the runs table)."""
         data = asdict(self)
@@ -77,13 +98,39 @@ class BuildConfig:
         return data
 
 
-def config_id(config: BuildConfig, score_settings: dict, model_config: dict,
-              data_identity: str) -> str:
-    """Hash of every setting besides the key columns that changes a score's value.
+def _check(config: BuildConfig) -> None:
+    """Refuse settings no build can run with (one line each, before anything is written)."""
+    if config.precision not in PRECISIONS:
+        raise BuildError(f"unknown precision {config.precision!r}; choose {', '.join(PRECISIONS)}")
+    if config.engine not in ENGINES:
+        raise BuildError(f"unknown engine {config.engine!r}; choose {', '.join(ENGINES)}")
+    if config.split not in SPLITS:
+        raise BuildError(f"unknown split {config.split!r}; choose {', '.join(SPLITS)}")
+    for option, value in (("--batch-size", config.batch_size), ("--workers", config.workers),
+                          ("--chunk-size", config.chunk_size), ("--limit", config.limit)):
+        if value is not None and value < 1:
+            raise BuildError(f"{option} must be >= 1, got {value}")
+    if not config.init_seeds or not config.batch_seeds:
+        raise BuildError("at least one init seed and one batch seed are needed")
+    for what, values in (("init seeds", config.init_seeds), ("batch seeds", config.batch_seeds),
+                         ("arch ids", config.arch_ids or [])):
+        if min(values, default=0) < 0:
+            raise BuildError(f"{what} must be >= 0, got {min(values)}")
+    if config.cpus_per_worker <= 0:
+        raise BuildError(f"--cpus-per-worker must be > 0, got {config.cpus_per_worker:g}")
+    if config.gpus_per_worker is not None and config.gpus_per_worker < 0:
+        raise BuildError(f"--gpus-per-worker must be >= 0, got {config.gpus_per_worker:g}")
 
+
+def config_id(config: BuildConfig, score: str, score_settings: dict, model_config: dict,
+              data_identity: str) -> str:
+    """Hash of every setting besides the key columns that changes ``score``'s values.
+
+    It depends on the score's own settings and data only, never on which other scores the same
+    build computes: a score built alone and in a suite gets one id (and so resumes the other).
     A score without settings (NASWOT) hashes as before settings existed, so its ids are stable.
     """
-    identity = {"score": config.score, "model": model_config, "split": config.split,
+    identity = {"score": score, "model": model_config, "split": config.split,
                 "precision": config.precision, "data": data_identity}
     if score_settings:
         identity["score_settings"] = score_settings

@@ -9,7 +9,7 @@ per arch; only the driver writes the root (atomic parts, as the local engine), s
 not be on a shared file system.  An arch's rows arrive whole or not at all: an actor that dies
 (node lost, out of memory, ``ray kill``) has the archs of its chunks that did not come back
 handed to the others and a replacement actor started, with no row lost or written twice.  The
-score's class travels pickled by value, so a plug-in registered only in the driver (or whose
+scores' classes travel pickled by value, so a plug-in registered only in the driver (or whose
 module exists only on the driver's machine) scores on every node.  Ray is an optional
 dependency, imported only here and only when this engine runs.
 """
@@ -66,15 +66,17 @@ def import_ray():
 class ScoringActor:
     """One Ray actor: a job's :class:`ArchScorer` on the actor's own device."""
 
-    def __init__(self, job: ScoringJob, space: Space, threads: int, scorer: bytes) -> None:
+    def __init__(self, job: ScoringJob, space: Space, threads: int,
+                 scorers: dict[str, bytes]) -> None:
         torch.set_num_threads(threads)
         self.arch_scorer: ArchScorer | None = None
-        try:
-            register_scorer(pickle.loads(scorer))  # the actor knows only the built-in scores
-        except Exception as exc:  # e.g. a module the plug-in imports is missing on this node
-            self.status = (f"Error: score {job.score!r} cannot be loaded on "
-                           f"{socket.gethostname()}: {type(exc).__name__}: {exc}")
-            return
+        for score, scorer in scorers.items():
+            try:
+                register_scorer(pickle.loads(scorer))  # the actor knows only the built-in scores
+            except Exception as exc:  # e.g. a module the plug-in imports is missing on this node
+                self.status = (f"Error: score {score!r} cannot be loaded on "
+                               f"{socket.gethostname()}: {type(exc).__name__}: {exc}")
+                return
         try:
             device = resolve_device(job.device)  # the GPUs Ray gave this actor, if any
             self.arch_scorer = ArchScorer(job, space, device)
@@ -141,7 +143,7 @@ class _ActorPool:
         self.actor_class = ray.remote(ScoringActor)
         self.job_ref = ray.put(job)
         self.space_ref = ray.put(space.detached())
-        self.scorer = scorer_by_value(ray, job.score)
+        self.scorers = {score: scorer_by_value(ray, score) for score in job.scores}
         self.name_prefix = f"naswot-db-{job.part_prefix}"  # actors are findable by run id
         self.started = 0
         self.devices: list[str] = []
@@ -151,7 +153,7 @@ class _ActorPool:
             num_cpus=self.settings.cpus_per_worker, num_gpus=self.settings.gpus_per_worker,
             max_restarts=0, name=f"{self.name_prefix}-{self.started}",
         ).remote(self.job_ref, self.space_ref, max(1, int(self.settings.cpus_per_worker)),
-                 self.scorer)
+                 self.scorers)
         self.started += 1
         return actor
 

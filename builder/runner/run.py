@@ -1,7 +1,10 @@
-"""The build runner: score every selected arch x init seed x batch seed not yet in the root.
+"""The build runner: score every selected arch x init seed x batch seed not yet in the root,
+for each score of the build.
 
-Everything that can be wrong with the input (space, dataset, data root, device, arch ids) is
-checked before the first byte is written.  Rows are written in chunks, each chunk one Parquet
+Everything that can be wrong with the input (scores, space, dataset, data root, device, arch
+ids) is checked before the first byte is written.  The space, the scorers and the batches are
+resolved once per build, for all its scores; each score keeps its own config id, lock and
+resume, exactly as if it were built alone.  Rows are written in chunks, each chunk one Parquet
 part written atomically, so a killed build loses at most the chunk in flight and a restart
 skips exactly what is stored.
 """
@@ -13,7 +16,7 @@ import hashlib
 import time
 import uuid
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +25,22 @@ import torch
 from tqdm.auto import tqdm
 
 from naswot_db.builder.datasets import get_dataset, load_batch
-from naswot_db.builder.datasets.batches import constant_batch, pool_positions, tensor_fingerprint
-from naswot_db.builder.scoring import get_scorer
+from naswot_db.builder.datasets.batches import (
+    Batch, constant_batch, pool_positions, tensor_fingerprint,
+)
+from naswot_db.builder.scoring import Scorer, get_scorer
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive, shared
 from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
 
-from .config import ENGINES, PRECISIONS, BuildConfig, BuildError, config_id
+from .config import BuildConfig, BuildError, config_id
 from .devices import resolve_device, worker_devices
 from .end_compaction import compact_after_build
 from .provenance import device_name, runs_row, utc_now
 from .ray_engine import RaySettings, import_ray, run_in_ray
-from .scoring_loop import ScoringJob, run_scoring_job
+from .scoring_loop import ArchScorer, ScoringJob, run_scoring_job
 from .workers import run_in_workers, sendable_scorer
 
 
@@ -44,13 +49,19 @@ class BuildSummary:
     """What a build did."""
 
     run_id: str
-    config_id: str
+    config_ids: dict[str, str]  # score -> config id, in the build's score order
     archs_selected: int
-    rows_written: int
+    rows_written: int  # over all scores
     rows_skipped: int
     errors: int
     elapsed_s: float
+    citations: list[str] = field(default_factory=list)  # the space's, then each score's
     compaction: str | None = None  # what the end-of-build compaction did, or why it did not
+
+    @property
+    def config_id(self) -> str:
+        """The config ids, comma-separated in score order (one id for a one-score build)."""
+        return ",".join(self.config_ids.values())
 
 
 def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
@@ -74,24 +85,30 @@ def select_arch_ids(space: Space, config: BuildConfig) -> np.ndarray:
     return ids
 
 
-def stored_pairs(root: Path, space: str, score: str, dataset: str, batch_size: int,
-                 cfg_id: str) -> dict[tuple[int, int], np.ndarray]:
-    """Arch ids already scored, per (init_seed, batch_seed), for this exact configuration."""
+def stored_pairs(root: Path, space: str, dataset: str, batch_size: int,
+                 config_ids: dict[str, str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
+    """Per score, the arch ids already scored per (init_seed, batch_seed), for the score's exact
+    configuration (``config_ids``: score -> config id); one read of the partition for all."""
     files = part_files(root, SCORES, space)
+    stored: dict[str, dict[tuple[int, int], np.ndarray]] = {score: {} for score in config_ids}
     if not files:
-        return {}
+        return stored
     refuse_foreign_parts(SCORES, files)  # a corrupt part: one line naming it and the fix
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(
-        columns=["arch_id", "init_seed", "batch_seed"],
+        columns=["score", "config_id", "arch_id", "init_seed", "batch_seed"],
         filter=(ds.field("dataset") == dataset) & (ds.field("batch_size") == batch_size)
-        & (ds.field("config_id") == cfg_id) & (ds.field("score") == score))
+        & ds.field("config_id").isin(list(config_ids.values()))
+        & ds.field("score").isin(list(config_ids)))
+    score = np.asarray(table.column("score").to_pylist(), dtype=object)
+    cfg = np.asarray(table.column("config_id").to_pylist(), dtype=object)
     arch = table.column("arch_id").to_numpy()
     init = table.column("init_seed").to_numpy()
     batch = table.column("batch_seed").to_numpy()
-    pairs: dict[tuple[int, int], np.ndarray] = {}
-    for i, b in set(zip(init.tolist(), batch.tolist())):
-        pairs[(i, b)] = np.unique(arch[(init == i) & (batch == b)])
-    return pairs
+    for name, cfg_id in config_ids.items():
+        mine = (score == name) & (cfg == cfg_id)
+        for i, b in set(zip(init[mine].tolist(), batch[mine].tolist())):
+            stored[name][(i, b)] = np.unique(arch[mine & (init == i) & (batch == b)])
+    return stored
 
 
 def _data_identity(dataset, data_root: Path, split: str) -> str:
@@ -101,31 +118,57 @@ def _data_identity(dataset, data_root: Path, split: str) -> str:
     return hashlib.sha256(f"{dataset.name}:{len(pool)}:{probe}".encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What the build's scorers read: real batches if any needs data, ones if any needs none."""
+
+    batches: dict[int, Batch]  # batch seed -> images (and labels when a score needs them)
+    blank: Batch | None  # the batch of ones (the dataset's shape) of scores needing no data
+    data_identity: str | None  # the image files' identity, when batches were loaded
+
+    def identity(self, scorer: Scorer) -> str:
+        """What a config id records of the data ``scorer`` sees."""
+        return self.data_identity if scorer.needs_batch else "no data"
+
+    def fingerprints(self, batch_seeds: list[int]) -> dict[int, str]:
+        """Batch seed -> fingerprint of the images scored (real ones when any were loaded)."""
+        return {seed: (self.batches[seed] if self.batches else self.blank).fingerprint
+                for seed in batch_seeds}
+
+
+def _load_inputs(config: BuildConfig, dataset, scorers: list[Scorer]) -> _Inputs:
+    """Each batch drawn once for every scorer; nothing read when no scorer needs data."""
+    batches, data_identity = {}, None
+    if any(scorer.needs_batch for scorer in scorers):
+        data_root = dataset.resolve_root(config.data_root)
+        labels = any(scorer.needs_labels for scorer in scorers)
+        batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split,
+                                    with_labels=labels)
+                   for seed in config.batch_seeds}
+        data_identity = _data_identity(dataset, data_root, config.split)
+    blank = (None if all(scorer.needs_batch for scorer in scorers)
+             else constant_batch(dataset, config.batch_size))
+    return _Inputs(batches, blank, data_identity)
+
+
+def _scorers(config: BuildConfig) -> list[Scorer]:
+    """The build's scorers, each resolved once, checked to reach the engine's processes."""
+    scorers = [get_scorer(name) for name in config.scores]
+    if config.engine == "local" and config.workers > 1:
+        for scorer in scorers:  # a plug-in that cannot reach the workers: before any write
+            sendable_scorer(scorer.name)
+    return scorers
+
+
 def run_build(config: BuildConfig) -> BuildSummary:
     """Score what the root lacks for ``config``; return what was done."""
     start = time.monotonic()
-    if config.precision not in PRECISIONS:
-        raise BuildError(f"unknown precision {config.precision!r}; choose {', '.join(PRECISIONS)}")
-    if config.batch_size < 1:
-        raise BuildError(f"--batch-size must be >= 1, got {config.batch_size}")
-    if config.workers < 1:
-        raise BuildError(f"--workers must be >= 1, got {config.workers}")
-    if not config.init_seeds or not config.batch_seeds:
-        raise BuildError("at least one init seed and one batch seed are needed")
-    if config.engine not in ENGINES:
-        raise BuildError(f"unknown engine {config.engine!r}; choose {', '.join(ENGINES)}")
     if config.engine == "ray":
         import_ray()  # missing Ray is one error line before anything is written
-    config = dataclasses.replace(config, init_seeds=sorted(set(config.init_seeds)),
-                                 batch_seeds=sorted(set(config.batch_seeds)),
-                                 arch_ids=(None if config.arch_ids is None
-                                           else sorted(set(config.arch_ids))))
     check_root(config.root)
-    scorer = get_scorer(config.score)
-    if config.engine == "local" and config.workers > 1:
-        sendable_scorer(scorer.name)  # a plug-in that cannot reach the workers: before any write
+    scorers = _scorers(config)
     space = get_space(config.space, config.root)
-    config = dataclasses.replace(config, space=space.name, score=scorer.name)
+    config = dataclasses.replace(config, space=space.name)
     dataset = get_dataset(config.dataset)
     if dataset.name not in space.score_datasets:
         raise BuildError(f"space {space.name} is scored on {', '.join(space.score_datasets)}, "
@@ -133,55 +176,66 @@ def run_build(config: BuildConfig) -> BuildSummary:
     # the ray engine's actors resolve the device on their own machines
     device = resolve_device("cpu" if config.engine == "ray" else config.device)
     arch_ids = select_arch_ids(space, config)
-    if scorer.needs_batch:
-        data_root = dataset.resolve_root(config.data_root)
-        batches = {seed: load_batch(dataset, data_root, seed, config.batch_size, config.split,
-                                    with_labels=scorer.needs_labels)
-                   for seed in config.batch_seeds}
-        data_identity = _data_identity(dataset, data_root, config.split)
-    else:  # a data-free score sees a batch of ones of the dataset's shape, the same everywhere
-        batches = {seed: constant_batch(dataset, config.batch_size)
-                   for seed in config.batch_seeds}
-        data_identity = "no data"
-    cfg_id = config_id(config, scorer.settings(), space.model_config(), data_identity)
+    inputs = _load_inputs(config, dataset, scorers)
+    config_ids = {scorer.name: config_id(config, scorer.name, scorer.settings(),
+                                         _model_config(space, dataset, scorer),
+                                         inputs.identity(scorer))
+                  for scorer in scorers}
     prepare_root(config.root)
     shard = f" shard {config.shard}" if config.shard else ""
-    whole = f"build-{space.name}-{cfg_id}"
-    what = f"a build of {space.name} on {dataset.name} (config {cfg_id}"
     with ExitStack() as locks:
+        # per score, the locks its one-score build takes, in one order (config id): no deadlock;
         # shards of one configuration run side by side; a whole build excludes them all
-        if config.shard:
-            locks.enter_context(shared(config.root, whole, what + ", unsharded)"))
-            locks.enter_context(exclusive(config.root, f"{whole}{shard.replace('/', '-of-')}",
-                                          f"{what}{shard})"))
-        else:
-            locks.enter_context(exclusive(config.root, whole, what + ", whole or sharded)"))
+        for score, cfg_id in sorted(config_ids.items(), key=lambda item: item[1]):
+            whole = f"build-{space.name}-{cfg_id}"
+            what = f"a build of {score} on {space.name}/{dataset.name} (config {cfg_id}"
+            if config.shard:
+                locks.enter_context(shared(config.root, whole, what + ", unsharded)"))
+                locks.enter_context(exclusive(config.root,
+                                              f"{whole}{shard.replace('/', '-of-')}",
+                                              f"{what}{shard})"))
+            else:
+                locks.enter_context(exclusive(config.root, whole, what + ", whole or sharded)"))
         for directory in (partition_dir(config.root, SCORES, space.name),
                           partition_dir(config.root, RUNS, None)):
             remove_stale_temps(directory)  # what a killed build of this root left behind
-        summary = _score_missing(config, scorer, space, dataset, device, arch_ids, batches,
-                                 cfg_id, start)
+        summary = _score_missing(config, scorers, space, dataset, device, arch_ids, inputs,
+                                 config_ids, start)
     if not config.compact:
         return summary
     return dataclasses.replace(summary, compaction=compact_after_build(config.root, space.name),
                                elapsed_s=time.monotonic() - start)
 
 
-def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: torch.device,
-                   arch_ids: np.ndarray, batches: dict, cfg_id: str,
-                   start: float) -> BuildSummary:
-    """Score the (arch, seed) pairs the root lacks; the caller holds the build lock."""
-    done = stored_pairs(config.root, space.name, scorer.name, dataset.name, config.batch_size,
-                        cfg_id)
-    pending = {pair: ~np.isin(arch_ids, done.get(pair, np.empty(0, np.int64)))
-               for pair in ((i, b) for i in config.init_seeds for b in config.batch_seeds)}
-    todo = np.zeros(len(arch_ids), dtype=bool)
-    for mask in pending.values():
-        todo |= mask
-    skipped = len(arch_ids) * len(pending) - int(sum(m.sum() for m in pending.values()))
+def _model_config(space: Space, dataset, scorer: Scorer) -> dict:
+    """The network settings ``scorer``'s values depend on: the space's, and the class head's
+    output units for a class-head score."""
+    if scorer.class_head:
+        return space.model_config() | {"num_classes": dataset.num_classes}
+    return space.model_config()
+
+
+def _pending(config: BuildConfig, space: Space, dataset, arch_ids: np.ndarray,
+             config_ids: dict[str, str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
+    """Per score and (init seed, batch seed), a mask over ``arch_ids`` of what the root lacks."""
+    done = stored_pairs(config.root, space.name, dataset.name, config.batch_size, config_ids)
+    none = np.empty(0, np.int64)
+    return {score: {(i, b): ~np.isin(arch_ids, done[score].get((i, b), none))
+                    for i in config.init_seeds for b in config.batch_seeds}
+            for score in config_ids}
+
+
+def _score_missing(config: BuildConfig, scorers: list[Scorer], space: Space, dataset,
+                   device: torch.device, arch_ids: np.ndarray, inputs: _Inputs,
+                   config_ids: dict[str, str], start: float) -> BuildSummary:
+    """Score the (score, arch, seed)s the root lacks; the caller holds the build's locks."""
+    pending = _pending(config, space, dataset, arch_ids, config_ids)
+    masks = [mask for pairs in pending.values() for mask in pairs.values()]
+    todo = np.logical_or.reduce(masks)
+    skipped = len(arch_ids) * len(masks) - int(sum(mask.sum() for mask in masks))
     run_id = f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = utc_now()
-    fingerprints = {seed: batch.fingerprint for seed, batch in batches.items()}
+    fingerprints = inputs.fingerprints(config.batch_seeds)
 
     ray = config.engine == "ray"
     positions = np.flatnonzero(todo)
@@ -191,25 +245,28 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
 
     def record_run(finished, rows):
         where = ", ".join(dict.fromkeys(devices)) or f"ray ({config.ray_address or 'local'})"
+        described = config.describe() | {
+            "model": space.model_config(), "config_ids": config_ids,
+            "score_settings": {scorer.name: scorer.settings() for scorer in scorers},
+            "worker_devices": devices}
         write_part(config.root, "runs",
-                   runs_row(run_id, started, finished, where, config.precision,
-                            config.describe() | {"model": space.model_config(),
-                                                 "score_settings": scorer.settings(),
-                                                 "worker_devices": devices}, cfg_id,
-                            fingerprints, rows), part_name=run_id)
+                   runs_row(run_id, started, finished, where, config.precision, described,
+                            ",".join(config_ids.values()), fingerprints, rows),
+                   part_name=run_id)
 
     record_run(None, 0)
     job = ScoringJob(
-        space=space.name, score=scorer.name, root=config.root, arch_ids=arch_ids, pending=pending,
-        positions=positions, init_seeds=list(config.init_seeds),
+        space=space.name, scores=config.scores, root=config.root, arch_ids=arch_ids,
+        pending=pending, positions=positions, init_seeds=list(config.init_seeds),
         batch_seeds=list(config.batch_seeds),
-        images={seed: batch.images for seed, batch in batches.items()},
-        labels={seed: batch.labels for seed, batch in batches.items()
+        images={seed: batch.images for seed, batch in inputs.batches.items()},
+        blank=None if inputs.blank is None else inputs.blank.images,
+        labels={seed: batch.labels for seed, batch in inputs.batches.items()
                 if batch.labels is not None},
+        config_ids=config_ids, num_classes=dataset.num_classes,
         device=config.device if ray else str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
-        static={"score": scorer.name, "dataset": dataset.name, "batch_size": config.batch_size,
-                "config_id": cfg_id, "run_id": run_id})
+        static={"dataset": dataset.name, "batch_size": config.batch_size, "run_id": run_id})
     written = errors = 0
     try:
         with tqdm(total=len(job.positions), unit="arch", disable=not config.progress,
@@ -222,11 +279,15 @@ def _score_missing(config: BuildConfig, scorer, space: Space, dataset, device: t
             elif workers > 1:
                 written, errors = run_in_workers(job, local_devices, lambda: bar.update(1))
             else:
-                written, errors = run_scoring_job(job, lambda: bar.update(1))
+                arch_scorer = ArchScorer(job, space, device,
+                                         {scorer.name: scorer for scorer in scorers})
+                written, errors = run_scoring_job(job, lambda: bar.update(1),
+                                                  arch_scorer=arch_scorer)
     except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
         raise BuildError(f"out of memory ({type(exc).__name__}); finished rows are kept: lower "
                          "--batch-size or --workers and rerun the same command") from None
     finally:  # counted from the parts that landed: right when a worker was killed too
         record_run(utc_now(), run_rows_present(config.root, space.name, run_id))
-    return BuildSummary(run_id, cfg_id, len(arch_ids), written, skipped, errors,
-                        time.monotonic() - start)
+    return BuildSummary(run_id, config_ids, len(arch_ids), written, skipped, errors,
+                        time.monotonic() - start,
+                        citations=[space.citation, *(scorer.citation for scorer in scorers)])

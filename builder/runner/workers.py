@@ -4,8 +4,8 @@ Small convolutions scale poorly over threads, so on a CPU N single-thread proces
 more archs per second than one process with N threads.  Workers take archs one at a time from
 a shared counter, so none sits idle while another still has a queue of slow archs; each writes
 its own parts; progress comes back through a queue.  A worker dies with the build process
-(:mod:`.parent_death`), so no orphan keeps writing after a ``kill``.  The score's class travels
-to the workers (by module path: a spawned process shares the build's ``sys.path``) and is
+(:mod:`.parent_death`), so no orphan keeps writing after a ``kill``.  The scores' classes travel
+to the workers (by module path: a spawned process shares the build's ``sys.path``) and are
 registered there, so a plug-in registered only in the build process scores in them too.
 """
 
@@ -43,11 +43,12 @@ def claimed_positions(positions: np.ndarray, next_index: Synchronized) -> Iterat
         yield int(positions[index])
 
 
-def _worker(job: ScoringJob, scorer: type[Scorer], threads: int, next_index: Synchronized,
-            messages: mp.Queue, parent_pid: int) -> None:
+def _worker(job: ScoringJob, scorers: list[type[Scorer]], threads: int,
+            next_index: Synchronized, messages: mp.Queue, parent_pid: int) -> None:
     die_with_parent(parent_pid)
     torch.set_num_threads(threads)
-    register_scorer(scorer)  # a spawned process knows only the built-in scores
+    for scorer in scorers:
+        register_scorer(scorer)  # a spawned process knows only the built-in scores
     written, errors = run_scoring_job(job, lambda: messages.put(1),
                                       claimed_positions(job.positions, next_index))
     messages.put((_DONE, written, errors))
@@ -75,7 +76,7 @@ def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tup
     messages = context.Queue()
     next_index = context.Value("q", 0)
     threads = max(1, torch.get_num_threads() // workers)
-    scorer = sendable_scorer(job.score)
+    scorers = [sendable_scorer(score) for score in job.scores]
     processes = []
     # Ctrl-C reaches the whole terminal process group: the workers ignore it (the ignored
     # disposition is inherited through spawn's exec) and this process stops them, so the user
@@ -86,7 +87,7 @@ def run_in_workers(job: ScoringJob, devices: list[torch.device], on_arch) -> tup
             part = dataclasses.replace(job, part_prefix=f"{job.part_prefix}-w{index}",
                                        device=str(devices[index]))
             process = context.Process(target=_worker, daemon=True, args=(
-                part, scorer, threads, next_index, messages, os.getpid()))
+                part, scorers, threads, next_index, messages, os.getpid()))
             process.start()
             processes.append(process)
     finally:

@@ -8,8 +8,9 @@ import click
 
 from naswot_db.errors import NaswotDbError
 from naswot_db.names import SPLITS, canonical_ingest_space
+from naswot_db.scores import DEFAULT_SCORE
 
-from .options import dataset_option, int_list_option, root_option, score_option, space_option
+from .options import dataset_option, int_list_option, root_option, scores_option, space_option
 
 # measured: the shipped NB201 build, 15,625 archs in 4,827 s on a 2-core VM (README)
 _MEASURED_S_PER_ARCH = {"nb201": 0.31}
@@ -35,10 +36,12 @@ def _note_whole_space(space: str, replicates: int) -> None:
 @click.command()
 @space_option(required=True)
 @dataset_option(help_text="Dataset of the scoring batch, e.g. cifar10.", required=True)
-@score_option
+@scores_option(DEFAULT_SCORE, "each network is built and each batch drawn once for all of them, "
+                             "each score's rows keyed as if built alone")
 @root_option
 @click.option("--data-root", type=click.Path(path_type=Path), default=None,
-              help="Folder with the dataset's files [default: download CIFAR into the cache].")
+              help="Folder with the dataset's files [default: download CIFAR into the cache]; "
+                   "not read when every score needs no data.")
 @int_list_option("--init-seeds", "init seeds", "0", "Init seeds.")
 @int_list_option("--batch-seeds", "batch seeds", "0", "Batch seeds.")
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(min=1))
@@ -69,7 +72,7 @@ def _note_whole_space(space: str, replicates: int) -> None:
               help="At the end, compact the space's scores when they hold more than 64 parts "
                    "outside compactions (as `naswot-db compact` does).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(space: str, dataset: str, score: str, root: Path | None, data_root: Path | None,
+def build(space: str, dataset: str, scores: list[str], root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
           chunk_size: int, threads: int | None, workers: int, engine: str,
@@ -79,14 +82,12 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
     import torch  # the builder and torch load only when a build runs, not for --help
 
     from naswot_db.builder.runner import BuildConfig, Shard, run_build
-    from naswot_db.builder.scoring import get_scorer
-    from naswot_db.builder.spaces import get_space
     from naswot_db.schema import default_root
 
     if threads is not None:
         torch.set_num_threads(threads)
     config = BuildConfig(
-        space=space, dataset=dataset, score=score, root=root or default_root(),
+        space=space, dataset=dataset, score=",".join(scores), root=root or default_root(),
         data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
         batch_size=batch_size, arch_ids=arch_ids, limit=limit,
         shard=None if shard is None else Shard.parse(shard), device=device, split=split,
@@ -96,14 +97,20 @@ def build(space: str, dataset: str, score: str, root: Path | None, data_root: Pa
     if limit is None and arch_ids is None:
         _note_whole_space(space, len(init_seeds) * len(batch_seeds))
     summary = run_build(config)
-    click.echo(f"Please cite: {get_space(space, config.root).citation}; "
-               f"{get_scorer(score).citation}", err=True)
+    click.echo(f"Please cite: {'; '.join(dict.fromkeys(summary.citations))}", err=True)
     click.echo(f"run {summary.run_id}: {summary.rows_written} rows written, "
                f"{summary.rows_skipped} already stored, {summary.errors} errors, "
                f"{summary.archs_selected} archs selected, {summary.elapsed_s:.1f} s "
-               f"(config {summary.config_id})")
+               f"({_configs(summary.config_ids)})")
     if summary.compaction:
         click.echo(summary.compaction)
+
+
+def _configs(config_ids: dict[str, str]) -> str:
+    """``config ID`` for one score; ``configs naswot ID, jacov ID`` for several."""
+    if len(config_ids) == 1:
+        return f"config {next(iter(config_ids.values()))}"
+    return "configs " + ", ".join(f"{score} {cfg}" for score, cfg in config_ids.items())
 
 
 INGEST_FORMATS = ("benchmark", "naslib-zc")
