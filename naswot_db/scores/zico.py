@@ -11,6 +11,7 @@ INFO = describe(ScoreInfo(
     implementation="naswot_db.builder.scoring.zico:ZicoScorer",
     needs_labels=True,
     needs_gradients=True,
+    class_head=True,
     notes=(
         "SLDGroup/ZiCo ZeroShotProxy/compute_zico.py, with its batches supplied as the MeCo "
         "repo's NB201 port does (correlation/foresight/pruners/measures/zico.py): the build's "
@@ -22,9 +23,8 @@ INFO = describe(ScoreInfo(
         "gradients (the reference: numpy float32)",
         "per Conv2d/Linear weight: entries with std 0 are dropped, S = sum(mean|g| / std), "
         "score = sum of log S over layers with S != 0",
-        "needs a classifier with the dataset's classes: a one-output network (nb201, nats-sss "
-        "and nb101 as the spaces build them for NASWOT) has a cross-entropy of 0 and no "
-        "gradient, and is an error row; nb101-original (ten outputs) builds",
+        "scored on the network with one output per class of the dataset (class_head), as the "
+        "reference's classifier; a one-output network would have a cross-entropy of 0",
         "needs a batch of at least 2 images",
     ),
 ))
