@@ -75,9 +75,10 @@ def test_a_suite_build_stores_bit_for_bit_the_rows_of_one_build_per_score(plugin
 
 def test_suite_zero_proxies_sharing_passes_store_their_one_score_rows(tmp_path, cifar10_root):
     """grad_norm and snip share one cross-entropy backward, jacov and epe_nas one input
-    gradient, on the network with a class head; naswot scores the one-unit network; synflow
-    changes weights.  Each score's rows equal its one-score build's, with its own config id."""
-    scores = ("naswot", "grad_norm", "snip", "jacov", "epe_nas", "synflow")
+    gradient, on the network with a class head; naswot and nwot score the one-unit network
+    (whose passes must not take a loss on labels); synflow changes weights.  Each score's rows
+    equal its one-score build's, with its own config id."""
+    scores = ("naswot", "nwot", "grad_norm", "snip", "jacov", "epe_nas", "synflow")
     settings = {"arch_ids": [9], "init_seeds": [0], "batch_seeds": [0, 1], "batch_size": 8}
     suite = build(tmp_path / "suite", ",".join(scores), cifar10_root, **settings)
     stored = by_score(rows(tmp_path / "suite"))

@@ -224,9 +224,12 @@ class ArchScorer:
             scored = model
             shared = passes.get(scorer.needs_batch)
             if shared is None:
+                # a loss on labels needs the class head: a one-output network's passes (nwot's
+                # codes, jacov's gradient) run without labels
+                with_labels = scorer.needs_batch and scorer.class_head
                 shared = passes[scorer.needs_batch] = SharedPasses(
-                    model, images,
-                    self.labels.get(batch_seed) if scorer.needs_batch else None, allow_tf32=tf32)
+                    model, images, self.labels.get(batch_seed) if with_labels else None,
+                    allow_tf32=tf32)
         return scorer.score(scored, images, labels, allow_tf32=tf32, passes=shared)
 
 
