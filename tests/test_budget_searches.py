@@ -269,7 +269,11 @@ def test_area_keeps_the_lowest_of_a_lower_is_better_score(tmp_path, monkeypatch)
     written = write_space(root, "nb201", seed=3, score_replicates=1)
     values, times = written["scores"][(0, 0)]
     ids = np.array(sorted(values))
-    part = score_part("nb201", ids, [-values[a] for a in ids.tolist()], config_id="lcfg",
+    # finite values negated; a singular naswot row (-inf, the worst) becomes the largest finite
+    # value, the worst of a lower-is-better score (+inf is no valid score)
+    lower = [-values[a] if np.isfinite(values[a]) else np.finfo(float).max if values[a] < 0
+             else values[a] for a in ids.tolist()]
+    part = score_part("nb201", ids, lower, config_id="lcfg",
                       times=[times[a] for a in ids.tolist()])
     part = part.set_column(part.column_names.index("score"), "score",
                            pa.array(["lower_test"] * len(ids)))

@@ -69,5 +69,5 @@ def test_jacov_and_naswot_builds_coexist_and_are_queried_apart(tmp_path, cifar10
         study = correlations(root, space="nb201", score=score)
         assert set(study["score"]) == {score} and (study["rows"] == 6).all()
     table = CliRunner().invoke(main, ["search", "--root", str(root), "--score", "jacov",
-                                      "--n", "3", "--runs", "5"]).output
+                                      "--n", "3", "--runs", "5"]).stdout
     assert table.startswith("nb201, jacov scores on cifar10") and "best of N by jacov" in table

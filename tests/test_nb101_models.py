@@ -8,14 +8,11 @@ import math
 
 import pytest
 import torch
-from nb101_files import CELLS, make_runs, write_runs
-from naswot_db.testing.reference_naswot import reference_naswot
-
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.scoring import naswot_score
 from naswot_db.builder.spaces import SpaceError, get_space
-from naswot_db.builder.spaces.nb101 import models as nb101_models
 from naswot_db.builder.spaces.nb101 import ORIGINAL_CONFIG
+from naswot_db.builder.spaces.nb101 import models as nb101_models
 from naswot_db.builder.spaces.nb101.graph import (
     CellSpec,
     module_hash,
@@ -23,6 +20,10 @@ from naswot_db.builder.spaces.nb101.graph import (
     reference_raises,
     vertex_channels,
 )
+from naswot_db.schema.nb101_ids import space_ids
+from nb101_files import CELLS, make_runs, write_runs
+
+from naswot_db.testing.reference_naswot import reference_naswot
 
 CONV3, CONV1, POOL = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
 
@@ -152,17 +153,21 @@ def test_reference_raises_exactly_where_the_in_place_reference_fails(monkeypatch
 
 def test_build_model_by_id_hash_and_pair_give_the_same_weights(ingested_space):
     module_hash_2, adjacency_2, ops_2 = CELLS[2]
+    arch_id = space_ids()[module_hash_2]  # ids are positions in the whole space's hash order
     x = torch.randn(4, 3, 16, 16)
     outputs = []
-    encoding = json.loads(ingested_space.arch_table().column("encoding")[2].as_py())
-    for arch in (2, module_hash_2, (adjacency_2, ops_2), encoding):
+    table = ingested_space.arch_table()
+    row = table.column("arch_id").to_pylist().index(arch_id)
+    encoding = json.loads(table.column("encoding")[row].as_py())
+    for arch in (arch_id, module_hash_2, (adjacency_2, ops_2), encoding):
         torch.manual_seed(3)
         outputs.append(ingested_space.build_model(arch)(x)[0])
     assert all(torch.equal(outputs[0], other) for other in outputs[1:])
-    assert ingested_space.arch_table().num_rows == 4
-    with pytest.raises(SpaceError, match="out of range 0..3"):
-        ingested_space.build_model(4)
-    with pytest.raises(SpaceError, match="not among the ingested"):
+    assert table.num_rows == 4
+    absent = next(i for i in range(423_624) if i not in set(table.column("arch_id").to_pylist()))
+    with pytest.raises(SpaceError, match="is not among the 4 NB101 archs"):
+        ingested_space.build_model(absent)
+    with pytest.raises(SpaceError, match="not an NB101 module hash|not among the NB101 archs"):
         ingested_space.build_model("0" * 32)
 
 

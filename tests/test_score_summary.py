@@ -27,7 +27,7 @@ def _write_root(root, duplicate: bool) -> None:
                                          batch_seed=batch_seed), "nb201")
     write(root, "scores", score_part("nb201", np.arange(30, 35), np.ones(5), config_id="other",
                                      batch_size=64), "nb201")
-    write(root, "scores", score_part("nb101", [10**12, 5], [1.0, -np.inf]), "nb101")
+    write(root, "scores", score_part("nb101", [423_623, 5], [1.0, -np.inf]), "nb101")  # sparse ids
     if duplicate:  # the (0, 0) rows again from a later run, all errors: the earliest run counts
         again = score_part("nb201", np.arange(40), np.full(40, np.nan))
         write(root, "scores", again.set_column(13, "run_id", [["run-later"] * 40]), "nb201")
