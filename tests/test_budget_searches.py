@@ -231,20 +231,29 @@ def test_tournament_without_replacement_needs_s_at_most_p(spaces):
             population=3, sample_size=4, tournament_replace=False))
 
 
+def _root_with_a_second_score(root, score: str, config_id: str, transform) -> tuple[dict, dict]:
+    """A written NB201 space plus ``score`` rows whose values are ``transform`` of naswot's;
+    returns the written tables and the new score's values by arch."""
+    written = write_space(root, "nb201", seed=3, score_replicates=1)
+    values, times = written["scores"][(0, 0)]
+    ids = np.array(sorted(values))
+    other = {a: transform(values[a]) for a in ids.tolist()}
+    part = score_part("nb201", ids, [other[a] for a in ids.tolist()], config_id=config_id,
+                      times=[times[a] for a in ids.tolist()])
+    part = part.set_column(part.column_names.index("score"), "score",
+                           pa.array([score] * len(ids)))
+    write(root, "scores", part, "nb201")
+    return written, other
+
+
 def test_area_ranks_by_any_stored_score(tmp_path):
     """``score="jacov"``: AREA keeps the best of its sample by the jacov scores (here the
     naswot values reversed), exactly as the reference does with those scores."""
     root = tmp_path / "db"
-    written = write_space(root, "nb201", seed=3, score_replicates=1)
-    values, times = written["scores"][(0, 0)]
-    ids = np.array(sorted(values))
     # reversed; a singular value stays -inf (no score is +inf: schema/valid_values.py)
-    jacov = {a: -values[a] if np.isfinite(values[a]) else values[a] for a in ids.tolist()}
-    part = score_part("nb201", ids, [jacov[a] for a in ids.tolist()], config_id="jcfg",
-                      times=[times[a] for a in ids.tolist()])
-    part = part.set_column(part.column_names.index("score"), "score",
-                           pa.array(["jacov"] * len(ids)))
-    write(root, "scores", part, "nb201")
+    written, jacov = _root_with_a_second_score(
+        root, "jacov", "jcfg", lambda value: -value if np.isfinite(value) else value)
+    times = written["scores"][(0, 0)][1]
     options = BudgetOptions(seed=5, budget_s=4_000)
     result = simulate_budget_search(root, method="area", runs=20, options=options,
                                     score="jacov")
@@ -266,18 +275,10 @@ def test_area_keeps_the_lowest_of_a_lower_is_better_score(tmp_path, monkeypatch)
         name="lower_test", citation="a test score", implementation="tests:None",
         higher_is_better=False))
     root = tmp_path / "db"
-    written = write_space(root, "nb201", seed=3, score_replicates=1)
-    values, times = written["scores"][(0, 0)]
-    ids = np.array(sorted(values))
     # finite values negated; a singular naswot row (-inf, the worst) becomes the largest finite
     # value, the worst of a lower-is-better score (+inf is no valid score)
-    lower = [-values[a] if np.isfinite(values[a]) else np.finfo(float).max if values[a] < 0
-             else values[a] for a in ids.tolist()]
-    part = score_part("nb201", ids, lower, config_id="lcfg",
-                      times=[times[a] for a in ids.tolist()])
-    part = part.set_column(part.column_names.index("score"), "score",
-                           pa.array(["lower_test"] * len(ids)))
-    write(root, "scores", part, "nb201")
+    _root_with_a_second_score(root, "lower_test", "lcfg", lambda value: (
+        -value if np.isfinite(value) else np.finfo(float).max if value < 0 else value))
     options = BudgetOptions(seed=5, budget_s=4_000)
     lower = simulate_budget_search(root, method="area", runs=20, options=options,
                                    score="lower_test")
