@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from naswot_db.nb101_cell import CANONICAL_OPS, cell_hash
-from naswot_db.nb101_enumeration import SPACE_SIZE, _full_dags, enumerate_nb101
+from naswot_db.core.nb101_cell import CANONICAL_OPS, cell_hash
+from naswot_db.core.nb101_enumeration import SPACE_SIZE, _full_dags, enumerate_nb101
 
 
 def walk(max_vertices: int) -> tuple[int, int]:

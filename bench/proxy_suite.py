@@ -26,7 +26,7 @@ from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.scoring.passes import SharedPasses
 from naswot_db.builder.spaces import get_space
 from naswot_db.builder.spaces.complexity import count_complexity
-from naswot_db.scores import suite_zero_names
+from naswot_db.core.scores import suite_zero_names
 from naswot_db.testing.suite_zero_reference import REFERENCE
 
 CLASSES = 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naswot_db.names import NDS_ALL, canonical_ingest_space, spaces_sharing_ground_truth
+from naswot_db.core.names import NDS_ALL, canonical_ingest_space, spaces_sharing_ground_truth
 from naswot_db.schema import (SCORES, TABLES, part_files, prepare_root, read_table,
                               replace_partitions)
 from naswot_db.schema.locks import exclusive

@@ -22,7 +22,7 @@ from naswot_db.schema import SCORES, TABLES, check_root, default_root, part_file
 from naswot_db.schema.duckdb_limits import bounded_connection
 from naswot_db.schema.parts import refuse_foreign_parts
 from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, scores_wide_view_sql, view_sql
-from naswot_db.scores import score_names
+from naswot_db.core.scores import score_names
 from naswot_db.schema.tables import Table
 
 from .az_nas import register_az_nas

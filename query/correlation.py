@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from naswot_db.names import canonical_space, ground_truth_space_sql, is_peer_config
-from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
+from naswot_db.core.names import canonical_space, ground_truth_space_sql, is_peer_config
+from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
 
 from . import stats
 from .errors import QueryError

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 class QueryError(NaswotDbError):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from naswot_db.names import is_peer_config
+from naswot_db.core.names import is_peer_config
 from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
 from naswot_db.schema.storage import MANIFEST_NAME, spaces_in
 

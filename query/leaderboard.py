@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from naswot_db.scores import canonical_score, higher_is_better
+from naswot_db.core.scores import canonical_score, higher_is_better
 
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, correlations
 from .errors import QueryError

@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from naswot_db.names import canonical_space
-from naswot_db.scores import DEFAULT_SCORE, canonical_score
+from naswot_db.core.names import canonical_space
+from naswot_db.core.scores import DEFAULT_SCORE, canonical_score
 
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows

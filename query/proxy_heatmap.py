@@ -17,9 +17,9 @@ import duckdb
 import numpy as np
 from matplotlib.figure import Figure
 
-from naswot_db.names import canonical_space, ground_truth_space
+from naswot_db.core.names import canonical_space, ground_truth_space
 from naswot_db.schema.sql import wide_scores_sql
-from naswot_db.scores import canonical_score, higher_is_better
+from naswot_db.core.scores import canonical_score, higher_is_better
 
 from . import stats
 from .errors import QueryError

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from naswot_db.names import canonical_space, ground_truth_space
-from naswot_db.scores import DEFAULT_SCORE, canonical_score, higher_is_better
+from naswot_db.core.names import canonical_space, ground_truth_space
+from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
 
 from .errors import QueryError
 from .score_grid import ScoreGrid, load_chosen_grid, load_grid

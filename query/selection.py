@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import score_datasets
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import score_datasets
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from .arrow_numpy import column_to_numpy
 from .connection import connect, resolve_root

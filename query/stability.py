@@ -25,8 +25,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from naswot_db.names import canonical_space, ground_truth_space
-from naswot_db.scores import canonical_score, higher_is_better
+from naswot_db.core.names import canonical_space, ground_truth_space
+from naswot_db.core.scores import canonical_score, higher_is_better
 
 from . import stats
 from .errors import QueryError

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from naswot_db.names import ground_truth_space
+from naswot_db.core.names import ground_truth_space
 
 from .errors import QueryError
 

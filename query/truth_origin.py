@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from naswot_db.names import ground_truth_space
+from naswot_db.core.names import ground_truth_space
 from naswot_db.schema import ACCURACIES, part_files, shipped_root
 
 from .shipped import shipped_spaces

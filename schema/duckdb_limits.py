@@ -41,7 +41,7 @@ def bounded_connection() -> duckdb.DuckDBPyConnection:
             "memory_limit": memory_limit(), "temp_directory": spill,
             "max_temp_directory_size": MAX_SPILL})
     except duckdb.Error as exc:
-        from naswot_db.errors import NaswotDbError
+        from naswot_db.core.errors import NaswotDbError
 
         raise NaswotDbError(f"{MEMORY_ENV}={os.environ.get(MEMORY_ENV)!r} is not a memory "
                             f"size DuckDB reads, such as 4GB ({exc})") from None

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 LOCK_DIR = ".locks"
 

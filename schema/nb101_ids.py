@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 @lru_cache(maxsize=1)

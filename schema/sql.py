@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from naswot_db.names import ground_truth_space_sql, peer_config_sql
+from naswot_db.core.names import ground_truth_space_sql, peer_config_sql
 
 from .dedup import KEYS, first_per_key_sql, split_by_uniqueness
 from .tables import PARTITION_COLUMN, RUNS, TABLES, Table

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 from . import migration
 from .atomic import TEMP_PATTERN, atomic_file, atomic_write_bytes, is_temp

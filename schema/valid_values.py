@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 # archs per space; NDS files hold at most 25,000 networks each, so any NDS id below the bound;
 # a plug-in's space has no upper bound here

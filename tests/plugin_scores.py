@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from naswot_db import scores as score_catalogue
+from naswot_db.core import scores as score_catalogue
 from naswot_db.builder import scoring
 from naswot_db.builder.scoring import Scorer, register_scorer
 

@@ -267,7 +267,7 @@ def test_area_ranks_by_any_stored_score(tmp_path):
 def test_area_keeps_the_lowest_of_a_lower_is_better_score(tmp_path, monkeypatch):
     """A score whose descriptor says lower is better, stored as naswot's values negated, makes
     AREA keep exactly the archs naswot's highest values make it keep."""
-    from naswot_db import scores as score_catalogue
+    from naswot_db.core import scores as score_catalogue
 
     score_catalogue.score_names()
     monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from naswot_db.testing.query_tables import accuracy_part, score_part, write
 from scipy.stats import rankdata
 
-from naswot_db.names import UnknownNameError
+from naswot_db.core.names import UnknownNameError
 from naswot_db.cli import main
 from naswot_db.query import QueryError, connect, correlations, engine
 

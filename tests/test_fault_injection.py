@@ -23,7 +23,7 @@ from conftest import write_cifar10
 from nats_files import sss_meta_archs, write_fast_mode_dir
 from naswot_db.testing.query_tables import score_part, write
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 from naswot_db.query import connect
 from naswot_db.schema.checks import check_findings
 from naswot_db.schema.storage import partition_dir

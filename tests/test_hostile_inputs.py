@@ -173,7 +173,7 @@ def test_allowlisted_callables_cannot_be_handed_a_size(tmp_path, call):
 
 def test_real_pickles_of_the_allowed_kinds_still_load(tmp_path):
     from naswot_db.builder.formats.pickles import load_pickle
-    from naswot_db.errors import NaswotDbError
+    from naswot_db.core.errors import NaswotDbError
 
     value = {"b": bytearray(b"\x00\xff"), "s": {1, 2}, "f": frozenset({"x"})}
     for protocol in (2, 4, 5):

@@ -18,7 +18,7 @@ from naswot_db.builder.runner import BuildConfig, BuildError, run_build
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 from naswot_db.schema.locks import LockHeldError, exclusive
-from naswot_db.scores import expand_scores, suite_zero_names
+from naswot_db.core.scores import expand_scores, suite_zero_names
 
 from killed_builds import kill_after_parts, one_thread_env
 from plugin_scores import (EvalNoise, LabelRank, OneStepLoss, OutputNorm, PositiveOutputs,

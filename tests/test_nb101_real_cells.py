@@ -18,7 +18,7 @@ from naswot_db.builder.scoring import naswot_score
 from naswot_db.builder.spaces import get_space
 from naswot_db.builder.spaces.nb101.graph import pruned_spec
 from naswot_db.builder.spaces.nb101.space import ids_by_hash, shipped_arch_table
-from naswot_db.nb101_cell import cell_hash
+from naswot_db.core.nb101_cell import cell_hash
 from naswot_db.schema import read_table, shipped_root
 
 

@@ -17,8 +17,8 @@ from naswot_db.builder.spaces.nb101.complexity import network_complexity
 from naswot_db.builder.spaces.nb101.graph import pruned_spec
 from naswot_db.builder.spaces.nb101.models import Network
 from naswot_db.builder.spaces.nb101.space import shipped_arch_table
-from naswot_db.nb101_cell import CANONICAL_OPS, cell_hash
-from naswot_db.nb101_enumeration import SPACE_SIZE, enumerate_nb101
+from naswot_db.core.nb101_cell import CANONICAL_OPS, cell_hash
+from naswot_db.core.nb101_enumeration import SPACE_SIZE, enumerate_nb101
 
 
 def _brute_force(max_vertices: int) -> dict[str, tuple[list[list[int]], list[str]]]:

@@ -10,7 +10,7 @@ import pytest
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.spaces import SpaceError, get_space
 from naswot_db.builder.spaces.nds import ingest_nds, make_nds_space
-from naswot_db.names import NDS_FILE_NAMES as NDS_NAMES, UnknownNameError
+from naswot_db.core.names import NDS_FILE_NAMES as NDS_NAMES, UnknownNameError
 from naswot_db.schema import read_table
 
 from nds_files import family_entries, write_nds_file

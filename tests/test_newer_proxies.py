@@ -22,7 +22,7 @@ from naswot_db.builder.spaces.tiny_network import DynamicShapeTinyNet
 from naswot_db.cli import main
 from naswot_db.schema import read_table
 from naswot_db.schema.nb101_ids import space_ids
-from naswot_db.scores import higher_is_better, score_info
+from naswot_db.core.scores import higher_is_better, score_info
 
 NEWER = ["meco", "zico", "swap", "swap_reg", "tenas_ntk", "tenas_lr", "az_expressivity",
          "az_progressivity", "az_trainability"]

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import validation_data
 from distribution_roots import snapshot
 from naswot_db.cli import main
-from naswot_db.nb101_cell import cell_hash
+from naswot_db.core.nb101_cell import cell_hash
 from naswot_db.query import connect
 from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
@@ -263,7 +263,7 @@ def test_suite_zero_published_values_are_stored_exactly(tmp_path):
     folder = validation_data() / "suite-zero-nb201-sample"
     sample = pd.read_parquet(folder / "suite_zero_nb201_sample_long.parquet")
     sample = sample[sample["primary"]].assign(dataset=lambda f: f["dataset"].map(_SAMPLE_DATASETS))
-    from naswot_db.naslib_keys import nb201_key
+    from naswot_db.core.naslib_keys import nb201_key
 
     layout: dict[str, dict] = {}
     for row in sample.itertuples():

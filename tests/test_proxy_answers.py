@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import kendalltau, spearmanr
 
-from naswot_db import scores as score_catalogue
+from naswot_db.core import scores as score_catalogue
 from naswot_db.cli import main
 from naswot_db.query import connect, simulate_search
 from naswot_db.query.proxy_heatmap import rank_correlations
 from naswot_db.schema.sql import wide_scores_sql
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 from naswot_db.testing.query_tables import score_part, write
 
 ARCHS = np.arange(200)

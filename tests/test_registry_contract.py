@@ -14,11 +14,11 @@ from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.builder.runner.config import BuildConfig, config_id
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.spaces import get_space
-from naswot_db.names import (
+from naswot_db.core.names import (
     NDS_FILE_NAMES, SPACE_NAMES, canonical_space, ground_truth_space, nds_file_name, nds_space_name,
 )
 from naswot_db.schema.nb101_ids import space_ids
-from naswot_db.scores import score_names, canonical_score
+from naswot_db.core.scores import score_names, canonical_score
 
 # how many outputs a space's networks have: the reference scores one unit, except the
 # NB101 benchmark's own 10-class training network

@@ -18,7 +18,7 @@ from naswot_db.builder.datasets.base import DatasetError
 from naswot_db.builder.datasets.imagenet16 import read_labelled_images
 from naswot_db.builder.formats.pickles import load_pickle
 from naswot_db.cli import main
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 class _Payload:

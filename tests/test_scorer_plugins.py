@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from naswot_db import scores as score_catalogue
+from naswot_db.core import scores as score_catalogue
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, BuildError, run_build
 from naswot_db.builder.scoring import get_scorer

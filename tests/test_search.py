@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from naswot_db.testing.query_tables import accuracy_part, arch_part, score_part, write
 
-from naswot_db.names import UnknownNameError
+from naswot_db.core.names import UnknownNameError
 from naswot_db.cli import main
 from naswot_db.query import QueryError, simulate_search
 from naswot_db.schema import shipped_root

@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 
 from naswot_db.builder.spaces.nb101.complexity import network_complexity
 from naswot_db.builder.spaces.nb101.graph import CellSpec
-from naswot_db.nb101_cell import cell_hash
-from naswot_db.nb101_enumeration import SPACE_SIZE, Enumeration, enumerate_nb101
+from naswot_db.core.nb101_cell import cell_hash
+from naswot_db.core.nb101_enumeration import SPACE_SIZE, Enumeration, enumerate_nb101
 from naswot_db.schema.storage import conform, partition_dir
 from naswot_db.schema.tables import ACCURACIES, ARCHS, Table
 

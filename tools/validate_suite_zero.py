@@ -34,7 +34,7 @@ from naswot_db.builder.datasets.batches import load_batch
 from naswot_db.builder.scoring import get_scorer
 from naswot_db.builder.scoring.passes import SharedPasses
 from naswot_db.builder.spaces import get_space
-from naswot_db.scores import suite_zero_names
+from naswot_db.core.scores import suite_zero_names
 
 SAMPLE = "suite-zero-nb201-sample/suite_zero_nb201_sample_long.parquet"
 BATCH_SIZE = 64

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from naswot_db.builder.formats.pickles import load_pickle
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 class DatasetError(NaswotDbError):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from naswot_db.names import SPLITS
+from naswot_db.core.names import SPLITS
 
 from .base import DatasetError, ImageDataset
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 class SpaceError(NaswotDbError):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 _NUMPY_CORE = ("numpy.core", "numpy._core")  # NumPy 1 and NumPy 2 spellings
 # What CIFAR (Python 2 cPickle), ImageNet16 and NATS-Bench pickles reference.

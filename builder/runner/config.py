@@ -7,9 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import SPLITS
-from naswot_db.scores import DEFAULT_SCORE, expand_scores
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import SPLITS
+from naswot_db.core.scores import DEFAULT_SCORE, expand_scores
 
 PRECISIONS = ("fp32", "tf32")
 ENGINES = ("local", "ray")

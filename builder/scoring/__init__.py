@@ -1,6 +1,6 @@
 """Training-free scores of untrained networks: the :class:`Scorer` plug-ins and their registry.
 
-What a score is (name, citation, needs, direction) is its descriptor in :mod:`naswot_db.scores`;
+What a score is (name, citation, needs, direction) is its descriptor in :mod:`naswot_db.core.scores`;
 this package holds how it is computed.  ``scorer_class(name)`` imports the class the descriptor
 names.  A third-party plug-in is registered at run time (:func:`register_scorer`, which also
 describes it) or installed as an entry point of group ``naswot_db.scores`` (loaded when its name
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib
 
-from naswot_db.names import UnknownNameError
-from naswot_db.scores import (
+from naswot_db.core.names import UnknownNameError
+from naswot_db.core.scores import (
     ScoreInfo, canonical_score, describe, installed_score_plugin, score_info, score_key,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from naswot_db.scores.az_progressivity import INFO
+from naswot_db.core.scores.az_progressivity import INFO
 
 from .az_nas_components import AzComponentScorer
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from naswot_db.scores import ScoreInfo
+from naswot_db.core.scores import ScoreInfo
 
 STATUS_OK = "ok"
 STATUS_SINGULAR = "singular"
@@ -37,7 +37,7 @@ class ScoreResult:
 class Scorer(ABC):
     """A training-free score of an untrained network.
 
-    A built-in score sets ``info`` to its descriptor (:mod:`naswot_db.scores`), which fills the
+    A built-in score sets ``info`` to its descriptor (:mod:`naswot_db.core.scores`), which fills the
     class attributes below; a third-party plug-in sets the attributes itself.
     """
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.scores.epe_nas import INFO
+from naswot_db.core.scores.epe_nas import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer

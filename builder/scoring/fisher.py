@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.fisher import INFO
+from naswot_db.core.scores.fisher import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer, layer_total

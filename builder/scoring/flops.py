@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.flops import INFO
+from naswot_db.core.scores.flops import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.grad_norm import INFO
+from naswot_db.core.scores.grad_norm import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.grasp import INFO
+from naswot_db.core.scores.grasp import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer, class_loss, layer_total

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.scores.jacov import INFO
+from naswot_db.core.scores.jacov import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer

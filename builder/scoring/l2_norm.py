@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.l2_norm import INFO
+from naswot_db.core.scores.l2_norm import INFO
 
 from .proxy_common import SuiteZeroScorer, weight_layers
 

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.meco import INFO
+from naswot_db.core.scores.meco import INFO
 
 from .base import Scorer
 from .reference import first_tensor, float32_precision

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.scores.naswot import INFO
+from naswot_db.core.scores.naswot import INFO
 
 from .base import Scorer
 from .call_plan import CallPlan, PlanCache, code_layout

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from naswot_db.scores.nwot import INFO
+from naswot_db.core.scores.nwot import INFO
 
 from .passes import passes_for
 from .proxy_common import SuiteZeroScorer

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.params import INFO
+from naswot_db.core.scores.params import INFO
 
 from .flops import MILLION
 from .passes import passes_for

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.swap import INFO
+from naswot_db.core.scores.swap import INFO
 
 from .base import Scorer
 from .reference import float32_precision

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.swap_reg import INFO
+from naswot_db.core.scores.swap_reg import INFO
 
 from .swap import SwapScorer
 

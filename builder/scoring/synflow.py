@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.synflow import INFO
+from naswot_db.core.scores.synflow import INFO
 
 from .proxy_common import (SuiteZeroScorer, disable_batchnorm, layer_total, linearise,
                            weight_layers)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.tenas_lr import INFO
+from naswot_db.core.scores.tenas_lr import INFO
 
 from .base import Scorer
 from .reference import float32_precision

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.tenas_ntk import INFO
+from naswot_db.core.scores.tenas_ntk import INFO
 
 from .base import Scorer
 from .reference import float32_precision, network_output

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from naswot_db.scores.zen import INFO
+from naswot_db.core.scores.zen import INFO
 
 from .proxy_common import SuiteZeroScorer, gaussian_reinit
 from .reference import float32_precision

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from naswot_db.scores.zico import INFO
+from naswot_db.core.scores.zico import INFO
 
 from .base import Scorer
 from .reference import ReferenceProcedureError, float32_precision, network_output

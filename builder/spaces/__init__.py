@@ -1,6 +1,6 @@
 """Registry of search spaces: ``get_space(name)`` returns a ready :class:`Space`.
 
-Names come from :mod:`naswot_db.names` (one canonical name per space, other spellings accepted).
+Names come from :mod:`naswot_db.core.names` (one canonical name per space, other spellings accepted).
 Each space lives in its own module and is imported only when asked for, so a space with heavy
 dependencies costs nothing to users of the others.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from naswot_db.names import canonical_space, is_nds_space
+from naswot_db.core.names import canonical_space, is_nds_space
 
 from .base import GroundTruth, Space, SpaceError
 

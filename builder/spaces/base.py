@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from torch import nn
 
-from naswot_db.citations import space_citation
+from naswot_db.core.citations import space_citation
 from naswot_db.builder.formats.ground_truth import GroundTruth, SpaceError
-from naswot_db.names import ground_truth_space, score_datasets
+from naswot_db.core.names import ground_truth_space, score_datasets
 from naswot_db.schema import default_root
 
 # what a space module needs besides the base class comes from here too
@@ -37,7 +37,7 @@ class Space(ABC):
     """A benchmark search space.
 
     Subclasses set ``name`` and implement the abstract methods; citations and scoring datasets
-    come from :mod:`naswot_db.citations` and :mod:`naswot_db.names` by that name.  A space is
+    come from :mod:`naswot_db.core.citations` and :mod:`naswot_db.core.names` by that name.  A space is
     created with the database root, from which ingested spaces read their arch list.  ``build_model``
     must create parameters in the reference code's order: the caller seeds torch right before
     calling it, so the order decides the weights.  Models return ``(logits, features)`` as the
@@ -68,7 +68,7 @@ class Space(ABC):
 
     @property
     def citation(self) -> str:
-        """The benchmark paper to cite (one list for every command: naswot_db.citations)."""
+        """The benchmark paper to cite (one list for every command: naswot_db.core.citations)."""
         return space_citation(self.name)
 
     @property

@@ -9,7 +9,7 @@ import sys
 import click
 
 from naswot_db import __version__
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 
 class _Group(click.Group):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import SPLITS, canonical_ingest_space
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import SPLITS, canonical_ingest_space
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import dataset_option, int_list_option, root_option, scores_option, space_option
 

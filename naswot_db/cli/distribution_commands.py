@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from naswot_db.distribution.limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
     dataset_option, optional_score_option, root_option, space_option, spaces_option,

@@ -1,7 +1,7 @@
 """The options every command shares, defined once: root, spaces, scores, id lists, replicates.
 
 Imports neither torch nor the query layer, so ``--help`` and option parsing stay instant.
-Names are normalised here, at the edge (:mod:`naswot_db.names`), so the commands below see
+Names are normalised here, at the edge (:mod:`naswot_db.core.names`), so the commands below see
 canonical space and score names only.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import canonical_dataset, canonical_space
-from naswot_db.scores import (
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import canonical_dataset, canonical_space
+from naswot_db.core.scores import (
     ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
     score_names,
 )

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
@@ -260,7 +260,7 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
                    top_k=top_k, as_reference=as_reference, label=label)
     if len(scores) == 1:
         from naswot_db.query import correlations
-        from naswot_db.scores import higher_is_better
+        from naswot_db.core.scores import higher_is_better
 
         if not higher_is_better(scores[0]):
             click.echo(f"Note: lower {scores[0]} values are better; every statistic uses "

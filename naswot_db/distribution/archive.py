@@ -32,10 +32,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import UnknownNameError, canonical_space
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import UnknownNameError, canonical_space
 from naswot_db.schema import SCHEMA_VERSION, TABLES
-from naswot_db.untrusted_json import loads_untrusted
+from naswot_db.core.untrusted_json import loads_untrusted
 
 from .limits import DEFAULT_MAX_ROWS
 

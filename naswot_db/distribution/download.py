@@ -29,7 +29,7 @@ import requests
 import urllib3
 from tqdm import tqdm
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 from naswot_db.schema.storage import APP_NAME
 
 from .limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES

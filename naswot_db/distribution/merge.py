@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 from naswot_db.schema import TABLES, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
 from naswot_db.schema.storage import conform, replace_partitions

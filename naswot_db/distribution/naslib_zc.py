@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.naslib_keys import NaslibKeyError, nb101_module_hash, nb201_arch_str, parse_flat_key
-from naswot_db.names import score_datasets
-from naswot_db.scores import score_info, score_names
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.naslib_keys import NaslibKeyError, nb101_module_hash, nb201_arch_str, parse_flat_key
+from naswot_db.core.names import score_datasets
+from naswot_db.core.scores import score_info, score_names
 
 SENTINEL = -1e8
 # ZeroCost.query log-compresses synflow after replacing a failure by -1e8

@@ -16,9 +16,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from naswot_db import __version__
-from naswot_db.citations import citations
-from naswot_db.names import canonical_space, ground_truth_space
-from naswot_db.scores import canonical_score
+from naswot_db.core.citations import citations
+from naswot_db.core.names import canonical_space, ground_truth_space
+from naswot_db.core.scores import canonical_score
 from naswot_db.schema import SCHEMA_VERSION, TABLES, check_root
 from naswot_db.schema.storage import conform
 

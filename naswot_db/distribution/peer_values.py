@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.names import PEER_CONFIG_PREFIX
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.names import PEER_CONFIG_PREFIX
 from naswot_db.schema import SCORES, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
 from naswot_db.schema.storage import partition_dir, remove_stale_temps

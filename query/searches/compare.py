@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from naswot_db.names import canonical_space
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.names import canonical_space
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, SearchResult, simulate_search

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from naswot_db.names import ground_truth_space
+from naswot_db.core.names import ground_truth_space
 
 from ..errors import QueryError
 from ..selection import Source, fetch_columns

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from naswot_db.names import ground_truth_space
-from naswot_db.nb101_cell import CANONICAL_OPS, INPUT, OUTPUT, cell_hash, kept_vertices
+from naswot_db.core.names import ground_truth_space
+from naswot_db.core.nb101_cell import CANONICAL_OPS, INPUT, OUTPUT, cell_hash, kept_vertices
 
 from ..errors import QueryError
 from .ground_truth import EvaluationTables

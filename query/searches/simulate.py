@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from naswot_db.names import canonical_space
-from naswot_db.scores import DEFAULT_SCORE
+from naswot_db.core.names import canonical_space
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from ..errors import QueryError
 from ..search import RANDOM_REPLICATE, Replicate, load_search_tables

@@ -1,6 +1,6 @@
 """NAS-Bench-101 cell graphs: validation, pruning, module hashing and channel counts.
 
-Pruning and hashing (torch-free, in :mod:`naswot_db.nb101_cell`, which the query layer shares)
+Pruning and hashing (torch-free, in :mod:`naswot_db.core.nb101_cell`, which the query layer shares)
 follow NAS-Bench-101's ``ModelSpec`` and ``graph_util.hash_module``, so a cell given as any
 (adjacency, ops) pair lands on the benchmark's own module hash, and the channel split follows
 the reference NASWOT port (``ComputeVertexChannels``).
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from naswot_db.nb101_cell import (
+from naswot_db.core.nb101_cell import (
     CANONICAL_OPS, CONV1X1, CONV3X3, INPUT, MAXPOOL3X3, OUTPUT, cell_hash, kept_vertices,
 )
 

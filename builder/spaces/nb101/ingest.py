@@ -27,7 +27,7 @@ from ..base import GroundTruth, SpaceError
 from .graph import encoding_json, spec_from_record
 from naswot_db.builder.formats.nb101_protobuf import ProtobufError, decode_model_metrics
 from naswot_db.builder.formats.tfrecord import read_record_chunks
-from naswot_db.untrusted_json import loads_untrusted
+from naswot_db.core.untrusted_json import loads_untrusted
 
 DATASET = "cifar10"
 SPLITS = ("valid", "test")

@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
-from naswot_db.names import NDS_FILE_NAMES, nds_space_name
-from naswot_db.untrusted_json import loads_untrusted
+from naswot_db.core.names import NDS_FILE_NAMES, nds_space_name
+from naswot_db.core.untrusted_json import loads_untrusted
 
 from ..base import GroundTruth, SpaceError
 from .net_config import canonical_json, parse_net

@@ -18,7 +18,7 @@ from naswot_db.schema import read_table
 
 from ..base import GroundTruth, Space, SpaceError
 from .anynet import STEM_WIDTH, AnyNet
-from naswot_db.names import nds_file_name, nds_space_name
+from naswot_db.core.names import nds_file_name, nds_space_name
 
 from .files import file_name_of, ground_truth, is_imagenet
 from .nas_networks import NetworkCIFAR, NetworkImageNet

@@ -1,7 +1,7 @@
 """NASLib's zero-cost benchmark file (NAS-Bench-Suite-Zero layout) from a root's scores.
 
 NASLib's ``get_zc_benchmark_api(space, dataset)`` is ``json.load(open("zc_<space>.json"))
-[dataset]``; each entry is keyed by ``str(arch.get_hash())`` (:mod:`naswot_db.naslib_keys`) and
+[dataset]``; each entry is keyed by ``str(arch.get_hash())`` (:mod:`naswot_db.core.naslib_keys`) and
 reads ``{proxy: {"score": s, "time": t}, ..., "val_accuracy": a}``.
 
 Every stored score of the space is written (or the one ``--score`` names), each under its NASLib
@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from naswot_db import __version__
-from naswot_db.citations import citations
-from naswot_db.naslib_keys import nb101_key, nb201_key
-from naswot_db.names import ground_truth_space, is_peer_config, peer_config_sql
+from naswot_db.core.citations import citations
+from naswot_db.core.naslib_keys import nb101_key, nb201_key
+from naswot_db.core.names import ground_truth_space, is_peer_config, peer_config_sql
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
 from naswot_db.schema.atomic import atomic_file
-from naswot_db.scores import score_info
+from naswot_db.core.scores import score_info
 
 from .score_matrix import TaskScores, accuracies, require_targets, scored_datasets, task_scores
 

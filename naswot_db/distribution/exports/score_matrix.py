@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from naswot_db.names import ground_truth_space
+from naswot_db.core.names import ground_truth_space
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, choose_config, fetch_columns
 

@@ -29,8 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from naswot_db import __version__
-from naswot_db.citations import citations
-from naswot_db.names import ground_truth_space
+from naswot_db.core.citations import citations
+from naswot_db.core.names import ground_truth_space
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
 

@@ -8,7 +8,7 @@ train/valid split run), as NASLib's ``val_accuracy`` is.  NDS reports test accur
 
 from __future__ import annotations
 
-from naswot_db.names import ground_truth_space, is_nds_space
+from naswot_db.core.names import ground_truth_space, is_nds_space
 
 Column = tuple[str, str]  # (dataset, split) of the accuracies table
 

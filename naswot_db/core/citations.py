@@ -5,8 +5,8 @@ Archives and exports carry these next to the numbers, so a table that travels ke
 
 from __future__ import annotations
 
-from naswot_db.names import ground_truth_space, is_nds_space
-from naswot_db.scores import score_citation
+from naswot_db.core.names import ground_truth_space, is_nds_space
+from naswot_db.core.scores import score_citation
 
 _SPACES = {
     "nb201": "Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021",

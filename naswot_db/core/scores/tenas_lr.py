@@ -1,7 +1,7 @@
 """TE-NAS's number of linear regions (Chen et al., ICLR 2021) as AZ-NAS re-implements it per
 architecture: distinct ReLU activation codes over a batch of Gaussian inputs."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="tenas_lr",

@@ -1,7 +1,7 @@
 """plain (Suite-Zero): sum of grad * weight (signed) over Conv/Linear weights of the cross-entropy
 loss."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="plain",

@@ -8,7 +8,7 @@ once.  This module imports nothing heavy, so query commands can use it without t
 
 from __future__ import annotations
 
-from naswot_db.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError
 
 # Every file of the NDS data.zip (``nds_data/<name>.json``); its space is "nds-" + normalised name.
 NDS_FILE_NAMES: tuple[str, ...] = (

@@ -1,6 +1,6 @@
 """l2_norm (Suite-Zero): sum over Conv/Linear layers of the L2 norm of the weights at init."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="l2_norm",

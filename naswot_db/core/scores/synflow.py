@@ -1,7 +1,7 @@
 """SynFlow (Suite-Zero): BN off, float64, absolute weights, an all-ones input; sum of
 |theta * dR/dtheta| over Conv/Linear weights."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="synflow",

@@ -1,6 +1,6 @@
 """SNIP (Suite-Zero): sum of |grad * weight| over Conv/Linear weights of the cross-entropy loss."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="snip",

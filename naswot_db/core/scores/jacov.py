@@ -1,6 +1,6 @@
 """The Jacobian-covariance score of the NASWOT paper's first version (Suite-Zero's ``jacov``)."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="jacov",

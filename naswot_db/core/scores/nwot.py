@@ -1,7 +1,7 @@
 """nwot: NASLib's NASWOT (the v2 'updated' procedure): codes of every nn.ReLU's input, one
 forward, slogdet.  Our exact reference procedure of the paper is ``naswot``."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="nwot",

@@ -1,8 +1,8 @@
 """AZ-NAS progressivity (Lee & Ham, CVPR 2024): the smallest increase of the channel-covariance
 spectral entropy from one cell output to the next."""
 
-from naswot_db.scores import ScoreInfo, describe
-from naswot_db.scores.az_expressivity import AZ_NAS_CITATION, AZ_NAS_NOTES
+from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores.az_expressivity import AZ_NAS_CITATION, AZ_NAS_NOTES
 
 INFO = describe(ScoreInfo(
     name="az_progressivity",

@@ -1,6 +1,6 @@
 """EPE-NAS (Suite-Zero): per-class correlation of the input Jacobian rows, combined over classes."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="epe_nas",

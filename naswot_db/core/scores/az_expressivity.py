@@ -1,7 +1,7 @@
 """AZ-NAS expressivity (Lee & Ham, CVPR 2024): the sum over the stem and cell outputs of the
 entropy of the normalised eigenvalues of the channel covariance."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 # shared by the three AZ-NAS component descriptors
 AZ_NAS_CITATION = ("Lee and Ham, AZ-NAS: Assembling Zero-Cost Proxies for Network Architecture "

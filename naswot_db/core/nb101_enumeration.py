@@ -14,7 +14,7 @@ graph that way is hours of md5 in Python, so this module gets the same cells in 
 3. a labelled graph's isomorphism class is then (canonical code, the smallest label code over
    those permutations), computed for all labellings of a matrix at once;
 4. the first (vertex count, bits, labelling) of each class in the benchmark's walk order is its
-   cell, and only those cells are hashed, once each (:func:`naswot_db.nb101_cell.cell_hash`).
+   cell, and only those cells are hashed, once each (:func:`naswot_db.core.nb101_cell.cell_hash`).
 
 Torch-free: ``tools/make_shipped_nb101.py`` and the tests call it; ``bench/nb101_enumeration.py``
 times it.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from naswot_db.nb101_cell import CANONICAL_OPS, INPUT, OUTPUT, cell_hash
+from naswot_db.core.nb101_cell import CANONICAL_OPS, INPUT, OUTPUT, cell_hash
 
 MAX_VERTICES = 7
 MAX_EDGES = 9

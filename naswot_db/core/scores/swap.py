@@ -1,7 +1,7 @@
 """SWAP-Score (Peng et al., ICLR 2024): distinct sample-wise ReLU activation patterns over 16
 images, averaged over Gaussian re-initialisations."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="swap",

@@ -1,7 +1,7 @@
 """GraSP (Suite-Zero): sum of -theta * Hg over Conv/Linear weights (Hessian-gradient product of the
 cross-entropy loss)."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="grasp",

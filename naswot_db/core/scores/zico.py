@@ -1,7 +1,7 @@
 """ZiCo (Li et al., ICLR 2023): per weight, the mean absolute gradient over its standard deviation
 across batches, summed per layer and log-summed over Conv2d/Linear layers."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="zico",

@@ -1,7 +1,7 @@
 """Parameter count (Suite-Zero baseline) of the network, in millions, from the space's own
 complexity count."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="params",

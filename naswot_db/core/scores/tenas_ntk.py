@@ -1,7 +1,7 @@
 """TE-NAS's NTK condition number (Chen et al., ICLR 2021) as AZ-NAS re-implements it per
 architecture: lambda_max / lambda_min of the empirical NTK on one batch.  Lower is better."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="tenas_ntk",

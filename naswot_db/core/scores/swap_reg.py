@@ -1,7 +1,7 @@
 """Regularised SWAP-Score (Peng et al., ICLR 2024): SWAP times a Gaussian factor of the parameter
 count, exp(-(params_K - mu)^2 / sigma)."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="swap_reg",

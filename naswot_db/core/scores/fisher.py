@@ -1,7 +1,7 @@
 """Fisher (Suite-Zero): per output channel 0.5 * mean_n (sum_hw act * grad)^2 on Conv/Linear
 outputs, broadcast to every weight of the channel, summed."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="fisher",

@@ -1,7 +1,7 @@
 """Zen-score (Suite-Zero): re-initialised network, Gaussian inputs, log of the mean feature
 perturbation plus the BatchNorm variance term."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="zen",

@@ -1,7 +1,7 @@
 """NASWOT as the paper's reference code computes it (REFERENCE-FACTS section 1): log|det K| of the
 binary ReLU codes' kernel, with the reference's hook quirks.  NASLib's variant is ``nwot``."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="naswot",

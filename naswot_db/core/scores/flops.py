@@ -1,7 +1,7 @@
 """FLOPs (Suite-Zero baseline) of the network for one input image, in MFLOPs, from the space's own
 complexity count."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="flops",

@@ -1,7 +1,7 @@
 """MeCo (Jiang et al., NeurIPS 2023): the minimum eigenvalue of the channel correlation matrix of
 every module's output on one image, summed over modules."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="meco",

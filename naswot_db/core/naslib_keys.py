@@ -20,8 +20,8 @@ import re
 
 import numpy as np
 
-from naswot_db.errors import NaswotDbError
-from naswot_db.nb101_cell import cell_hash, kept_vertices
+from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.nb101_cell import cell_hash, kept_vertices
 
 NB201_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 NB201_EDGES = ((1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4))

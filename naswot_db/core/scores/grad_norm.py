@@ -1,7 +1,7 @@
 """grad_norm (Suite-Zero): sum over Conv/Linear layers of the L2 norm of the weight gradient of
 the cross-entropy loss on the batch's labels."""
 
-from naswot_db.scores import ScoreInfo, describe
+from naswot_db.core.scores import ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="grad_norm",

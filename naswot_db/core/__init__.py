@@ -1,0 +1,3 @@
+"""The ground floor: the vocabulary and facts every layer imports (names, errors, citations,
+score descriptors, torch-free arch encodings, safe JSON); it imports nothing else of the project,
+so builder, query, distribution and CLI can all depend on it without a cycle."""
