@@ -15,6 +15,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from naswot_db.core.encodings.nb201 import Genotype, parse_genotype
+
 from .ops import FactorizedReduce, Identity, Pooling, ReLUConvBN, Zero
 
 
@@ -31,21 +33,10 @@ OPS: dict[str, OpFactory] = {
         Identity() if stride == 1 and c_in == c_out else FactorizedReduce(c_in, c_out, stride)),
 }
 
-Genotype = list[list[tuple[str, int]]]
-
-
 def parse_arch_str(arch_str: str) -> Genotype:
-    """``|op~0|+|op~0|op~1|`` -> [[(op, 0)], [(op, 0), (op, 1)]], validating each op."""
-    nodes: Genotype = []
-    for node_str in arch_str.split("+"):
-        inputs = []
-        for edge in filter(None, node_str.split("|")):
-            op, sep, source = edge.partition("~")
-            if not sep or op not in OPS or not source.isdigit():
-                raise ValueError(f"invalid edge {edge!r} in arch string {arch_str!r}")
-            inputs.append((op, int(source)))
-        nodes.append(inputs)
-    return nodes
+    """``|op~0|+|op~0|op~1|`` -> [[(op, 0)], [(op, 0), (op, 1)]], each op one this module
+    builds (the one parser of these strings is :mod:`naswot_db.core.encodings.nb201`)."""
+    return parse_genotype(arch_str, OPS)
 
 
 class ResNetBasicBlock(nn.Module):

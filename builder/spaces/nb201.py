@@ -15,14 +15,14 @@ from typing import Any
 import pyarrow as pa
 from torch import nn
 
+from naswot_db.core.encodings.nb201 import EDGES, NODES, OPS
+
 from .base import GroundTruth, Space, SpaceError, listed_arch_table
 from .nats_cells import parse_arch_str
 from naswot_db.builder.formats.nats import read_nats_results
 from .tiny_network import DynamicShapeTinyNet
 
-OPERATIONS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-NODES = 4
-ARCH_COUNT = len(OPERATIONS) ** (NODES * (NODES - 1) // 2)
+ARCH_COUNT = len(OPS) ** EDGES
 _SHUFFLE_SEED = 88
 # TinyNetwork C=16, N=5: 5 cells, reduction block + 5 cells at 32, reduction block + 5 cells at 64
 LAYER_CHANNELS = [16] * 5 + [32] * 6 + [64] * 6
@@ -33,8 +33,8 @@ def benchmark_arch_strs() -> tuple[str, ...]:
     """Every cell's arch string, in benchmark index order."""
     node_choices = [
         ["|" + "|".join(f"{op}~{source}" for source, op in enumerate(ops)) + "|"
-         for ops in itertools.product(OPERATIONS, repeat=node)]
-        for node in range(1, NODES)
+         for ops in itertools.product(OPS, repeat=node)]
+        for node in range(1, NODES + 1)
     ]
     strs = ["+".join(nodes) for nodes in itertools.product(*node_choices)]
     random.Random(_SHUFFLE_SEED).shuffle(strs)

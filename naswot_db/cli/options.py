@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from naswot_db.core.errors import NaswotDbError
-from naswot_db.core.names import canonical_dataset, canonical_space
+from naswot_db.core.names import canonical_dataset
+from naswot_db.core.spaces import SPACE_PLUGIN_GROUP, canonical_space, space_help
 from naswot_db.core.scores import (
     ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
     score_names,
@@ -111,12 +112,13 @@ format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
 
 
 def space_option(default: str | None = None, required: bool = False,
-                 help_text: str = "Search space: nb201, nats-sss, nb101, nb101-original, "
-                                  "nds-<file> (e.g. nds-darts).") -> Callable:
-    """``--space`` normalised to its canonical name (any accepted spelling)."""
+                 help_text: str | None = None) -> Callable:
+    """``--space`` normalised to its canonical name (any accepted spelling); the help lists
+    every described space, installed plug-ins included, unless ``help_text`` is given."""
     return click.option("--space", default=default, required=required,
                         show_default=default is not None, callback=_callback(canonical_space),
-                        help=help_text)
+                        help=help_text or f"Search space: {space_help()}; or an installed "
+                                          f"plug-in (entry point group {SPACE_PLUGIN_GROUP}).")
 
 
 def spaces_option(help_text: str) -> Callable:

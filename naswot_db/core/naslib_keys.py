@@ -5,7 +5,8 @@ published proxy values (NASLib keys -> our archs):
 
 - NB201: the tuple of 6 op indices over NASLib's op list (``skip_connect, none, nor_conv_3x3,
   nor_conv_1x1, avg_pool_3x3``) in NASLib's edge order (1,2),(1,3),(1,4),(2,3),(2,4),(3,4),
-  where node 1 is the cell input (NATS's string lists the same edges by target node);
+  where node 1 is the cell input (NATS's string lists the same edges by target node, parsed by
+  :mod:`naswot_db.core.encodings.nb201`);
   REFERENCE-FACTS section 7.
 - NB101: ``tuple(matrix.flatten()) + tuple(op indices)``: the 7x7 upper-triangular adjacency
   row by row, then one index per vertex over ``input, output, maxpool3x3, conv1x1-bn-relu,
@@ -20,6 +21,7 @@ import re
 
 import numpy as np
 
+from naswot_db.core.encodings import nb201
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.nb101_cell import cell_hash, kept_vertices
 
@@ -35,11 +37,15 @@ class NaslibKeyError(NaswotDbError):
     """A key that is not one of NASLib's arch encodings."""
 
 
+def _position(source: int, target: int) -> int:
+    """Where NASLib's edge (source, target), nodes counted from 1, is in NATS's edge order."""
+    return (target - 1) * (target - 2) // 2 + source - 1
+
+
 def nb201_key(arch_str: str) -> str:
     """NASLib's NB201 key, as ``str(tuple)``, of a NATS arch string."""
-    nodes = [[edge.split("~")[0] for edge in node.strip("|").split("|")]
-             for node in arch_str.split("+")]
-    return str(tuple(NB201_OPS.index(nodes[target - 2][source - 1])
+    ops = nb201.edges(arch_str)
+    return str(tuple(NB201_OPS.index(ops[_position(source, target)])
                      for source, target in NB201_EDGES))
 
 
@@ -47,10 +53,10 @@ def nb201_arch_str(key: tuple[int, ...]) -> str:
     """The NATS arch string of NASLib's NB201 op-index tuple (inverse of :func:`nb201_key`)."""
     if len(key) != len(NB201_EDGES) or not all(0 <= op < len(NB201_OPS) for op in key):
         raise NaslibKeyError(f"{key} is not an NB201 key: 6 op indices in 0..{len(NB201_OPS) - 1}")
-    by_target: dict[int, list[str]] = {}
-    for (source, target), op in sorted(zip(NB201_EDGES, key), key=lambda item: item[0][::-1]):
-        by_target.setdefault(target, []).append(f"{NB201_OPS[op]}~{source - 1}")
-    return "+".join("|" + "|".join(edges) + "|" for _, edges in sorted(by_target.items()))
+    ops = [""] * len(NB201_EDGES)
+    for (source, target), op in zip(NB201_EDGES, key):
+        ops[_position(source, target)] = NB201_OPS[op]
+    return nb201.format_edges(ops)
 
 
 def nb101_key(encoding: str) -> str:

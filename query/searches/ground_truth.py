@@ -20,24 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from naswot_db.core.names import ground_truth_space
+from naswot_db.core.spaces import ground_truth_space, space_info, space_names
 
 from ..errors import QueryError
 from ..selection import Source, fetch_columns
 from ..targets import LABELS_VIEW, Target
 from .cost_model import MODELLED_COST, MODELLED_FITNESS, MODELLED_SPACE, nb201_cost_12ep
 
-# space -> (default fitness column, whether its ingest stores evaluation times)
-_FITNESS_DEFAULTS: dict[str, tuple[str, bool]] = {
-    "nb201": ("cifar10-valid:x-valid@12", True),
-    "nats-sss": ("cifar10-valid:x-valid@12", True),
-    "nb101": ("cifar10:valid@108", False),
-}
 ONE_SEED = "one random seed"
 SEED_MEAN = "seed mean; no per-seed values stored"
 MEASURED_COST = "measured: the ground truth's training + evaluation times"
-_INGEST_SOURCES = {"nb201": "NATS-tss-v1_0-3ffb9-simple", "nats-sss": "NATS-sss-v1_0-50262-simple",
-                   "nb101": "nasbench_only108.tfrecord"}
 
 
 @dataclass(frozen=True)
@@ -66,11 +58,13 @@ def parse_fitness(space: str, spec: str | None) -> Fitness:
 
 
 def default_fitness(space: str) -> str:
-    truth = ground_truth_space(space)
-    if truth not in _FITNESS_DEFAULTS:
+    """The fitness its descriptor names (:mod:`naswot_db.core.spaces`; nb101-original: NB101's)."""
+    fitness = space_info(ground_truth_space(space)).default_fitness
+    if fitness is None:
+        searched = [name for name in space_names() if space_info(name).default_fitness]
         raise QueryError(f"space {space!r} has no mutation, so REA, AREA and the budgeted "
-                         f"random search cannot run on it; spaces: {', '.join(_FITNESS_DEFAULTS)}")
-    return _FITNESS_DEFAULTS[truth][0]
+                         f"random search cannot run on it; spaces: {', '.join(searched)}")
+    return fitness
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ class EvaluationTables:
 
 def _missing(space: str, fitness: Fitness, what: str) -> QueryError:
     truth = ground_truth_space(space)
-    source = _INGEST_SOURCES.get(truth, "PATH")
+    source = space_info(truth).ingest_source
     shipped = (" (a root without NB201 ground truth of its own reads the shipped 12-epoch seed "
                "means)" if truth == MODELLED_SPACE else "")
     return QueryError(f"space {space!r} has no {what} for the fitness {fitness.spec}; ingest the "
@@ -134,7 +128,7 @@ def _measured_cost(rows: dict, space: str, fitness: Fitness) -> np.ndarray | Non
         return None
     if not np.isfinite(train_time).all():
         raise _missing(space, fitness, "training times")
-    if _FITNESS_DEFAULTS.get(truth, ("", True))[1] and not np.isfinite(eval_time).all():
+    if space_info(truth).eval_times and not np.isfinite(eval_time).all():
         raise _missing(space, fitness, "evaluation times")
     return train_time + np.nan_to_num(eval_time, nan=0.0)
 

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
+# a choice among n options, shared with the spaces' mutations
+from naswot_db.core.encodings.digits import choose
+
+__all__ = ["RunStreams", "choose", "run_generator"]
+
 _CHUNK = 512  # doubles drawn ahead per run at a time
 
 
 def run_generator(seed: int, run: int) -> np.random.Generator:
     """The generator of one run (the definition the tests re-implement)."""
     return np.random.default_rng([seed, run])
-
-
-def choose(u: np.ndarray, n: np.ndarray | int) -> np.ndarray:
-    """Option ``floor(u * n)`` of ``n``, as integers (clipped: a defence, never reached)."""
-    n = np.asarray(n)
-    return np.minimum((u * n).astype(np.int64), n - 1)
 
 
 class RunStreams:

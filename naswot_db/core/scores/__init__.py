@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 
-from naswot_db.core.names import UnknownNameError
+from naswot_db.core.errors import UnknownNameError
 
 # installed score plug-ins: entry points of this group, named by score, pointing at the class
 SCORE_PLUGIN_GROUP = "naswot_db.scores"

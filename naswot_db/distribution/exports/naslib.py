@@ -31,8 +31,8 @@ import numpy as np
 
 from naswot_db import __version__
 from naswot_db.core.citations import citations
-from naswot_db.core.naslib_keys import nb101_key, nb201_key
-from naswot_db.core.names import ground_truth_space, is_peer_config, peer_config_sql
+from naswot_db.core.names import is_peer_config, peer_config_sql
+from naswot_db.core.spaces import ground_truth_space, space_encoding, space_info, space_names
 from naswot_db.query.errors import QueryError
 from naswot_db.query.selection import Source, fetch_columns
 from naswot_db.schema.atomic import atomic_file
@@ -40,7 +40,6 @@ from naswot_db.core.scores import score_info
 
 from .score_matrix import TaskScores, accuracies, require_targets, scored_datasets, task_scores
 
-NASLIB_FILES = {"nb201": "zc_nasbench201.json", "nb101": "zc_nasbench101.json"}
 CLAMP = 1e9
 
 
@@ -61,21 +60,26 @@ def proxy_keys(scores: list[str]) -> dict[str, str]:
 
 
 def naslib_file(space: str) -> str:
-    """NASLib's file name for ``space``; other spaces are a clear error."""
-    owner = ground_truth_space(space)
-    if owner not in NASLIB_FILES:
+    """NASLib's file name for ``space`` (its descriptor's, or its ground truth's); a space
+    without one, or whose encoding has no NASLib key, is a clear error."""
+    owner = space_info(ground_truth_space(space))
+    encoding = owner.encoding
+    if owner.naslib_file is None or encoding is None or encoding.naslib_key is None:
+        exported = [name for name in space_names() if space_info(name).naslib_file]
         raise QueryError(f"NASLib has no zero-cost benchmark for space {space!r}; it has "
-                         f"nb201 and nb101 (nb101-original shares nb101's hashes)")
-    return NASLIB_FILES[owner]
+                         f"{', '.join(exported)}")
+    return owner.naslib_file
 
 
 def _hashes(source: Source, space: str, arch_ids: np.ndarray) -> dict[int, str]:
-    owner = ground_truth_space(space)
-    column = "arch_str" if owner == "nb201" else "encoding"
-    rows = fetch_columns(source, f"SELECT arch_id, {column} AS text FROM archs WHERE space = ? "
-                                 "AND list_contains(?, arch_id)", [owner, arch_ids.tolist()])
-    convert = nb201_key if owner == "nb201" else nb101_key
-    return {int(a): convert(t) for a, t in zip(rows["arch_id"], rows["text"]) if t is not None}
+    """arch id -> NASLib key (the encoding's, from the arch string and stored encoding)."""
+    key = space_encoding(space).naslib_key
+    rows = fetch_columns(source, "SELECT arch_id, arch_str, encoding FROM archs WHERE space = ? "
+                                 "AND list_contains(?, arch_id)",
+                         [ground_truth_space(space), arch_ids.tolist()])
+    keys = {int(a): key(text, encoding) for a, text, encoding
+            in zip(rows["arch_id"], rows["arch_str"], rows["encoding"]) if text is not None}
+    return {arch_id: found for arch_id, found in keys.items() if found is not None}
 
 
 def _clamped(value: float) -> float:

@@ -1,0 +1,184 @@
+"""The catalogue of search spaces: one torch-free descriptor per space, in its own file.
+
+Every fact about a space that is not its networks lives in its :class:`SpaceInfo`: canonical
+name and other spellings, citation, scoring datasets, whose ground truth it shares, the default
+fitness of budgeted searches and what to ingest for it, NASLib's file name, how ``--space``
+help lists it, its arch :class:`~naswot_db.core.encodings.Encoding` and where its builder
+:class:`Space` class lives.  Each module of this package describes its space(s) by calling
+:func:`describe`; the CLI, the builder's registry, searches, exports and citations ask the
+catalogue, so a new built-in space is one descriptor file here plus its Space class.  Installed
+third-party spaces register the same way through the entry point group ``naswot_db.spaces``,
+each entry point naming a :class:`SpaceInfo` (torch-free: loaded by any command that lists or
+resolves an unknown space name).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+
+from naswot_db.core.encodings import Encoding
+from naswot_db.core.errors import UnknownNameError
+
+SPACE_PLUGIN_GROUP = "naswot_db.spaces"
+# the built-in descriptor modules listed first, in this order (the rest follow alphabetically)
+_LISTED_FIRST = ("nb201", "nats_sss", "nb101", "nb101_original")
+# a canonical name: also a partition folder name and a literal in SQL the views build
+_CANONICAL = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+@dataclass(frozen=True)
+class SpaceInfo:
+    """Everything naswot-db knows about a space besides its networks."""
+
+    name: str  # canonical: the --space value, the ``space`` column, the name in every message
+    citation: str  # the benchmark paper behind its archs and ground truth
+    # "module:factory" of its builder Space; ``factory(*arguments, root)`` builds it (lazily)
+    implementation: str
+    datasets: tuple[str, ...]  # the datasets its networks are scored on
+    help: str  # how --space help lists it; spaces with equal help are listed once (a family)
+    aliases: tuple[str, ...] = ()  # other names, in the normalised spelling (``nats-tss``)
+    arguments: tuple[str, ...] = ()
+    ground_truth: str = ""  # the space whose archs and accuracies it uses; "" for itself
+    encoding: Encoding | None = None  # None: no searches by mutation, no NASLib keys
+    default_fitness: str | None = None  # DATASET:SPLIT@EPOCHS budgeted searches optimise
+    eval_times: bool = True  # whether its ground truth stores evaluation times
+    ingest_source: str = "PATH"  # what ``ingest --source`` reads, for messages
+    naslib_file: str | None = None  # NASLib's zc_*.json name; None: NASLib has none
+    family: str = ""  # spaces ingested together by ``ingest --space FAMILY`` (``nds``)
+
+    @property
+    def truth_space(self) -> str:
+        return self.ground_truth or self.name
+
+
+_CATALOGUE: dict[str, SpaceInfo] = {}
+_ALIASES: dict[str, str] = {}
+_PLUGINS_LOADED = False
+
+
+def normalised(name: str) -> str:
+    """The spelling every space name is compared in: trimmed, lower case, ``-`` for ``_``."""
+    return name.strip().lower().replace("_", "-")
+
+
+def describe(info: SpaceInfo) -> SpaceInfo:
+    """Add ``info`` to the catalogue; a second space of the same name or alias is refused."""
+    if not all(_CANONICAL.match(name) for name in (info.name, *info.aliases)):
+        raise ValueError(f"space name {info.name!r} or an alias is not canonical (lower case "
+                         "letters, digits, '.' and '-')")
+    known = _CATALOGUE.get(info.name)
+    if known is not None and known != info:
+        raise ValueError(f"space {info.name!r} is described twice ({known.implementation}, "
+                         f"{info.implementation})")
+    for alias in info.aliases:
+        owner = _ALIASES.get(alias, info.name)
+        if owner != info.name or alias in _CATALOGUE:
+            raise ValueError(f"space alias {alias!r} of {info.name!r} is already "
+                             f"{owner if owner != info.name else 'a space'}")
+    _CATALOGUE[info.name] = info
+    _ALIASES.update(dict.fromkeys(info.aliases, info.name))
+    return info
+
+
+def _load_builtin() -> None:
+    modules = sorted((module.name for module in pkgutil.iter_modules(__path__)),
+                     key=lambda name: (_LISTED_FIRST.index(name) if name in _LISTED_FIRST
+                                       else len(_LISTED_FIRST), name))
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def _load_plugins() -> None:
+    """Describe every installed space (entry points of :data:`SPACE_PLUGIN_GROUP`), once."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=SPACE_PLUGIN_GROUP):
+        try:
+            info = point.load()
+        except Exception as exc:  # a broken plug-in is one error line, like an unknown name
+            raise UnknownNameError(f"space plug-in {point.value!r} cannot be loaded: "
+                                   f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(info, SpaceInfo) or info.name != normalised(point.name):
+            raise UnknownNameError(f"space plug-in {point.value!r} (entry point {point.name!r}) "
+                                   f"is not a SpaceInfo named {normalised(point.name)!r}")
+        describe(info)
+
+
+def _known(key: str) -> str | None:
+    key = _ALIASES.get(key, key)
+    return key if key in _CATALOGUE else None
+
+
+def canonical_space(name: str) -> str:
+    """The canonical name of space ``name`` in any accepted spelling, plug-ins included."""
+    key = normalised(name)
+    known = _known(key)
+    if known is None:
+        _load_plugins()
+        known = _known(key)
+    if known is None:
+        raise UnknownNameError(f"unknown space {name!r}; known spaces: {space_help()} "
+                               f"(plug-ins: entry point group {SPACE_PLUGIN_GROUP})")
+    return known
+
+
+def space_info(name: str) -> SpaceInfo:
+    """The descriptor of space ``name`` (any accepted spelling)."""
+    return _CATALOGUE[canonical_space(name)]
+
+
+def space_names() -> list[str]:
+    """Every described space: built-in ones in listing order, then installed plug-ins."""
+    _load_plugins()
+    return list(_CATALOGUE)
+
+
+def space_help() -> str:
+    """The spaces as ``--space`` help lists them (each family once)."""
+    _load_plugins()
+    return ", ".join(dict.fromkeys(info.help for info in _CATALOGUE.values()))
+
+
+def ground_truth_space(space: str) -> str:
+    """The space whose archs and accuracies ``space`` uses (nb101-original -> nb101)."""
+    return space_info(space).truth_space
+
+
+def spaces_sharing_ground_truth(space: str) -> tuple[str, ...]:
+    """Every space (``space`` included) whose archs and accuracies are ``space``'s."""
+    return (space, *(name for name, info in _CATALOGUE.items()
+                     if info.ground_truth == space and name != space))
+
+
+def ground_truth_space_sql(column: str) -> str:
+    """SQL for :func:`ground_truth_space` of a space column (views join on it)."""
+    _load_plugins()
+    cases = " ".join(f"WHEN '{name}' THEN '{info.ground_truth}'"
+                     for name, info in _CATALOGUE.items() if info.ground_truth)
+    return f"CASE {column} {cases} ELSE {column} END" if cases else column
+
+
+def score_datasets(space: str) -> tuple[str, ...]:
+    """The datasets a space's networks are scored on."""
+    return space_info(space).datasets
+
+
+def space_citation(space: str) -> str:
+    """The benchmark paper behind ``space`` (its ground truth and its architectures)."""
+    return space_info(space).citation
+
+
+def space_encoding(space: str) -> Encoding | None:
+    """The arch encoding of ``space``'s ground truth (nb101-original: NB101's)."""
+    return space_info(ground_truth_space(space)).encoding
+
+
+_load_builtin()
+BUILTIN_SPACES: tuple[str, ...] = tuple(_CATALOGUE)

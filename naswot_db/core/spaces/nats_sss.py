@@ -1,0 +1,17 @@
+"""NATS-Bench's size space: 8^5 = 32,768 channel configurations of one fixed cell."""
+
+from naswot_db.core.encodings import Encoding, nats_sss
+from naswot_db.core.spaces import SpaceInfo, describe
+
+INFO = describe(SpaceInfo(
+    name="nats-sss",
+    citation="Dong et al., NATS-Bench: Benchmarking NAS Algorithms for Architecture Topology "
+             "and Size, TPAMI 2021",
+    implementation="naswot_db.builder.spaces.nats_sss:NATSSizeSpace",
+    datasets=("cifar10", "cifar100", "ImageNet16-120"),
+    help="nats-sss",
+    encoding=Encoding(parse=nats_sss.parse_channels, format=nats_sss.format_channels,
+                      mutation=nats_sss.mutation),
+    default_fitness="cifar10-valid:x-valid@12",
+    ingest_source="NATS-sss-v1_0-50262-simple",
+))

@@ -1,0 +1,19 @@
+"""NAS-Bench-201 (NATS-Bench's topology space, ``nats-tss``): 15,625 cells of five operations."""
+
+from naswot_db.core.encodings import Encoding, nb201
+from naswot_db.core.naslib_keys import nb201_key
+from naswot_db.core.spaces import SpaceInfo, describe
+
+INFO = describe(SpaceInfo(
+    name="nb201",
+    aliases=("nats-tss",),  # NATS-Bench's topology search space is NAS-Bench-201
+    citation="Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021",
+    implementation="naswot_db.builder.spaces.nb201:NB201Space",
+    datasets=("cifar10", "cifar100", "ImageNet16-120"),
+    help="nb201 (alias nats-tss)",
+    encoding=Encoding(parse=nb201.edges, format=nb201.format_edges, mutation=nb201.mutation,
+                      naslib_key=lambda arch_str, _encoding: nb201_key(arch_str)),
+    default_fitness="cifar10-valid:x-valid@12",
+    ingest_source="NATS-tss-v1_0-3ffb9-simple",
+    naslib_file="zc_nasbench201.json",
+))
