@@ -23,6 +23,9 @@ from naswot_db.core.encodings import Encoding
 from naswot_db.core.errors import UnknownNameError
 
 SPACE_PLUGIN_GROUP = "naswot_db.spaces"
+Column = tuple[str, str]  # (dataset, split) of the accuracies table
+# a task: the space scored on one dataset, judged on (validation, test) ground-truth columns
+Task = tuple[str, "Column | None", "Column | None"]
 # the built-in descriptor modules listed first, in this order (the rest follow alphabetically)
 _LISTED_FIRST = ("nb201", "nats_sss", "nb101", "nb101_original")
 # a canonical name: also a partition folder name and a literal in SQL the views build
@@ -47,6 +50,7 @@ class SpaceInfo:
     eval_times: bool = True  # whether its ground truth stores evaluation times
     ingest_source: str = "PATH"  # what ``ingest --source`` reads, for messages
     naslib_file: str | None = None  # NASLib's zc_*.json name; None: NASLib has none
+    tasks: tuple[Task, ...] = ()  # (scoring dataset, validation, test) of exports
     family: str = ""  # spaces ingested together by ``ingest --space FAMILY`` (``nds``)
 
     @property

@@ -2,6 +2,7 @@
 
 from naswot_db.core.encodings import Encoding, nats_sss
 from naswot_db.core.spaces import SpaceInfo, describe
+from naswot_db.core.spaces.nb201 import NB201_TASKS
 
 INFO = describe(SpaceInfo(
     name="nats-sss",
@@ -14,4 +15,5 @@ INFO = describe(SpaceInfo(
                       mutation=nats_sss.mutation),
     default_fitness="cifar10-valid:x-valid@12",
     ingest_source="NATS-sss-v1_0-50262-simple",
+    tasks=NB201_TASKS,  # the same datasets and splits as the topology space
 ))

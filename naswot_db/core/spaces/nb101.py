@@ -18,4 +18,5 @@ INFO = describe(SpaceInfo(
     eval_times=False,  # NAS-Bench-101 stores training times only
     ingest_source="nasbench_only108.tfrecord",
     naslib_file="zc_nasbench101.json",
+    tasks=(("cifar10", ("cifar10", "valid"), ("cifar10", "test")),),
 ))

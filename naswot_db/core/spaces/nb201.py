@@ -4,6 +4,13 @@ from naswot_db.core.encodings import Encoding, nb201
 from naswot_db.core.naslib_keys import nb201_key
 from naswot_db.core.spaces import SpaceInfo, describe
 
+# NB201's validation column on CIFAR-10 is the train/valid split run, as NASLib's val_accuracy is
+NB201_TASKS = (
+    ("cifar10", ("cifar10-valid", "x-valid"), ("cifar10", "ori-test")),
+    ("cifar100", ("cifar100", "x-valid"), ("cifar100", "x-test")),
+    ("ImageNet16-120", ("ImageNet16-120", "x-valid"), ("ImageNet16-120", "x-test")),
+)
+
 INFO = describe(SpaceInfo(
     name="nb201",
     aliases=("nats-tss",),  # NATS-Bench's topology search space is NAS-Bench-201
@@ -16,4 +23,5 @@ INFO = describe(SpaceInfo(
     default_fitness="cifar10-valid:x-valid@12",
     ingest_source="NATS-tss-v1_0-3ffb9-simple",
     naslib_file="zc_nasbench201.json",
+    tasks=NB201_TASKS,
 ))

@@ -20,6 +20,8 @@ NDS_FILE_NAMES: tuple[str, ...] = (
 )
 NDS_PREFIX = "nds-"
 NDS_ALL = "nds"  # ``ingest --space nds`` reads every NDS file of a directory at once
+# NDS reports test accuracy only
+_TASKS = (("cifar10", None, ("cifar10", "test")), ("imagenette2", None, ("imagenet", "test")))
 _CITATION = "Radosavovic et al., On Network Design Spaces for Visual Recognition, ICCV 2019"
 
 
@@ -37,6 +39,7 @@ INFOS = tuple(describe(SpaceInfo(
     datasets=("imagenette2",) if "_in" in file_name else ("cifar10",),
     help=f"{NDS_PREFIX}<file> (e.g. nds-darts)",
     family=NDS_ALL,
+    tasks=_TASKS,
 )) for file_name in NDS_FILE_NAMES)
 _FILE_OF = {info.name: info.arguments[0] for info in INFOS}
 
