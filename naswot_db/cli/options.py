@@ -14,7 +14,9 @@ import click
 
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import canonical_dataset
-from naswot_db.core.spaces import SPACE_PLUGIN_GROUP, canonical_space, space_help
+from naswot_db.core.spaces import (
+    SPACE_PLUGIN_GROUP, canonical_space, space_help, space_info, space_names,
+)
 from naswot_db.core.scores import (
     ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
     score_names,
@@ -119,6 +121,17 @@ def space_option(default: str | None = None, required: bool = False,
                         show_default=default is not None, callback=_callback(canonical_space),
                         help=help_text or f"Search space: {space_help()}; or an installed "
                                           f"plug-in (entry point group {SPACE_PLUGIN_GROUP}).")
+
+
+def default_fitness_help() -> str:
+    """Each default fitness of budgeted searches and the spaces owning ground truth that have
+    it, from the descriptors: ``cifar10-valid:x-valid@12 on nb201 and nats-sss, ...``."""
+    owners: dict[str, list[str]] = {}
+    for name in space_names():
+        info = space_info(name)
+        if info.default_fitness and not info.ground_truth:
+            owners.setdefault(info.default_fitness, []).append(name)
+    return ", ".join(f"{fitness} on {' and '.join(names)}" for fitness, names in owners.items())
 
 
 def spaces_option(help_text: str) -> Callable:

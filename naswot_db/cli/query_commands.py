@@ -16,7 +16,7 @@ from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
-    format_option, replicate_option, root_option, score_option, scores_option, space_option,
+    default_fitness_help, format_option, replicate_option, root_option, score_option, scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
@@ -120,8 +120,7 @@ _budget_options = combine(
     click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
                  help="What random/rea/area optimise: one random seed's accuracy (the seed "
                       "mean where only means are stored, as in NB201's shipped 12-epoch table) "
-                      "[default: cifar10-valid:x-valid@12 on nb201 and nats-sss, "
-                      "cifar10:valid@108 on nb101]."))
+                      f"[default: {default_fitness_help()}]."))
 
 
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
