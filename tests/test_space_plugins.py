@@ -38,12 +38,7 @@ def site(tmp_path_factory) -> Path:
     """A folder holding the toy space's package and a distribution naming it as an entry point."""
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(PLUGIN, folder / "toy_space", ignore=shutil.ignore_patterns("__pycache__"))
-    dist_info = folder / "toy_space_plugin-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-space-plugin\n"
-                                        "Version: 0.1\n")
-    (dist_info / "entry_points.txt").write_text(
-        f"[{space_catalogue.SPACE_PLUGIN_GROUP}]\ntoy = toy_space.descriptor:INFO\n")
+    _dist_info(folder, "toy_space_plugin", "toy = toy_space.descriptor:INFO")
     return folder
 
 
@@ -53,10 +48,19 @@ def installed(site, monkeypatch):
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setattr(space_catalogue, "_CATALOGUE", dict(space_catalogue._CATALOGUE))
     monkeypatch.setattr(space_catalogue, "_ALIASES", dict(space_catalogue._ALIASES))
+    monkeypatch.setattr(space_catalogue, "_BROKEN", {})
     monkeypatch.setattr(space_catalogue, "_PLUGINS_LOADED", False)
     yield
     for name in [name for name in sys.modules if name.split(".")[0] == "toy_space"]:
         monkeypatch.delitem(sys.modules, name)
+
+
+def _dist_info(folder: Path, name: str, entry_points: str) -> None:
+    dist_info = folder / f"{name}-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(
+        f"[{space_catalogue.SPACE_PLUGIN_GROUP}]\n{entry_points}\n")
 
 
 def _cli(site: Path | None, *args: str) -> subprocess.CompletedProcess:
@@ -164,3 +168,13 @@ def _budget(budget_s: float):
     from naswot_db.query.searches import BudgetOptions
 
     return BudgetOptions(budget_s=budget_s)
+
+
+def test_a_broken_plugin_is_named_when_asked_for_and_spares_the_others(installed, tmp_path,
+                                                                       monkeypatch):
+    _dist_info(tmp_path, "broken_plugin", "broken = toy_space.descriptor:WIDTHS")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "toy" in space_catalogue.space_names() and "broken" not in space_catalogue.space_names()
+    with pytest.raises(UnknownNameError, match="space plug-in 'toy_space.descriptor:WIDTHS' "
+                                               r"\(entry point 'broken'\) cannot be loaded"):
+        space_catalogue.canonical_space("broken")

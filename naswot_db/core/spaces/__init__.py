@@ -61,6 +61,7 @@ class SpaceInfo:
 _CATALOGUE: dict[str, SpaceInfo] = {}
 _ALIASES: dict[str, str] = {}
 _PLUGINS_LOADED = False
+_BROKEN: dict[str, str] = {}  # entry point name -> why its plug-in could not be loaded
 
 
 def normalised(name: str) -> str:
@@ -96,7 +97,11 @@ def _load_builtin() -> None:
 
 
 def _load_plugins() -> None:
-    """Describe every installed space (entry points of :data:`SPACE_PLUGIN_GROUP`), once."""
+    """Describe every installed space (entry points of :data:`SPACE_PLUGIN_GROUP`), once.
+
+    A plug-in that cannot be loaded is left out of listings (so one broken install does not
+    stop every command) and named with its reason when it is asked for.
+    """
     global _PLUGINS_LOADED
     if _PLUGINS_LOADED:
         return
@@ -106,13 +111,13 @@ def _load_plugins() -> None:
     for point in entry_points(group=SPACE_PLUGIN_GROUP):
         try:
             info = point.load()
+            if not isinstance(info, SpaceInfo) or info.name != normalised(point.name):
+                raise TypeError(f"it is not a SpaceInfo named {normalised(point.name)!r}")
+            describe(info)
         except Exception as exc:  # a broken plug-in is one error line, like an unknown name
-            raise UnknownNameError(f"space plug-in {point.value!r} cannot be loaded: "
-                                   f"{type(exc).__name__}: {exc}") from exc
-        if not isinstance(info, SpaceInfo) or info.name != normalised(point.name):
-            raise UnknownNameError(f"space plug-in {point.value!r} (entry point {point.name!r}) "
-                                   f"is not a SpaceInfo named {normalised(point.name)!r}")
-        describe(info)
+            _BROKEN[normalised(point.name)] = (f"space plug-in {point.value!r} (entry point "
+                                               f"{point.name!r}) cannot be loaded: "
+                                               f"{type(exc).__name__}: {exc}")
 
 
 def _known(key: str) -> str | None:
@@ -127,6 +132,8 @@ def canonical_space(name: str) -> str:
     if known is None:
         _load_plugins()
         known = _known(key)
+    if known is None and key in _BROKEN:
+        raise UnknownNameError(_BROKEN[key])
     if known is None:
         raise UnknownNameError(f"unknown space {name!r}; known spaces: {space_help()} "
                                f"(plug-ins: entry point group {SPACE_PLUGIN_GROUP})")
