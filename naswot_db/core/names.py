@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from naswot_db.core.errors import UnknownNameError
 from naswot_db.core.spaces import (
-    BUILTIN_SPACES, canonical_space, ground_truth_space, ground_truth_space_sql, score_datasets, space_info,
-    spaces_sharing_ground_truth,
+    BUILTIN_SPACES, canonical_space, ground_truth_space, ground_truth_space_sql, score_datasets,
+    space_info, spaces_sharing_ground_truth,
 )
 from naswot_db.core.spaces.nds import (
     NDS_ALL, NDS_FILE_NAMES, NDS_PREFIX, is_nds_space, nds_file_name, nds_space_name,

@@ -59,6 +59,17 @@ def nb201_arch_str(key: tuple[int, ...]) -> str:
     return nb201.format_edges(ops)
 
 
+def nb201_arch_of_key(text: str) -> str | None:
+    """The NATS arch string a NASLib NB201 key names (its op-index tuple, or an arch string
+    as some files key by); None for a key of another shape."""
+    if text.startswith("|"):
+        return text
+    numbers = parse_flat_key(text)
+    if numbers is None or len(numbers) != len(NB201_EDGES):
+        return None
+    return nb201_arch_str(numbers)
+
+
 def nb101_key(encoding: str) -> str:
     """NASLib's NB101 spec tuple, as ``str(tuple)``, of an archs ``encoding`` (pruned cell), as
     NASLib builds it from the benchmark's hash (``convert_to_cell``): padded to 7 vertices, the
@@ -92,6 +103,14 @@ def nb101_module_hash(key: tuple[int, ...]) -> str:
         raise NaslibKeyError(f"{key}: the cell has no path from input to output")
     pruned = matrix[np.ix_(kept, kept)].tolist()
     return cell_hash(pruned, [NB101_OPS[codes[v]] for v in kept])
+
+
+def nb101_arch_of_key(text: str) -> str | None:
+    """The module hash a NASLib NB101 key (56 numbers) names; None for a key of another shape."""
+    numbers = parse_flat_key(text)
+    if numbers is None or len(numbers) != NB101_KEY_LENGTH:
+        return None
+    return nb101_module_hash(numbers)
 
 
 def parse_flat_key(text: str) -> tuple[int, ...] | None:

@@ -2,9 +2,10 @@
 
 Layout (REFERENCE-FACTS section 7): ``{dataset: {str(arch_hash): {proxy: {"score": s, "time":
 t}, ..., "val_accuracy": a}}}``; some versions add scalar fields per entry (``idx``, ``arch``),
-which are ignored.  The space is told by the keys: NASLib's NB201 op-index 6-tuples (or NATS
-arch strings), NB101's 56-number raw specs; NB301's nested tuples are refused, as naswot-db holds
-no NB301 space.  Every value is checked before anything is returned: a finite number, or
+which are ignored.  The space is told by the keys, each space's encoding reading its own
+(:mod:`naswot_db.core.spaces`): NASLib's NB201 op-index 6-tuples (or NATS arch strings),
+NB101's 56-number raw specs; NB301's nested tuples are refused, as naswot-db holds no NB301
+space.  Every value is checked before anything is returned: a finite number, or
 Suite-Zero's failure sentinel (``ZeroCost.query`` turns a NaN or infinite proxy into -1e8, and
 log-compresses synflow afterwards, so synflow's sentinel is -log(1e8)).  The JSON is parsed with
 the standard library and nothing in it is evaluated.
@@ -20,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from naswot_db.core.errors import NaswotDbError
-from naswot_db.core.naslib_keys import NaslibKeyError, nb101_module_hash, nb201_arch_str, parse_flat_key
+from naswot_db.core.naslib_keys import NaslibKeyError
 from naswot_db.core.names import score_datasets
+from naswot_db.core.spaces import space_encoding, space_info, space_names
 from naswot_db.core.scores import score_info, score_names
 
 SENTINEL = -1e8
 # ZeroCost.query log-compresses synflow after replacing a failure by -1e8
 _SENTINELS = {"synflow": -math.log(1e8)}
 ACCURACY_FIELD = "val_accuracy"
-_KEY_SPACES = {6: "nb201", 56: "nb101"}
 
 
 class ZcFileError(NaswotDbError):
@@ -84,24 +85,29 @@ def naslib_scores() -> dict[str, str]:
     return {**{name: name for name in score_names()}, **found}
 
 
+def _naslib_spaces() -> list[str]:
+    """The spaces owning ground truth whose encoding reads NASLib keys (their descriptors')."""
+    return [name for name in space_names()
+            if not space_info(name).ground_truth and (encoding := space_encoding(name))
+            is not None and encoding.naslib_arch is not None]
+
+
 def _key_arch(key: str) -> tuple[str, str]:
-    """(space, arch_str) of one NASLib key."""
-    if key.startswith("|"):
-        return "nb201", key
+    """(space, arch_str) of one NASLib key: the first space whose encoding reads it."""
     if key.replace(" ", "").startswith("(("):
         raise ZcFileError(f"key {key[:40]!r} is NASLib's NB301 (DARTS) encoding; naswot-db has "
                           "no NB301 space (its DARTS networks are the NDS spaces), so it cannot "
                           "store these values")
-    numbers = parse_flat_key(key)
-    if numbers is None or len(numbers) not in _KEY_SPACES:
-        raise ZcFileError(f"key {key[:60]!r} is neither an NB201 key (6 op indices or an arch "
-                          "string) nor an NB101 key (56 numbers)")
-    space = _KEY_SPACES[len(numbers)]
-    try:
-        arch = nb201_arch_str(numbers) if space == "nb201" else nb101_module_hash(numbers)
-    except NaslibKeyError as exc:
-        raise ZcFileError(f"key {key[:60]!r}: {exc}") from None
-    return space, arch
+    spaces = _naslib_spaces()
+    for space in spaces:
+        try:
+            arch = space_encoding(space).naslib_arch(key)
+        except NaslibKeyError as exc:
+            raise ZcFileError(f"key {key[:60]!r}: {exc}") from None
+        if arch is not None:
+            return space, arch
+    raise ZcFileError(f"key {key[:60]!r} is not a NASLib key of any space naswot-db reads them "
+                      f"for ({', '.join(spaces)})")
 
 
 def _number(value, what: str) -> float:

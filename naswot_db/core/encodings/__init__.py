@@ -43,3 +43,6 @@ class Encoding:
     mutation: MutationFactory | None = None  # None: REA and AREA cannot run on the space
     # (arch_str, stored encoding) -> NASLib's key; None for a row that cannot give one
     naslib_key: Callable[[str, "str | None"], "str | None"] | None = None
+    # NASLib's key text -> arch string; None for a key of another space's shape (a key of this
+    # shape that names no arch raises naslib_keys.NaslibKeyError)
+    naslib_arch: Callable[[str], "str | None"] | None = None
