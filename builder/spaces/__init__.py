@@ -29,7 +29,11 @@ def _factory(info: SpaceInfo):
 def get_space(name: str, root: Path | None = None) -> Space:
     """The space called ``name`` (any accepted spelling) over database ``root``."""
     info = space_info(name)
-    return _factory(info)(*info.arguments, root)
+    space = _factory(info)(*info.arguments, root)
+    if space.name != info.name:
+        raise SpaceError(f"{info.implementation} builds space {space.name!r}, not {info.name!r} "
+                         "as its descriptor says")
+    return space
 
 
 __all__ = ["GroundTruth", "Space", "SpaceError", "get_space"]

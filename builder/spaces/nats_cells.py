@@ -33,6 +33,7 @@ OPS: dict[str, OpFactory] = {
         Identity() if stride == 1 and c_in == c_out else FactorizedReduce(c_in, c_out, stride)),
 }
 
+
 def parse_arch_str(arch_str: str) -> Genotype:
     """``|op~0|+|op~0|op~1|`` -> [[(op, 0)], [(op, 0), (op, 1)]], each op one this module
     builds (the one parser of these strings is :mod:`naswot_db.core.encodings.nb201`)."""

@@ -16,7 +16,8 @@ from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
-    default_fitness_help, format_option, replicate_option, root_option, score_option, scores_option, space_option,
+    default_fitness_help, format_option, replicate_option, root_option, score_option,
+    scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
