@@ -263,7 +263,7 @@ def test_suite_zero_published_values_are_stored_exactly(tmp_path):
     folder = validation_data() / "suite-zero-nb201-sample"
     sample = pd.read_parquet(folder / "suite_zero_nb201_sample_long.parquet")
     sample = sample[sample["primary"]].assign(dataset=lambda f: f["dataset"].map(_SAMPLE_DATASETS))
-    from naswot_db.core.naslib_keys import nb201_key
+    from naswot_db.core.encodings.nb201 import naslib_key as nb201_key
 
     layout: dict[str, dict] = {}
     for row in sample.itertuples():

@@ -113,14 +113,32 @@ format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), defa
                              show_default=True, help="Output format.")
 
 
+class LazyHelpOption(click.Option):
+    """An option whose help is written when help is shown: it lists what the descriptors and
+    installed plug-ins describe, which a command that shows no help never reads (so a start
+    reads no distribution metadata)."""
+
+    def __init__(self, *args, help_text: Callable[[], str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_text = help_text
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = self.help_text()
+        return super().get_help_record(ctx)
+
+
+def _spaces_help() -> str:
+    return (f"Search space: {space_help()}; or an installed plug-in (entry point group "
+            f"{SPACE_PLUGIN_GROUP}).")
+
+
 def space_option(default: str | None = None, required: bool = False,
                  help_text: str | None = None) -> Callable:
     """``--space`` normalised to its canonical name (any accepted spelling); the help lists
     every described space, installed plug-ins included, unless ``help_text`` is given."""
     return click.option("--space", default=default, required=required,
                         show_default=default is not None, callback=_callback(canonical_space),
-                        help=help_text or f"Search space: {space_help()}; or an installed "
-                                          f"plug-in (entry point group {SPACE_PLUGIN_GROUP}).")
+                        cls=LazyHelpOption, help_text=lambda: help_text or _spaces_help())
 
 
 def default_fitness_help() -> str:

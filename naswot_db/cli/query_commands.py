@@ -15,9 +15,9 @@ from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
-    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, combine, dataset_option,
-    default_fitness_help, format_option, replicate_option, root_option, score_option,
-    scores_option, space_option,
+    REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, LazyHelpOption, combine,
+    dataset_option, default_fitness_help, format_option, replicate_option, root_option,
+    score_option, scores_option, space_option,
 )
 
 # a statement that names the scores or scored view reads scores (maybe the shipped ones)
@@ -119,9 +119,10 @@ _budget_options = combine(
     click.option("--init-sample", type=click.IntRange(min=1), default=20, show_default=True,
                  help="AREA: random archs scored to pick the initial population (M)."),
     click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
-                 help="What random/rea/area optimise: one random seed's accuracy (the seed "
-                      "mean where only means are stored, as in NB201's shipped 12-epoch table) "
-                      f"[default: {default_fitness_help()}]."))
+                 cls=LazyHelpOption, help_text=lambda: (
+                     "What random/rea/area optimise: one random seed's accuracy (the seed mean "
+                     "where only means are stored, as in NB201's shipped 12-epoch table) "
+                     f"[default: {default_fitness_help()}].")))
 
 
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from naswot_db.core.errors import NaswotDbError
+
+if TYPE_CHECKING:  # NumPy only where a mutation runs: the CLI starts without it
+    import numpy as np
 
 
 class EncodingError(NaswotDbError, ValueError):

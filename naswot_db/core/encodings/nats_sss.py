@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import EncodingError
+from . import Encoding, EncodingError
 from .digits import digit_mutation
 
 CHANNELS = (8, 16, 24, 32, 40, 48, 56, 64)
@@ -56,3 +56,4 @@ def digits(arch_str: str) -> tuple[int, ...]:
 
 
 mutation = digit_mutation(digits, LAYERS, len(CHANNELS), different=False)
+ENCODING = Encoding(parse=parse_channels, format=format_channels, mutation=mutation)

@@ -8,6 +8,12 @@ cell); then per try every edge spot of the 7-vertex matrix in row-major order fl
 probability 1/7 (``mutation_rate / NUM_VERTICES``) and each of the 5 interior ops, with
 probability 1/5, becomes the ``floor(v * 2)``-th other op, until the pruned cell has a path, at
 most 9 edges and a module hash in the table (at most 10,000 tries).
+
+NASLib's key (REFERENCE-FACTS section 7) is ``tuple(matrix.flatten()) + tuple(op indices)``: the
+7x7 upper-triangular adjacency row by row, then one index per vertex over ``input, output,
+maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu`` (56 numbers).  NASLib's sampled keys are raw
+specs with dangling vertices; pruning them gives the cell NAS-Bench-101 trained, named by its
+module hash.
 """
 
 from __future__ import annotations
@@ -20,13 +26,17 @@ import numpy as np
 
 from naswot_db.core.nb101_cell import CANONICAL_OPS, INPUT, OUTPUT, cell_hash, kept_vertices
 
-from . import EncodingError
+from naswot_db.core.naslib_keys import NaslibKeyError, parse_flat_key
+
+from . import Encoding, EncodingError
 
 VERTICES = 7
 MAX_EDGES = 9
 EDGE_RATE = 1 / VERTICES        # per edge spot, as NAS-Bench-101's mutate_spec
 OP_RATE = 1 / (VERTICES - 2)    # per interior op
 MAX_TRIES = 10_000
+NASLIB_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+NASLIB_KEY_LENGTH = VERTICES * VERTICES + VERTICES
 
 Cell = tuple[np.ndarray, list[str]]
 
@@ -103,3 +113,53 @@ def mutation(arch_strs: Sequence[str], encodings: Sequence[str | None]) -> NB101
     """The mutation over the searched archs (arch string = module hash)."""
     return NB101Mutation(arch_strs, encodings,
                          {arch_hash: row for row, arch_hash in enumerate(arch_strs)})
+
+
+def naslib_key(encoding: str | None) -> str | None:
+    """NASLib's NB101 spec tuple, as ``str(tuple)``, of an archs ``encoding`` (pruned cell), as
+    NASLib builds it from the benchmark's hash (``convert_to_cell``): padded to 7 vertices, the
+    output column moved last, unused vertices ``conv3x3-bn-relu`` without edges.  None for an
+    arch stored without its cell."""
+    if encoding is None:
+        return None
+    cell = json.loads(encoding)
+    adjacency, ops = cell["adjacency"], cell["ops"]
+    size = len(ops)
+    padded = [[0] * VERTICES for _ in range(VERTICES)]
+    for source in range(size):
+        for target in range(size):
+            column = target if target < size - 1 else VERTICES - 1
+            padded[source][column] = int(adjacency[source][target])
+    padded_ops = [*ops[:-1], *["conv3x3-bn-relu"] * (VERTICES - size), ops[-1]]
+    return str(tuple([v for row in padded for v in row] + [NASLIB_OPS.index(op)
+                                                            for op in padded_ops]))
+
+
+def hash_of_naslib_tuple(key: tuple[int, ...]) -> str:
+    """NAS-Bench-101's module hash of the cell NASLib's raw spec ``key`` prunes to."""
+    if len(key) != NASLIB_KEY_LENGTH:
+        raise NaslibKeyError(f"an NB101 key has {NASLIB_KEY_LENGTH} numbers, not {len(key)}")
+    matrix = np.array(key[:VERTICES * VERTICES]).reshape(VERTICES, VERTICES)
+    codes = key[VERTICES * VERTICES:]
+    if (np.any(matrix > 1) or np.any(np.tril(matrix)) or max(codes) >= len(NASLIB_OPS)
+            or codes[0] != 0 or codes[-1] != 1 or 0 in codes[1:] or 1 in codes[:-1]):
+        raise NaslibKeyError(f"{key} is not an NB101 spec: 0/1 upper-triangular adjacency, "
+                             "input first, output last, interior ops 2..4")
+    kept = kept_vertices(matrix)
+    if len(kept) < 2:
+        raise NaslibKeyError(f"{key}: the cell has no path from input to output")
+    pruned = matrix[np.ix_(kept, kept)].tolist()
+    return cell_hash(pruned, [NASLIB_OPS[codes[v]] for v in kept])
+
+
+def arch_of_naslib_key(text: str) -> str | None:
+    """The module hash a NASLib NB101 key (56 numbers) names; None for a key of another shape."""
+    numbers = parse_flat_key(text)
+    if numbers is None or len(numbers) != NASLIB_KEY_LENGTH:
+        return None
+    return hash_of_naslib_tuple(numbers)
+
+
+ENCODING = Encoding(parse=parse_cell, format=format_cell, mutation=mutation,
+                    naslib_key=lambda _arch_str, encoding: naslib_key(encoding),
+                    naslib_arch=arch_of_naslib_key)

@@ -3,8 +3,9 @@
 Every fact about a space that is not its networks lives in its :class:`SpaceInfo`: canonical
 name and other spellings, citation, scoring datasets, whose ground truth it shares, the default
 fitness of budgeted searches and what to ingest for it, NASLib's file name, how ``--space``
-help lists it, its arch :class:`~naswot_db.core.encodings.Encoding` and where its builder
-:class:`Space` class lives.  Each module of this package describes its space(s) by calling
+help lists it, where its arch :class:`~naswot_db.core.encodings.Encoding` lives and where its
+builder :class:`Space` class lives (both imported only when asked for, so a command that only
+reads names starts without NumPy or torch).  Each module of this package describes its space(s) by calling
 :func:`describe`; the CLI, the builder's registry, searches, exports and citations ask the
 catalogue, so a new built-in space is one descriptor file here plus its Space class.  Installed
 third-party spaces register the same way through the entry point group ``naswot_db.spaces``,
@@ -45,7 +46,8 @@ class SpaceInfo:
     aliases: tuple[str, ...] = ()  # other names, in the normalised spelling (``nats-tss``)
     arguments: tuple[str, ...] = ()
     ground_truth: str = ""  # the space whose archs and accuracies it uses; "" for itself
-    encoding: Encoding | None = None  # None: no searches by mutation, no NASLib keys
+    # "module:attr" of its Encoding (torch-free); None: no searches by mutation, no NASLib keys
+    encoding: str | None = None
     default_fitness: str | None = None  # DATASET:SPLIT@EPOCHS budgeted searches optimise
     eval_times: bool = True  # whether its ground truth stores evaluation times
     ingest_source: str = "PATH"  # what ``ingest --source`` reads, for messages
@@ -61,6 +63,7 @@ class SpaceInfo:
 _CATALOGUE: dict[str, SpaceInfo] = {}
 _ALIASES: dict[str, str] = {}
 _PLUGINS_LOADED = False
+_ENCODINGS: dict[str, Encoding] = {}  # "module:attr" -> the loaded encoding
 _BROKEN: dict[str, str] = {}  # entry point name -> why its plug-in could not be loaded
 
 
@@ -187,8 +190,23 @@ def space_citation(space: str) -> str:
 
 
 def space_encoding(space: str) -> Encoding | None:
-    """The arch encoding of ``space``'s ground truth (nb101-original: NB101's)."""
-    return space_info(ground_truth_space(space)).encoding
+    """The arch encoding of ``space``'s ground truth (nb101-original: NB101's), imported the
+    first time it is asked for."""
+    target = space_info(ground_truth_space(space)).encoding
+    if target is None:
+        return None
+    if target not in _ENCODINGS:
+        module_name, _, attribute = target.partition(":")
+        try:
+            encoding = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownNameError(f"space {space!r} has no encoding in this install ({target}: "
+                                   f"{type(exc).__name__}: {exc})") from exc
+        if not isinstance(encoding, Encoding):
+            raise UnknownNameError(f"{target}, the encoding of space {space!r}, is not an "
+                                   "Encoding")
+        _ENCODINGS[target] = encoding
+    return _ENCODINGS[target]
 
 
 _load_builtin()

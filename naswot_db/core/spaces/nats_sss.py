@@ -1,6 +1,5 @@
 """NATS-Bench's size space: 8^5 = 32,768 channel configurations of one fixed cell."""
 
-from naswot_db.core.encodings import Encoding, nats_sss
 from naswot_db.core.spaces import SpaceInfo, describe
 from naswot_db.core.spaces.nb201 import NB201_TASKS
 
@@ -11,8 +10,7 @@ INFO = describe(SpaceInfo(
     implementation="naswot_db.builder.spaces.nats_sss:NATSSizeSpace",
     datasets=("cifar10", "cifar100", "ImageNet16-120"),
     help="nats-sss",
-    encoding=Encoding(parse=nats_sss.parse_channels, format=nats_sss.format_channels,
-                      mutation=nats_sss.mutation),
+    encoding="naswot_db.core.encodings.nats_sss:ENCODING",
     default_fitness="cifar10-valid:x-valid@12",
     ingest_source="NATS-sss-v1_0-50262-simple",
     tasks=NB201_TASKS,  # the same datasets and splits as the topology space

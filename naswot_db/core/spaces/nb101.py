@@ -1,7 +1,5 @@
 """NAS-Bench-101: 423,624 cells (arch string = module hash), scored as NASWOT's network."""
 
-from naswot_db.core.encodings import Encoding, nb101
-from naswot_db.core.naslib_keys import nb101_arch_of_key, nb101_key
 from naswot_db.core.spaces import SpaceInfo, describe
 
 INFO = describe(SpaceInfo(
@@ -11,10 +9,7 @@ INFO = describe(SpaceInfo(
     implementation="naswot_db.builder.spaces.nb101:NB101Space",
     datasets=("cifar10",),
     help="nb101",
-    encoding=Encoding(parse=nb101.parse_cell, format=nb101.format_cell, mutation=nb101.mutation,
-                      naslib_key=lambda _arch_str, encoding: (
-                          None if encoding is None else nb101_key(encoding)),
-                      naslib_arch=nb101_arch_of_key),
+    encoding="naswot_db.core.encodings.nb101:ENCODING",
     default_fitness="cifar10:valid@108",
     eval_times=False,  # NAS-Bench-101 stores training times only
     ingest_source="nasbench_only108.tfrecord",

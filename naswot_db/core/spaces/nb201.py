@@ -1,7 +1,5 @@
 """NAS-Bench-201 (NATS-Bench's topology space, ``nats-tss``): 15,625 cells of five operations."""
 
-from naswot_db.core.encodings import Encoding, nb201
-from naswot_db.core.naslib_keys import nb201_arch_of_key, nb201_key
 from naswot_db.core.spaces import SpaceInfo, describe
 
 # NB201's validation column on CIFAR-10 is the train/valid split run, as NASLib's val_accuracy is
@@ -18,9 +16,7 @@ INFO = describe(SpaceInfo(
     implementation="naswot_db.builder.spaces.nb201:NB201Space",
     datasets=("cifar10", "cifar100", "ImageNet16-120"),
     help="nb201 (alias nats-tss)",
-    encoding=Encoding(parse=nb201.edges, format=nb201.format_edges, mutation=nb201.mutation,
-                      naslib_key=lambda arch_str, _encoding: nb201_key(arch_str),
-                      naslib_arch=nb201_arch_of_key),
+    encoding="naswot_db.core.encodings.nb201:ENCODING",
     default_fitness="cifar10-valid:x-valid@12",
     ingest_source="NATS-tss-v1_0-3ffb9-simple",
     naslib_file="zc_nasbench201.json",

@@ -63,7 +63,7 @@ def naslib_file(space: str) -> str:
     """NASLib's file name for ``space`` (its descriptor's, or its ground truth's); a space
     without one, or whose encoding has no NASLib key, is a clear error."""
     owner = space_info(ground_truth_space(space))
-    encoding = owner.encoding
+    encoding = space_encoding(space)
     if owner.naslib_file is None or encoding is None or encoding.naslib_key is None:
         exported = [name for name in space_names() if space_info(name).naslib_file]
         raise QueryError(f"NASLib has no zero-cost benchmark for space {space!r}; it has "

@@ -24,15 +24,17 @@ def digits(arch_str: str) -> list[int]:
     return [WIDTHS.index(width) for width in parse(arch_str)]
 
 
+ENCODING = Encoding(parse=parse, format=format_widths,
+                    mutation=digit_mutation(digits, LAYERS, len(WIDTHS), different=True),
+                    naslib_key=lambda arch_str, _encoding: str(parse(arch_str)))
+
 INFO = SpaceInfo(
     name="toy",
     citation="a test plug-in space",
     implementation="toy_space.space:ToySpace",
     datasets=("cifar10",),
     help="toy (a test plug-in)",
-    encoding=Encoding(parse=parse, format=format_widths,
-                      mutation=digit_mutation(digits, LAYERS, len(WIDTHS), different=True),
-                      naslib_key=lambda arch_str, _encoding: str(parse(arch_str))),
+    encoding="toy_space.descriptor:ENCODING",
     default_fitness="cifar10:valid@10",
     eval_times=False,
     ingest_source="toy.csv",
