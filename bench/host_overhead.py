@@ -36,7 +36,7 @@ from naswot_db.builder import get_space
 from naswot_db.builder.runner.allocator import keep_freed_memory
 from naswot_db.builder.runner.reinit import SeededNetwork
 from naswot_db.builder.scoring import NaswotScorer
-from naswot_db.builder.scoring.naswot import log_abs_det
+from naswot_db.builder.scoring.naswot_engine import log_abs_det
 from naswot_db.builder.scoring.reference import first_tensor, float32_precision, network_output
 from naswot_db.builder.spaces import SpaceError
 

@@ -40,9 +40,10 @@ import pandas as pd
 
 from naswot_db.builder.ingest import ingest_ground_truth
 from naswot_db.query import connect, simulate_search
-from naswot_db.query.formatting import budget_caption, render, search_caption
-from naswot_db.query.plots import anytime_plot
-from naswot_db.query.search import load_search_tables, search_tables
+from naswot_db.query.formatting import render
+from naswot_db.query.searches.report import budget_caption, search_caption
+from naswot_db.query.searches.plots import anytime_plot
+from naswot_db.query.searches.best_of_n import load_search_tables, search_tables
 from naswot_db.query.searches import BudgetOptions, run_budget_search
 from naswot_db.query.searches.compare import SearchComparison
 from naswot_db.query.searches.ground_truth import EvaluationTables

@@ -26,7 +26,8 @@ import torch
 
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.query import correlations, simulate_search
-from naswot_db.query.formatting import paper_table, render, search_caption
+from naswot_db.query.formatting import render
+from naswot_db.query.searches.report import paper_table, search_caption
 from naswot_db.query.searches.paper import PAPER_NB201
 
 NB201_ARCHS = 15_625

@@ -51,7 +51,8 @@ from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
-from naswot_db.builder.scoring import call_plan, reference
+from naswot_db.builder.scoring import reference
+from naswot_db.builder.scoring.naswot_engine import call_plan
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.query import connect
 from naswot_db.testing.reference_naswot import reference_naswot

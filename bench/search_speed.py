@@ -35,7 +35,7 @@ from naswot_db.testing.query_tables import accuracy_part, score_part, write
 from naswot_db.testing.search_tables import write_space
 
 from naswot_db.query import connect, correlations
-from naswot_db.query.search import SearchTables, load_search_tables, search_tables
+from naswot_db.query.searches.best_of_n import SearchTables, load_search_tables, search_tables
 from naswot_db.query.searches import BudgetOptions, run_budget_search
 from naswot_db.query.searches.mutations import mutation_for
 from naswot_db.query.searches.simulate import load_score_lookup, load_tables

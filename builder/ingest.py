@@ -8,7 +8,7 @@ from naswot_db.core.names import NDS_ALL, canonical_ingest_space, spaces_sharing
 from naswot_db.schema import (SCORES, TABLES, part_files, prepare_root, read_table,
                               replace_partitions)
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import GENERATIONS_DIR, partition_dir, remove_stale_temps
+from naswot_db.schema.layout import GENERATIONS_DIR, partition_dir, remove_stale_temps
 
 from .spaces import GroundTruth, SpaceError, get_space
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "QueryError": "errors", "SearchResult": "search", "Target": "targets",
+    "QueryError": "errors", "SearchResult": "searches.best_of_n", "Target": "targets",
     "connect": "connection", "correlations": "correlation", "engine": "connection",
-    "scatter_plot": "plots", "search_plot": "plots", "simulate_search": "search",
-    "anytime_plot": "plots", "compare_searches": "searches.compare",
+    "scatter_plot": "plots", "search_plot": "searches.plots",
+    "simulate_search": "searches.best_of_n",
+    "anytime_plot": "searches.plots", "compare_searches": "searches.compare",
     "simulate_budget_search": "searches",
 }
 __all__ = sorted(_EXPORTS)

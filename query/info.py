@@ -17,7 +17,8 @@ import pandas as pd
 
 from naswot_db.core.names import is_peer_config
 from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
-from naswot_db.schema.storage import MANIFEST_NAME, spaces_in
+from naswot_db.schema.layout import spaces_in
+from naswot_db.schema.storage import MANIFEST_NAME
 
 from .connection import connect, resolve_root
 from .score_summary import COLUMNS, score_summary

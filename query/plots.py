@@ -1,5 +1,6 @@
-"""Figures a user looks at: score vs accuracy, accuracy vs N of a simulated search, and the
-anytime (best-so-far accuracy vs simulated time) curves of the budgeted searches.
+"""Figures of stored scores: score vs accuracy, and the helpers every figure shares.
+
+The figures of simulated searches live beside the searches (:mod:`.searches.plots`).
 
 Built on ``matplotlib.figure.Figure`` (no pyplot state, no display needed) and written as PNG
 or SVG according to the output file's suffix.
@@ -20,10 +21,7 @@ from naswot_db.core.scores import DEFAULT_SCORE, canonical_score
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
-from .formatting import score_label
-from .search import Replicate, SearchResult
-from .searches.anytime import anytime_curve
-from .searches.compare import SearchComparison
+from .score_grid import Replicate
 from .selection import choose_config, open_source
 from .shipped import SHIPPED, score_origin, shipped_phrase
 from .targets import resolve_targets
@@ -106,90 +104,4 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
               if shipped and len(pairs) else "")
     axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
                    f"({x.size:,} archs, {len(scores) - x.size:,} excluded{origin})")
-    return _save(figure, output)
-
-
-def _shipped_note(result: SearchResult | None) -> str:
-    """`` (1 replicate shipped with naswot-db, config C)`` when ``result`` used those scores."""
-    if result is None or result.origin != SHIPPED:
-        return ""
-    return f" ({shipped_phrase(len(result.replicates), result.config.config_id)})"
-
-
-def search_plot(result: SearchResult, output: Path | str) -> Path:
-    """Accuracy vs N per target: NASWOT and best-of-N with ±std bands, random, optimal."""
-    output = _check_output(Path(output))
-    table = result.table()
-    columns = min(3, len(result.targets))
-    rows = -(-len(result.targets) // columns)
-    figure = Figure(figsize=(4.5 * columns, 3.4 * rows), layout="constrained")
-    for index, target in enumerate(result.targets):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        mean, std = f"{target.label} mean", f"{target.label} std"
-        for method, label, colour in (("naswot", score_label(result.config.score), "C0"),
-                                      ("best_of_n", "best of N (ground truth)", "C2")):
-            part = table[table["method"] == method].sort_values("n")
-            n, m, s = part["n"].to_numpy(float), part[mean].to_numpy(), part[std].to_numpy()
-            axes.plot(n, m, marker="o", color=colour, label=label)
-            axes.fill_between(n, m - s, m + s, color=colour, alpha=0.2, linewidth=0)
-        # one value each; the random arch's wide std is named, not drawn, to keep the scale
-        random_arch = table[table["method"] == "random_arch"].iloc[0]
-        axes.axhline(random_arch[mean], color="C7", linestyle=":",
-                     label=f"random arch (std {random_arch[std]:.1f})")
-        optimal = table.loc[table["method"] == "optimal", mean].iloc[0]
-        axes.axhline(optimal, color="k", linestyle="--", linewidth=1, label="optimal")
-        axes.set_xscale("log")
-        axes.set_xlabel("N (archs scored per search)")
-        axes.set_ylabel("accuracy (%)")
-        axes.set_title(target.label)
-        if index == 0:
-            axes.legend(fontsize="small")
-    figure.suptitle(f"{result.space}: simulated search on {result.dataset} scores"
-                    f"{_shipped_note(result)}, "
-                    f"{result.runs} runs")
-    return _save(figure, output)
-
-
-_ANYTIME_POINTS = 241
-_ANYTIME_STYLE = {"random": ("random search", "C7"), "rea": ("REA", "C1"), "area": ("AREA", "C3")}
-
-
-def anytime_plot(comparison: SearchComparison, output: Path | str) -> Path:
-    """Best-so-far accuracy vs simulated time per target, as NAS-Bench-201 papers draw it: the
-    mean over runs with a ±std band for each budgeted method, NASWOT's rows as points with
-    ±std bars at their mean search time."""
-    output = _check_output(Path(output))
-    if not comparison.budgeted and comparison.naswot is None:
-        raise QueryError("nothing to plot: run at least one method")
-    end = max([float(np.nanmax(r.time_s)) for r in comparison.budgeted] + [1.0])
-    times = np.linspace(0.0, end, _ANYTIME_POINTS)
-    curves = [anytime_curve(result, times) for result in comparison.budgeted]
-    naswot = comparison.naswot.table() if comparison.naswot is not None else None
-    columns = min(3, len(comparison.targets))
-    rows = -(-len(comparison.targets) // columns)
-    figure = Figure(figsize=(4.5 * columns, 3.4 * rows), layout="constrained")
-    for index, target in enumerate(comparison.targets):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        for curve in curves:
-            label, colour = _ANYTIME_STYLE[curve.method]
-            mean, std = curve.mean[:, index], curve.std[:, index]
-            axes.plot(times, mean, color=colour, label=label)
-            axes.fill_between(times, mean - std, mean + std, color=colour, alpha=0.2,
-                              linewidth=0)
-        if naswot is not None:
-            picks = naswot[naswot["method"] == "naswot"]
-            for marker, (_, row) in zip("os^Dv<>", picks.iterrows()):
-                axes.errorbar(row["time_mean_s"], row[f"{target.label} mean"],
-                              yerr=row[f"{target.label} std"], fmt=marker, color="C0",
-                              capsize=3, label=f"NASWOT N={int(row['n'])}")
-        axes.set_xlabel("simulated search time (s)")
-        axes.set_ylabel("accuracy (%)")
-        axes.set_title(target.label)
-        if index == 0:
-            axes.legend(fontsize="small")
-    runs = ", ".join(f"{r.settings.method} {r.settings.runs}" for r in comparison.budgeted)
-    costs = sorted({r.settings.cost_source for r in comparison.budgeted})
-    charged = f"\ncost {'; '.join(costs)}" if costs else ""
-    figure.suptitle(f"{comparison.space}: best-so-far accuracy, mean ± std over runs "
-                    f"({runs}){_shipped_note(comparison.naswot)}{charged}")
     return _save(figure, output)

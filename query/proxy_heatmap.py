@@ -24,7 +24,7 @@ from naswot_db.core.scores import canonical_score, higher_is_better
 from . import stats
 from .errors import QueryError
 from .plots import _check_output, _save
-from .search import MEAN_REPLICATE, Replicate
+from .score_grid import MEAN_REPLICATE, Replicate
 from .selection import Source, fetch_columns, open_source
 from .targets import LABELS_VIEW, Target, resolve_targets
 

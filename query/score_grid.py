@@ -22,6 +22,11 @@ from .arrow_numpy import column_to_numpy
 from .selection import (ScoreConfig, Source, choose_config, config_filter_sql, fetch_columns,
                         single_config)
 
+# which stored replicate a search reads: one per draw, the mean over the arch's, or a fixed pair
+RANDOM_REPLICATE = "random"
+MEAN_REPLICATE = "mean"
+Replicate = str | tuple[int, int]  # "random", "mean" or a fixed (init_seed, batch_seed)
+
 _BATCH_ROWS = 1 << 20
 _GROUP_ROWS = 1 << 15  # rows per ``add``: big enough to spread its fixed cost, small enough to
 # stay in cache and let DuckDB reuse its buffers (1 << 20 is slower than one ``add`` per file)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from naswot_db.schema import SCORES, TABLES, part_files, shipped_root
-from naswot_db.schema.storage import spaces_in
+from naswot_db.schema.layout import spaces_in
 from naswot_db.schema.tables import Table
 
 # origin of a space's rows in a view: shipped with naswot-db, or the root's own

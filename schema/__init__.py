@@ -1,10 +1,10 @@
 """Table definitions, storage layout and schema version of a naswot-db root."""
 
+from .layout import part_files
 from .storage import (
     SchemaVersionError,
     check_root,
     default_root,
-    part_files,
     prepare_root,
     read_table,
     replace_partition,

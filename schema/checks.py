@@ -24,9 +24,11 @@ from .duckdb_limits import bounded_connection
 from .parts import part_problem
 from .run_counts import count_mismatches
 from .sql import parquet_source_sql
-from .storage import (GENERATIONS_DIR, MANIFEST_NAME, check_root, committed_generations,
-                      generations_path, manifest_version, part_files, part_generation,
-                      partition_dir, stale_temps)
+from .layout import (
+    GENERATIONS_DIR, committed_generations, generations_path, part_files, part_generation,
+    partition_dir, stale_temps,
+)
+from .storage import MANIFEST_NAME, check_root, manifest_version
 from .tables import PARTITION_COLUMN, SCORES, TABLES, Table
 from .valid_values import broken_rules
 

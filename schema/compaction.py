@@ -31,8 +31,8 @@ from .dedup import (SCORE_KEY, compacted_name, expired_markers, first_per_key_sq
                     is_one_compaction, superseded_marker)
 from .locks import exclusive
 from .parts import refuse_foreign_parts
-from .storage import (check_root, conform, part_files, partition_dir, remove_stale_temps,
-                      spaces_in)
+from .layout import part_files, partition_dir, remove_stale_temps, spaces_in
+from .storage import check_root, conform
 from .sql import parquet_source_sql
 from .tables import SCORES
 

@@ -26,9 +26,10 @@ import pyarrow.parquet as pq
 
 from naswot_db.core.errors import NaswotDbError
 
-from . import nb101_ids
 from .atomic import atomic_write_bytes
+from .layout import part_files
 from .locks import exclusive
+from .nb101_ids import space_ids as nb101_space_ids
 from .tables import ACCURACIES, ARCHS, SCORES
 
 FROM_VERSION = 2
@@ -53,12 +54,10 @@ def _read(path: Path) -> pa.Table:
 
 def new_nb101_ids(root: Path) -> dict[int, int]:
     """Old id -> new id of every NB101 arch of a version-2 ``root`` whose id changes."""
-    from .storage import part_files
-
     parts = part_files(root, ARCHS, _NB101_TRUTH)
     if not parts:
         return {}
-    space_ids = nb101_ids.space_ids()
+    space_ids = nb101_space_ids()
     changed = {}
     for path in parts:
         table = _read(path)
@@ -86,8 +85,6 @@ def _renumbered(table: pa.Table, changed: dict[int, int]) -> pa.Table:
 
 
 def _stage(root: Path, changed: dict[int, int]) -> None:
-    from .storage import part_files
-
     stage = root / STAGE_DIR
     shutil.rmtree(stage, ignore_errors=True)
     staged = []

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 from .dedup import SCORE_KEY, first_per_key_sql
 from .parts import part_problem
 from .sql import parquet_source_sql
-from .storage import part_files, write_part
+from .layout import part_files
+from .storage import write_part
 from .tables import RUNS, SCORES
 
 

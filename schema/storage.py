@@ -1,21 +1,19 @@
-"""Where tables live under a database root, how parts are written, and the version check.
+"""How parts are written and read under a database root, and the version check.
 
-Layout: ``ROOT/naswot_db.json`` (manifest with the schema version), ``ROOT/<table>/space=<space>/
-<part>.parquet`` for the partitioned tables and ``ROOT/runs/<run_id>.parquet``.  A part is
-written under a temporary name in the same directory, flushed, and renamed into place, so a
-killed process leaves either the whole part or nothing that a reader would pick up; a
-temporary name carries its writer's host and pid, so leftovers of a dead writer can be told from
-a write in flight (:func:`stale_temps`).  Ingest replaces partitions by generation: new parts
-land first, then ``ROOT/generations/<space>.json`` names them current (:func:`replace_partitions`).
+Layout (:mod:`.layout`): ``ROOT/naswot_db.json`` (manifest with the schema version),
+``ROOT/<table>/space=<space>/<part>.parquet`` for the partitioned tables and
+``ROOT/runs/<run_id>.parquet``.  A part is written under a temporary name in the same
+directory, flushed, and renamed into place, so a killed process leaves either the whole part or
+nothing that a reader would pick up; a temporary name carries its writer's host and pid, so
+leftovers of a dead writer can be told from a write in flight (:func:`.layout.stale_temps`).
+Ingest replaces partitions by generation: new parts land first, then
+``ROOT/generations/<space>.json`` names them current (:func:`replace_partitions`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import socket
-import time
 import uuid
 from importlib import resources
 from pathlib import Path
@@ -26,19 +24,18 @@ import pyarrow.parquet as pq
 
 from naswot_db.core.errors import NaswotDbError
 
-from . import migration
-from .atomic import TEMP_PATTERN, atomic_file, atomic_write_bytes, is_temp
-from .dedup import is_compacted_part, superseded_names
+from .atomic import atomic_file, atomic_write_bytes, is_temp
+from .layout import (
+    GENERATION_PREFIX, committed_generations, generations_path, part_files, part_generation,
+    partition_dir,
+)
+from .migration import FROM_VERSION, interrupted, migrate
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
 from .valid_values import validate_rows
 
 APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
 ROOT_ENV = "NASWOT_DB_ROOT"
-_FOREIGN_TEMP_AGE_S = 24 * 3600  # another host's temporary file is stale after a day
-_GENERATION_PREFIX = "gen"
-_GENERATION_PATTERN = re.compile(rf"^{_GENERATION_PREFIX}(\d+)-")
-GENERATIONS_DIR = "generations"
 
 
 class SchemaVersionError(NaswotDbError):
@@ -93,15 +90,15 @@ def check_root(root: Path) -> None:
     version = manifest_version(root)
     if version is None or version == SCHEMA_VERSION:
         return
-    if version == migration.FROM_VERSION:
-        if migration.interrupted(root):
+    if version == FROM_VERSION:
+        if interrupted(root):
             raise SchemaVersionError(
                 f"{root}: a migration to schema version {SCHEMA_VERSION} was interrupted; "
                 f"`naswot-db migrate --root {root}` finishes it")
         return
     raise SchemaVersionError(
         f"{root} was written with schema version {version}; this naswot-db reads versions "
-        f"{migration.FROM_VERSION} and {SCHEMA_VERSION}. Rebuild the root or use a matching "
+        f"{FROM_VERSION} and {SCHEMA_VERSION}. Rebuild the root or use a matching "
         "naswot-db release.")
 
 
@@ -109,114 +106,13 @@ def prepare_root(root: Path) -> None:
     """Create ``root`` with a manifest, or check the manifest of an existing one (migrating a
     version-2 root to the current version first)."""
     manifest = root / MANIFEST_NAME
-    if manifest_version(root) == migration.FROM_VERSION:
-        migration.migrate(root, lambda: atomic_write_bytes(
+    if manifest_version(root) == FROM_VERSION:
+        migrate(root, lambda: atomic_write_bytes(
             manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode()))
     check_root(root)
     root.mkdir(parents=True, exist_ok=True)
     if not manifest.exists():
         atomic_write_bytes(manifest, json.dumps({"schema_version": SCHEMA_VERSION}).encode())
-
-
-def partition_dir(root: Path, table: Table, space: str | None) -> Path:
-    """Directory of one table (and one space partition, for partitioned tables)."""
-    base = root / table.name
-    return base / f"{PARTITION_COLUMN}={space}" if table.partitioned else base
-
-
-def part_generation(path: Path) -> int:
-    """Generation number of a part written by :func:`replace_partitions`; 0 for other parts."""
-    match = _GENERATION_PATTERN.match(path.name)
-    return int(match[1]) if match else 0
-
-
-def generations_path(root: Path, space: str) -> Path:
-    """The pointer naming each table's current generation of one space."""
-    return root / GENERATIONS_DIR / f"{space}.json"
-
-
-def committed_generations(root: Path, space: str) -> dict[str, int]:
-    """Table name -> current generation of ``space`` (empty for a root without a pointer)."""
-    try:
-        return {str(k): int(v) for k, v in json.loads(generations_path(root, space).read_text())
-                .items()}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, AttributeError) as exc:
-        raise NaswotDbError(f"{generations_path(root, space)} is unreadable ({exc}); "
-                            "rerun the ingest of that space") from exc
-
-
-def _current(root: Path, table: Table, directory: Path, parts: list[Path]) -> list[Path]:
-    """The parts a reader sees in one directory: the committed (else newest) generation."""
-    committed = None
-    if table.partitioned:
-        committed = committed_generations(root, directory.name.split("=", 1)[1]).get(table.name)
-    if committed is None:
-        committed = max(map(part_generation, parts), default=0)
-    return [p for p in parts if part_generation(p) == committed]
-
-
-def _writer_alive(path: Path) -> bool:
-    match = TEMP_PATTERN.match(path.name)
-    if match is None or match["host"] != socket.gethostname():
-        try:
-            return time.time() - path.stat().st_mtime < _FOREIGN_TEMP_AGE_S
-        except FileNotFoundError:
-            return True  # renamed into place meanwhile
-    try:
-        os.kill(int(match["pid"]), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # a live process of another user
-    return True
-
-
-def stale_temps(directory: Path) -> list[Path]:
-    """Temporary files in ``directory`` whose writer is dead (killed mid-write)."""
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.iterdir() if is_temp(p) and not _writer_alive(p))
-
-
-def remove_stale_temps(directory: Path) -> int:
-    """Delete what killed writers left in ``directory``; return how many files."""
-    stale = stale_temps(directory)
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
-
-
-def part_files(root: Path, table: Table, space: str | None = None) -> list[Path]:
-    """Every finished, current Parquet part of ``table`` under ``root`` (optionally one space)."""
-    base = root / table.name
-    if not base.is_dir():
-        return []
-    if table.partitioned:
-        pattern = f"{PARTITION_COLUMN}={space}/*.parquet" if space else f"{PARTITION_COLUMN}=*/*.parquet"
-    else:
-        pattern = "*.parquet"
-    by_directory: dict[Path, list[Path]] = {}
-    for path in base.glob(pattern):
-        if not is_temp(path):
-            by_directory.setdefault(path.parent, []).append(path)
-    visible = {}
-    for directory, parts in by_directory.items():
-        hidden = superseded_names(directory)
-        visible[directory] = [p for p in parts if p.name not in hidden]
-    return sorted(p for directory, parts in visible.items()
-                  for p in _current(root, table, directory, parts))
-
-
-def loose_parts(root: Path, space: str) -> list[Path]:
-    """The parts of ``space``'s scores that no compaction wrote (a build's chunks, copies)."""
-    return [p for p in part_files(root, TABLES["scores"], space) if not is_compacted_part(p)]
-
-
-def spaces_in(root: Path, table: Table) -> list[str]:
-    """Space partitions of ``table`` that hold at least one part."""
-    return sorted({p.parent.name.split("=", 1)[1] for p in part_files(root, table)})
 
 
 def with_absent_nullable_columns(table: Table, data: pa.Table, names: list[str]) -> pa.Table:
@@ -283,7 +179,7 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     new_generations = {name: max(map(part_generation, parts), default=0) + 1
                        for name, parts in old_parts.items()}
     new_parts = [write_part(root, name, data, space=space, part_name=(
-        f"{_GENERATION_PREFIX}{new_generations[name]:08d}-{uuid.uuid4().hex}"))
+        f"{GENERATION_PREFIX}{new_generations[name]:08d}-{uuid.uuid4().hex}"))
         for name, data in tables.items()]
     switched = committed_generations(root, space) | new_generations
     atomic_write_bytes(pointer, json.dumps(switched, sort_keys=True).encode())

@@ -19,7 +19,7 @@ from conftest import validation_data
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.cli import main
 from naswot_db.query import QueryError
-from naswot_db.query.formatting import budget_caption
+from naswot_db.query.searches.report import budget_caption
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.cost_model import nb201_cost_12ep
 from naswot_db.query.searches.ground_truth import MEASURED_COST, ONE_SEED

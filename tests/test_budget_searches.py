@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from naswot_db.cli import main
 from naswot_db.query import QueryError
-from naswot_db.query.formatting import budget_caption
+from naswot_db.query.searches.report import budget_caption
 from naswot_db.query.searches import BudgetOptions, simulate_budget_search
 from naswot_db.query.searches.anytime import anytime_curve
 from naswot_db.query.searches.compare import compare_searches

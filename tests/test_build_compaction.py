@@ -13,16 +13,17 @@ from test_build import build_args
 from naswot_db.cli import main
 from naswot_db.schema import SCORES, part_files, read_table
 from naswot_db.schema.checks import check_findings
-from naswot_db.builder.runner.end_compaction import LOOSE_PARTS_LIMIT
 from naswot_db.schema.compaction import compact_partition
 from naswot_db.schema.dedup import is_one_compaction
 from naswot_db.schema.locks import exclusive, lock_path
-from naswot_db.schema.storage import loose_parts, run_rows_present
+from naswot_db.schema.layout import loose_parts
+from naswot_db.schema.storage import run_rows_present
 
 # --chunk-size 1: one part per arch; three runs of fewer parts than a writer merges leave
-# 66 loose parts, just over the limit
+# 6 loose parts, just over the build's limit of 4 (--compact-above)
+COMPACT_ABOVE = 4
 SEEDS = 3
-ARCHS = (LOOSE_PARTS_LIMIT + 2) // SEEDS
+ARCHS = (COMPACT_ABOVE + 2) // SEEDS
 
 
 def rows(root: Path) -> list[tuple]:
@@ -33,7 +34,7 @@ def rows(root: Path) -> list[tuple]:
 
 def build(root: Path, cifar10_root: Path, *extra: str) -> str:
     result = CliRunner().invoke(main, build_args(root, cifar10_root, "--chunk-size", "1",
-                                                 *extra))
+                                                 "--compact-above", str(COMPACT_ABOVE), *extra))
     assert result.exit_code == 0, result.output
     return result.output
 

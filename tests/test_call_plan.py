@@ -9,7 +9,9 @@ import torch
 
 from naswot_db.builder import get_space, naswot_score
 from naswot_db.builder.scoring import NaswotScorer
-from naswot_db.builder.scoring.call_plan import SEGMENT_COLUMNS, PlanCache, code_layout
+from naswot_db.builder.scoring.naswot_engine.call_plan import (
+    SEGMENT_COLUMNS, PlanCache, code_layout,
+)
 from naswot_db.builder.scoring.naswot import TAPE_MIN_SCORINGS
 from naswot_db.builder.scoring.reference import INT8_MIN_UNITS, code_dtype, gram
 

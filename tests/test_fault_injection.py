@@ -26,7 +26,7 @@ from naswot_db.testing.query_tables import score_part, write
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.query import connect
 from naswot_db.schema.checks import check_findings
-from naswot_db.schema.storage import partition_dir
+from naswot_db.schema.layout import partition_dir
 from naswot_db.schema.tables import SCORES
 
 pytestmark = pytest.mark.slow

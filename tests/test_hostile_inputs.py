@@ -431,7 +431,8 @@ def test_check_applies_the_same_rules_to_stored_parts(tmp_path):
     import pyarrow.parquet as pq
 
     from naswot_db.schema import TABLES
-    from naswot_db.schema.storage import conform, partition_dir
+    from naswot_db.schema.layout import partition_dir
+    from naswot_db.schema.storage import conform
 
     root = tmp_path / "db"
     write(root, "scores", score_part("nb201", [0, 1], [1.0, 2.0]), "nb201")

@@ -26,7 +26,8 @@ from naswot_db.schema.checks import check_findings
 from naswot_db.schema.compaction import compact_partition
 from naswot_db.schema.dedup import superseded_marker, superseded_names
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import loose_parts, partition_dir, run_rows_present
+from naswot_db.schema.layout import loose_parts, partition_dir
+from naswot_db.schema.storage import run_rows_present
 
 ARCHS, PAIRS = 10, ((0, 0), (1, 0))  # two rows per arch, one part per arch
 NEVER = 1 << 30  # a merge size no writer reaches: merging off

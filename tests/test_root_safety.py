@@ -22,7 +22,7 @@ from naswot_db.query import connect
 from naswot_db.schema import replace_partitions, write_part
 from naswot_db.schema.locks import LockHeldError, exclusive
 from naswot_db.schema.atomic import temp_name
-from naswot_db.schema.storage import part_files, partition_dir
+from naswot_db.schema.layout import part_files, partition_dir
 from naswot_db.schema.tables import SCORES
 
 

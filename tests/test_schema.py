@@ -13,7 +13,7 @@ from naswot_db.schema import (
     write_part,
 )
 from naswot_db.schema.sql import sqlalchemy_metadata, view_sql
-from naswot_db.schema.storage import part_files
+from naswot_db.schema.layout import part_files
 
 
 def accuracy_rows(arch_ids, accuracy):

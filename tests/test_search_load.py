@@ -9,7 +9,7 @@ from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 from naswot_db.query import QueryError, simulate_search
 from naswot_db.query.score_grid import dense_codes
-from naswot_db.query.search import load_search_tables
+from naswot_db.query.searches.best_of_n import load_search_tables
 from naswot_db.query.selection import choose_config, open_source
 from naswot_db.query.targets import resolve_targets
 

@@ -16,7 +16,7 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.reinit import SeededNetwork
 from naswot_db.builder.scoring import NaswotScorer
-from naswot_db.builder.scoring.call_plan import PlanCache
+from naswot_db.builder.scoring.naswot_engine.call_plan import PlanCache
 from naswot_db.schema import read_table
 
 from nb101_files import CELLS

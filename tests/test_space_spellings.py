@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import nats_files as nf
 from naswot_db.cli import main
 from naswot_db.schema import read_table
-from naswot_db.schema.storage import spaces_in
+from naswot_db.schema.layout import spaces_in
 from naswot_db.schema.tables import SCORES
 
 SPELLINGS = {

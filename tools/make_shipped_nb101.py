@@ -29,7 +29,8 @@ from naswot_db.builder.spaces.nb101.complexity import network_complexity
 from naswot_db.builder.spaces.nb101.graph import CellSpec
 from naswot_db.core.nb101_cell import cell_hash
 from naswot_db.core.nb101_enumeration import SPACE_SIZE, Enumeration, enumerate_nb101
-from naswot_db.schema.storage import conform, partition_dir
+from naswot_db.schema.layout import partition_dir
+from naswot_db.schema.storage import conform
 from naswot_db.schema.tables import ACCURACIES, ARCHS, Table
 
 ARCHS_SOURCE = "naswot-db enumeration of the NAS-Bench-101 space (tools/make_shipped_nb101.py)"

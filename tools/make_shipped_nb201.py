@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.schema import write_part
-from naswot_db.schema.storage import partition_dir
+from naswot_db.schema.layout import partition_dir
 from naswot_db.schema.tables import ACCURACIES, ARCHS
 
 # CSV column -> (dataset, split) as NAS-Bench-201 / NATS-Bench name them

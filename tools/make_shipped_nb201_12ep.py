@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from make_shipped_nb201 import COLUMNS
 from naswot_db.builder.spaces.nb201 import benchmark_arch_strs
 from naswot_db.schema import write_part
-from naswot_db.schema.storage import partition_dir
+from naswot_db.schema.layout import partition_dir
 from naswot_db.schema.tables import ACCURACIES
 
 PART = "nb201-12ep"

@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from naswot_db.schema.storage import conform, partition_dir
+from naswot_db.schema.layout import partition_dir
+from naswot_db.schema.storage import conform
 from naswot_db.schema.tables import SCORES
 
 SPACE = "nb201"

@@ -11,6 +11,8 @@ from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import SPLITS
 from naswot_db.core.scores import DEFAULT_SCORE, expand_scores
 
+from .end_compaction import COMPACT_ABOVE_PARTS
+
 PRECISIONS = ("fp32", "tf32")
 ENGINES = ("local", "ray")
 
@@ -73,6 +75,7 @@ class BuildConfig:
     cpus_per_worker: float = 1.0  # ray engine
     progress: bool = True
     compact: bool = True  # compact the space's scores at the end when they hold many parts
+    compact_above: int = COMPACT_ABOVE_PARTS  # "many": more parts than this outside compactions
 
     def __post_init__(self) -> None:
         _check(self)
@@ -116,6 +119,8 @@ def _check(config: BuildConfig) -> None:
                          ("arch ids", config.arch_ids or [])):
         if min(values, default=0) < 0:
             raise BuildError(f"{what} must be >= 0, got {min(values)}")
+    if config.compact_above < 0:
+        raise BuildError(f"--compact-above must be >= 0, got {config.compact_above}")
     if config.cpus_per_worker <= 0:
         raise BuildError(f"--cpus-per-worker must be > 0, got {config.cpus_per_worker:g}")
     if config.gpus_per_worker is not None and config.gpus_per_worker < 0:

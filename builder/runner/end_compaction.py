@@ -2,8 +2,8 @@
 
 A build writes one part per chunk (64 archs by default): a full NB101 build leaves thousands
 of small files, and every query pays for opening each one and for deduplicating keys across
-them.  Once every part of the build has landed, a partition holding more than
-:data:`LOOSE_PARTS_LIMIT` parts outside compactions is compacted
+them.  Once every part of the build has landed, a partition holding more than the build's
+``compact_above`` parts outside compactions (:data:`COMPACT_ABOVE_PARTS` by default) is compacted
 (:func:`~naswot_db.schema.compaction.compact_partition`: atomic, safe while queries and other
 builds run).  The build's rows are already safe on disk, so a compaction that cannot run
 (another one holds the partition's lock) or that fails only adds a note to the build's output.
@@ -14,16 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from naswot_db.schema.locks import LockHeldError
-from naswot_db.schema.storage import loose_parts
+from naswot_db.schema.layout import loose_parts
 
-LOOSE_PARTS_LIMIT = 64  # a build that leaves more parts outside compactions compacts at its end
+COMPACT_ABOVE_PARTS = 64  # a build that leaves more parts outside compactions compacts at its end
 
 
-def compact_after_build(root: Path, space: str) -> str | None:
-    """Compact ``space``'s scores when they hold many loose parts; a line saying what was done
-    (or why not), or None when the partition is left as it is.  Never raises."""
+def compact_after_build(root: Path, space: str,
+                        above: int = COMPACT_ABOVE_PARTS) -> str | None:
+    """Compact ``space``'s scores when they hold more than ``above`` loose parts; a line saying
+    what was done (or why not), or None when the partition is left as it is.  Never raises."""
     try:
-        if len(loose_parts(root, space)) <= LOOSE_PARTS_LIMIT:
+        if len(loose_parts(root, space)) <= above:
             return None
     except Exception as exc:  # noqa: BLE001 - the rows are stored; a failed compaction only costs speed
         return _failed(root, space, exc)

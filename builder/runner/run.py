@@ -33,7 +33,8 @@ from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import RUNS, SCORES, check_root, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive, shared
 from naswot_db.schema.parts import refuse_foreign_parts
-from naswot_db.schema.storage import partition_dir, remove_stale_temps, run_rows_present
+from naswot_db.schema.layout import partition_dir, remove_stale_temps
+from naswot_db.schema.storage import run_rows_present
 
 from .config import BuildConfig, BuildError, config_id
 from .devices import resolve_device, worker_devices
@@ -203,7 +204,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
                                  config_ids, start)
     if not config.compact:
         return summary
-    return dataclasses.replace(summary, compaction=compact_after_build(config.root, space.name),
+    return dataclasses.replace(summary, compaction=compact_after_build(config.root, space.name,
+                                                                        config.compact_above),
                                elapsed_s=time.monotonic() - start)
 
 

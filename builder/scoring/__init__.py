@@ -19,9 +19,9 @@ from naswot_db.core.scores import (
 
 from .base import STATUS_ERROR, STATUS_OK, STATUS_SINGULAR, ScoreResult, Scorer
 from .passes import SharedPasses
-from .naswot import (
-    NaswotScorer, ReferenceProcedureError, is_reference_hooked, naswot_kernel, naswot_score,
-)
+from .naswot import NaswotScorer, naswot_score
+from .naswot_engine import naswot_kernel
+from .reference import ReferenceProcedureError, is_reference_hooked
 
 # classes registered at run time (plug-ins); built-in scores are imported from their descriptor
 _REGISTRY: dict[str, type[Scorer]] = {}

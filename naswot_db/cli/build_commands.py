@@ -69,15 +69,18 @@ def _note_whole_space(space: str, replicates: int) -> None:
 @click.option("--cpus-per-worker", type=click.FloatRange(min=0, min_open=True), default=1.0,
               show_default=True, help="Ray: CPUs per actor (also its torch threads).")
 @click.option("--compact/--no-compact", default=True, show_default=True,
-              help="At the end, compact the space's scores when they hold more than 64 parts "
-                   "outside compactions (as `naswot-db compact` does).")
+              help="At the end, compact the space's scores when they hold more than "
+                   "--compact-above parts outside compactions (as `naswot-db compact` does).")
+@click.option("--compact-above", type=click.IntRange(min=0), default=None, metavar="PARTS",
+              help="How many parts outside compactions a build may leave uncompacted "
+                   "[default: 64, BuildConfig's].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build(space: str, dataset: str, scores: list[str], root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
           chunk_size: int, threads: int | None, workers: int, engine: str,
           ray_address: str | None, gpus_per_worker: float | None, cpus_per_worker: float,
-          compact: bool, quiet: bool) -> None:
+          compact: bool, compact_above: int | None, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
     import torch  # the builder and torch load only when a build runs, not for --help
 
@@ -93,7 +96,8 @@ def build(space: str, dataset: str, scores: list[str], root: Path | None, data_r
         shard=None if shard is None else Shard.parse(shard), device=device, split=split,
         precision=precision, chunk_size=chunk_size, workers=workers, engine=engine,
         ray_address=ray_address, gpus_per_worker=gpus_per_worker,
-        cpus_per_worker=cpus_per_worker, compact=compact, progress=not quiet)
+        cpus_per_worker=cpus_per_worker, compact=compact, progress=not quiet,
+        **({} if compact_above is None else {"compact_above": compact_above}))
     if limit is None and arch_ids is None:
         _note_whole_space(space, len(init_seeds) * len(batch_seeds))
     summary = run_build(config)

@@ -4,17 +4,19 @@ and into other tools.  Only click is imported at load; none of them imports torc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from naswot_db.distribution.limits import DEFAULT_DEADLINE_S, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
-from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import (
-    dataset_option, optional_score_option, root_option, space_option, spaces_option,
+    LazyHelpOption, dataset_option, optional_score_option, root_option, space_option,
+    spaces_option,
 )
 
-_FORMATS = ("naslib", "syne-tune", "csv", "parquet")
+if TYPE_CHECKING:
+    from naswot_db.distribution.exports.formats import ExportFormat
 
 
 def _resolved(root: Path | None) -> Path:
@@ -81,15 +83,24 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
         click.echo(f"Please cite ({name}): {citation}", err=True)
 
 
+def _export_format(_ctx, _param, name: str | None):
+    from naswot_db.distribution.exports.formats import export_format
+
+    return None if name is None else export_format(name)
+
+
+def _exports_help() -> str:
+    from naswot_db.distribution.exports.formats import exports_help
+
+    return exports_help()
+
+
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), required=True,
-              help="naslib: zc_<space>.json; syne-tune: a blackbox folder; csv/parquet: the "
-                   "scored view, one file per space.")
+@click.option("--format", "fmt", required=True, callback=_export_format, cls=LazyHelpOption,
+              help_text=_exports_help)
 @root_option
-@space_option(help_text="Space to export [default: nb201 for naslib and syne-tune, every "
-                        "scored space for csv and parquet].")
-@optional_score_option("Score to export [default: every stored score for naslib, csv and "
-                       "parquet; naswot for syne-tune].")
+@space_option(help_text="Space to export [default: the format's, see --format].")
+@optional_score_option("Score to export [default: the format's, see --format].")
 @dataset_option(help_text="Only scores computed on this dataset [default: every one, one task "
                           "each].")
 @click.option("--config-id", default=None, help="Score configuration, when several exist.")
@@ -97,29 +108,17 @@ def fetch(source: str, root: Path | None, sha256: str | None, download_dir: Path
               help="Scoring batch size, when several exist.")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write into.")
-def export(fmt: str, root: Path | None, space: str | None, score: str | None,
+def export(fmt: ExportFormat, root: Path | None, space: str | None, score: str | None,
            dataset: str | None, config_id: str | None, batch_size: int | None,
            output: Path) -> None:
-    """Export scores for NASLib, Syne Tune, or as plain CSV / Parquet files."""
+    """Export scores for NASLib, Syne Tune, as plain CSV / Parquet files, or in an installed
+    format."""
+    from naswot_db.distribution.exports.formats import ExportRequest
     from naswot_db.query.selection import open_source
 
-    single = score or DEFAULT_SCORE  # a Syne Tune blackbox holds one score
     with open_source(root) as source:
-        if fmt in ("csv", "parquet"):
-            from naswot_db.distribution.exports.tables import export_tables
-
-            written = export_tables(source, output, fmt, space, score, dataset, config_id,
-                                    batch_size)
-        elif fmt == "naslib":
-            from naswot_db.distribution.exports.naslib import export_naslib
-
-            written = export_naslib(source, output, space or "nb201",
-                                    [score] if score else None, dataset, config_id, batch_size)
-        else:
-            from naswot_db.distribution.exports.syne_tune import export_syne_tune
-
-            written = export_syne_tune(source, output, space or "nb201", single, dataset,
-                                       config_id, batch_size)
+        written = fmt.write(ExportRequest(source, output, space, score, dataset, config_id,
+                                          batch_size))
     for path in written:
         click.echo(f"wrote {path}")
 

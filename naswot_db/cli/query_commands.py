@@ -60,6 +60,14 @@ _config = combine(
     click.option("--config-id", default=None, help="Score configuration, when several exist."),
     click.option("--batch-size", type=click.IntRange(min=1), default=None,
                  help="Scoring batch size, when several exist."))
+
+
+def _runs_help() -> str:
+    from naswot_db.query.searches.methods import default_runs_help
+
+    return default_runs_help()
+
+
 _scores_dataset = dataset_option("cifar10", "Dataset the scores were computed on.")
 
 _search_options = combine(
@@ -69,8 +77,8 @@ _search_options = combine(
     _scores_dataset,
     click.option("--n", "n_values", default="10,100,1000", show_default=True,
                  callback=_sample_sizes, help="Archs scored per search, comma-separated."),
-    click.option("--runs", default=None, type=click.IntRange(min=1),
-                 help="Runs per method [default: 500; AREA 50, as in the paper]."),
+    click.option("--runs", default=None, type=click.IntRange(min=1), cls=LazyHelpOption,
+                 help_text=_runs_help),
     click.option("--replace/--no-replace", default=True, show_default=True,
                  help="Draw with replacement (as the reference does) or without."),
     click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
@@ -103,7 +111,7 @@ def _truth_note(root: Path | None, space: str | None) -> None:
 
 _budget_options = combine(
     click.option("--budget-s", type=click.FloatRange(min=0), default=12_000.0,
-                 show_default=True, help="Simulated time budget of random, rea and area (s)."),
+                 show_default=True, help="Simulated time budget of the budgeted methods (s)."),
     click.option("--population", type=click.IntRange(min=1), default=10, show_default=True,
                  help="REA/AREA population P."),
     click.option("--sample-size", type=click.IntRange(min=1), default=3, show_default=True,
@@ -120,20 +128,24 @@ _budget_options = combine(
                  help="AREA: random archs scored to pick the initial population (M)."),
     click.option("--fitness", default=None, metavar="DATASET:SPLIT@EPOCHS",
                  cls=LazyHelpOption, help_text=lambda: (
-                     "What random/rea/area optimise: one random seed's accuracy (the seed mean "
-                     "where only means are stored, as in NB201's shipped 12-epoch table) "
+                     "What the budgeted methods optimise: one random seed's accuracy (the seed "
+                     "mean where only means are stored, as in NB201's shipped 12-epoch table) "
                      f"[default: {default_fitness_help()}].")))
 
 
 def _run_search(root, space, score, dataset, n_values, runs, replace, seed, replicate, targets,
-                epochs, label, config_id, batch_size, as_reference):
+                epochs, label, config_id, batch_size, as_reference, method=None):
+    """The best-of-N search (``method``: its name as asked, the key of its rows)."""
     from naswot_db.query import simulate_search
+    from naswot_db.query.searches.methods import search_method
+    from naswot_db.query.searches.methods.best_of_n import BEST_OF_N
 
+    method = method or BEST_OF_N
     return simulate_search(_resolved_root(root), space=space, dataset=dataset, n=n_values,
-                           runs=runs or 500, replace=replace, seed=seed, replicate=replicate,
-                           targets=list(targets) or None, epochs=epochs, config_id=config_id,
-                           batch_size=batch_size, as_reference=as_reference, label=label,
-                           score=score)
+                           runs=runs or search_method(method).default_runs, replace=replace,
+                           seed=seed, replicate=replicate, targets=list(targets) or None,
+                           epochs=epochs, config_id=config_id, batch_size=batch_size,
+                           as_reference=as_reference, label=label, score=score, method=method)
 
 
 @click.command()
@@ -176,44 +188,52 @@ def _compare(methods, budget_s, population, sample_size, tournament, last_traini
                             as_reference=as_reference)
 
 
+def _budgeted(methods: list[str]) -> list[str]:
+    from naswot_db.query.searches.methods import search_method
+
+    return [m for m in methods if search_method(m).budgeted]
+
+
 def _refuse_unused_fitness(methods: list[str], fitness: str | None) -> None:
     if fitness is None:  # the plain search never loads the budgeted searches
         return
-    from naswot_db.query.searches.compare import BUDGETED_METHODS
-
-    if not set(methods) & set(BUDGETED_METHODS):
-        raise click.UsageError(f"--fitness sets what {', '.join(BUDGETED_METHODS)} searches "
-                               f"maximise; {', '.join(methods)} ranks by the score and ignores it")
+    if not _budgeted(methods):
+        raise click.UsageError(f"--fitness sets what the budgeted methods maximise; "
+                               f"{', '.join(methods)} ranks by the score and ignores it")
 
 
 def _methods(_ctx, _param, text: str) -> list[str]:
-    if text.strip().lower() == "naswot":  # the default: no need to load the budgeted searches
-        return ["naswot"]
-    from naswot_db.query.searches.compare import parse_methods
+    from naswot_db.query.searches.methods import parse_methods
 
     return parse_methods(text)
 
 
+def _methods_help() -> str:
+    from naswot_db.query.searches.methods import methods_help
+
+    return methods_help()
+
+
 @click.command()
 @_search_options
+# the default keeps the alias: it names the rows of CSV/JSON output, which scripts read
 @click.option("--method", "methods", default="naswot", show_default=True, callback=_methods,
-              help="naswot, random, rea, area, comma-separated, or all: one table row each "
-                   "(naswot: one per N, with its baselines).")
+              cls=LazyHelpOption, help_text=_methods_help)
 @_budget_options
 @format_option
 def search(fmt: str, methods: list[str], budget_s, population, sample_size, tournament,
            last_training, init_sample, fitness, **options) -> None:
-    """Simulated searches: NASWOT (the best-scored of N archs), random search, REA, AREA.
+    """Simulated searches: best-of-N (NASWOT's: the best-scored of N archs), random search,
+    REA, AREA, and installed search methods.
 
     Table and Markdown show "mean ± std" as in the paper; CSV and JSON give the numbers.
     """
-    from naswot_db.query.formatting import (
-        comparison_caption, paper_rows, render, search_caption,
-    )
+    from naswot_db.query.formatting import render
+    from naswot_db.query.searches.report import comparison_caption, paper_rows, search_caption
     from naswot_db.query.shipped import SHIPPED
 
     _refuse_unused_fitness(methods, fitness)
-    if methods != ["naswot"]:
+    if len(methods) > 1 or _budgeted(methods):
         comparison = _compare(methods, budget_s, population, sample_size, tournament,
                               last_training, init_sample, fitness, **options)
         if fmt in ("table", "markdown"):
@@ -222,7 +242,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
         else:
             click.echo(render(comparison.table(), fmt))
         return
-    result = _run_search(**options)
+    result = _run_search(**options, method=methods[0])
     _truth_note(options["root"], options["space"])
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
@@ -358,13 +378,13 @@ def plot_search(output, **options) -> None:
 @plot.command("anytime")
 @_search_options
 @click.option("--method", "methods", default="all", show_default=True, callback=_methods,
-              help="Methods to draw: naswot, random, rea, area, comma-separated, or all.")
+              cls=LazyHelpOption, help_text=_methods_help)
 @_budget_options
 @_output
 def plot_anytime(output, methods, budget_s, population, sample_size, tournament, last_training,
                  init_sample, fitness, **options) -> None:
     """Best-so-far accuracy vs simulated time of random search, REA and AREA (mean ± std over
-    runs), with NASWOT's rows at their search time."""
+    runs), with best-of-N's rows at their search time."""
     from naswot_db.query import anytime_plot
 
     comparison = _compare(methods, budget_s, population, sample_size, tournament, last_training,

@@ -41,7 +41,7 @@ from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import PEER_CONFIG_PREFIX
 from naswot_db.schema import SCORES, part_files, prepare_root, write_part
 from naswot_db.schema.locks import exclusive
-from naswot_db.schema.storage import partition_dir, remove_stale_temps
+from naswot_db.schema.layout import partition_dir, remove_stale_temps
 
 from .naslib_zc import SENTINEL, ZcFile, read_zc_file
 

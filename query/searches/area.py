@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import QueryError
-from ..search import Replicate, SearchTables, score_pool
+from .best_of_n import Replicate, SearchTables, score_pool
 from ..shipped import SHIPPED
 from .ground_truth import EvaluationTables, align_ids
 from .mutations import Mutation

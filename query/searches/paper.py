@@ -47,10 +47,11 @@ def paper_rows(comparison: SearchComparison) -> dict[tuple[str, int | None],
     if comparison.space != "nb201":
         return {}
     rows = {}
-    naswot = comparison.naswot
-    if naswot is not None and naswot.config.score == "naswot" and naswot.dataset == "cifar10":
-        rows |= {(m, n): (PAPER_RUNS[m], cells) for (m, n), cells in PAPER_NB201.items()
-                 if m == "naswot"}
+    sampled = comparison.best_of_n
+    if (sampled is not None and sampled.config.score == "naswot"
+            and sampled.dataset == "cifar10"):
+        rows |= {(sampled.method, n): (PAPER_RUNS[m], cells)  # as the rows name best-of-N
+                 for (m, n), cells in PAPER_NB201.items() if m == "naswot"}
     for result in comparison.budgeted:
         key = (result.settings.method, None)
         if key in PAPER_NB201 and _paper_settings(result):

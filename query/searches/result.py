@@ -11,9 +11,6 @@ from ..targets import Target
 from .ground_truth import EvaluationTables
 from .simulation import Histories
 
-METHODS = ("naswot", "random", "rea", "area")
-BUDGETED_METHODS = METHODS[1:]
-
 
 @dataclass(frozen=True)
 class SearchSettings:

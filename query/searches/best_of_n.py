@@ -1,13 +1,15 @@
-"""Simulated NASWOT search over stored scores, every run at once in NumPy.
+"""Simulated best-of-N search over stored scores (NASWOT's search), every run at once in NumPy.
 
 A run draws N archs from the pool (the archs with a stored score under the chosen replicate
 policy and an accuracy for every target), picks the highest score, and reports that arch's
 accuracies.  Baselines: per N, the best of the N by ground truth (per target); once, a random
 arch (the first arch drawn in every run of every N, pooled) and the best arch of the whole
 space by ground truth.  A score whose lower values are better (its descriptor's
-``higher_is_better``) picks the lowest.  NaN and
--inf scores are never picked over a finite one; a run whose N scores are all non-finite picks
-nothing, is left out of the NASWOT statistics and is counted.  Means and standard
+``higher_is_better``) picks the lowest.  NaN and -inf scores are never picked over a finite
+one; a run whose N scores are all non-finite picks nothing, is left out of the method's
+statistics and is counted.  The method's rows are named as the caller named it
+(``best-of-n``, or its alias ``naswot``, the Python API's default so that scripts reading
+the rows keep working).  Means and standard
 deviations are over runs (population std, ddof = 0, as NumPy's default in the reference).
 
 Random stream (so a run is reproducible): ``rng = numpy.random.default_rng(seed)``; for each
@@ -29,18 +31,16 @@ import numpy as np
 from naswot_db.core.names import canonical_space, ground_truth_space
 from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
 
-from .errors import QueryError
-from .score_grid import ScoreGrid, load_chosen_grid, load_grid
-from .selection import ScoreConfig, Source, fetch_columns, open_source
-from .shipped import BUILT, score_origin
-from .targets import LABELS_VIEW, Target, resolve_targets
+from ..errors import QueryError
+from ..score_grid import (
+    MEAN_REPLICATE, RANDOM_REPLICATE, Replicate, ScoreGrid, load_chosen_grid, load_grid,
+)
+from ..selection import ScoreConfig, Source, fetch_columns, open_source
+from ..shipped import BUILT, score_origin
+from ..targets import LABELS_VIEW, Target, resolve_targets
 
 if TYPE_CHECKING:  # pandas is loaded by table() only: the CLI's search prints without it
     import pandas as pd
-
-RANDOM_REPLICATE = "random"
-MEAN_REPLICATE = "mean"
-Replicate = str | tuple[int, int]  # "random", "mean" or a fixed (init_seed, batch_seed)
 
 
 @dataclass(frozen=True)
@@ -259,11 +259,12 @@ class SearchResult:
     rows: list[dict] = field(default_factory=list)
     draws: dict[int, SearchDraws] = field(default_factory=dict)
     origin: str = BUILT
+    method: str = "naswot"  # how the caller named the method: the key of its rows
 
     def table(self) -> pd.DataFrame:
         """One row per (method, N): runs used, non-finite runs, search time, per-target mean/std.
 
-        Methods: ``naswot`` (highest stored score), ``best_of_n`` (highest accuracy among the N,
+        Methods: :attr:`method` (highest stored score), ``best_of_n`` (highest accuracy among the N,
         per target), then without N ``random_arch`` (the first arch drawn in each run, all N pooled)
         and ``optimal`` (best in the space).
         """
@@ -404,8 +405,10 @@ MAX_DRAWS = 32_000_000
 
 def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500,
                   replace: bool = True, seed: int = 0,
-                  replicate: Replicate = RANDOM_REPLICATE) -> SearchResult:
-    """Simulate the searches on loaded tables (the part :func:`simulate_search` times)."""
+                  replicate: Replicate = RANDOM_REPLICATE,
+                  method: str = "naswot") -> SearchResult:
+    """Simulate the searches on loaded tables (the part :func:`simulate_search` times);
+    ``method``: best-of-N's name or alias, the key of its rows."""
     if runs < 1:
         raise QueryError(f"runs must be at least 1, not {runs}")
     pool, unlabelled = score_pool(tables, replicate)
@@ -428,17 +431,17 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     rng = np.random.default_rng(seed)
     result = SearchResult(tables.space, tables.dataset, tables.config, replicate, replace, seed,
                           runs, size, unlabelled, tables.targets, tables.replicates,
-                          tables.best_in_space, origin=tables.origin)
+                          tables.best_in_space, origin=tables.origin, method=method)
     random_arch = []
     source = _DrawSource.of(pool)
     for n in n_values:
-        draws, naswot, first_drawn, best_of_n = _run_n(source, rng, n, runs, replace)
+        draws, picked, first_drawn, best_of_n = _run_n(source, rng, n, runs, replace)
         result.draws[n] = draws
         random_arch.append(first_drawn)
         nonfinite = int((draws.chosen < 0).sum())
         timing = {"runs_all_nonfinite": nonfinite, "time_mean_s": float(draws.time_s.mean()),
                   "time_std_s": float(draws.time_s.std())}
-        result.rows.append(_summarise("naswot", n, naswot, tables.targets, runs - nonfinite,
+        result.rows.append(_summarise(method, n, picked, tables.targets, runs - nonfinite,
                                       timing))
         result.rows.append(_summarise("best_of_n", n, best_of_n, tables.targets, runs, {}))
     pooled = np.concatenate(random_arch)
@@ -456,15 +459,17 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
                     config_id: str | None = None, batch_size: int | None = None,
                     as_reference: bool = False, label: str = "mean",
                     score: str = DEFAULT_SCORE,
-                    connection: duckdb.DuckDBPyConnection | None = None) -> SearchResult:
-    """Simulated NASWOT search on ``space`` with scores of ``dataset`` for every N in ``n``.
+                    connection: duckdb.DuckDBPyConnection | None = None,
+                    method: str = "naswot") -> SearchResult:
+    """Simulated best-of-N search on ``space`` with scores of ``dataset`` for every N in ``n``.
 
     ``replicate``: ``"random"`` (a stored replicate per draw), ``"mean"`` (mean score and time
     over the arch's stored replicates) or ``(init_seed, batch_seed)``.  ``targets``: None (the
     space's default), ``["all"]`` or ``["DATASET:SPLIT[@EPOCHS]", ...]``.  ``as_reference``:
     networks the reference raises on score 0.0, as in its search.py.  ``label``: ``"mean"``
     over training seeds or ``"max"`` (NASWOT's NB101 ground truth).  ``score``: which stored
-    score ranks the draws (``naswot``, ``jacov``).
+    score ranks the draws (``naswot``, ``jacov``).  ``method``: the rows' key (``best-of-n`` or
+    its alias ``naswot``).
     """
     space, score = canonical_space(space), canonical_score(score)
     with open_source(root, connection) as source:
@@ -472,4 +477,4 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
                                         as_reference)
         chosen_targets = resolve_targets(source.connection, space, targets, epochs, label)
         tables = arrange_search_tables(source, space, dataset, chosen_targets, config, grid)
-    return search_tables(tables, list(n), runs, replace, seed, replicate)
+    return search_tables(tables, list(n), runs, replace, seed, replicate, method)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .forward_tape import ForwardTape, TapeRecorder, tapes
-from .reference import (code_dtype, gram, kernel_from_agreement, network_output,
+from ..reference import (code_dtype, gram, kernel_from_agreement, network_output,
                         is_reference_hooked, train_mode)
 
 # Columns of one segment: bounds the code buffer (batch x columns float32: 64 MiB at batch
