@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import SPLITS
-from naswot_db.core.scores import DEFAULT_SCORE, expand_scores
+from naswot_db.core.score_settings import resolve_settings
+from naswot_db.core.scores import DEFAULT_SCORE, expand_scores, group_only_scores
 
 from .end_compaction import COMPACT_ABOVE_PARTS
 
@@ -50,7 +54,9 @@ class BuildConfig:
     A config checks itself when made, so every caller (CLI, Python API, benches) gets the same
     one-line errors before anything is written, and normalises what has several spellings:
     ``score`` becomes the canonical comma list of the scores it names (``suite-zero``, ``all``,
-    ``naswot,JACOV``), seeds and arch ids become sorted distinct lists.
+    ``naswot,JACOV``), seeds and arch ids become sorted distinct lists, ``score_settings``
+    (``--score-setting [SCORE.]NAME=VALUE`` assignments, or score -> {setting: value}) becomes
+    the typed keyword arguments of each score's scorer.
     """
 
     space: str
@@ -76,10 +82,19 @@ class BuildConfig:
     progress: bool = True
     compact: bool = True  # compact the space's scores at the end when they hold many parts
     compact_above: int = COMPACT_ABOVE_PARTS  # "many": more parts than this outside compactions
+    # per score, the scorer settings that change its values (they enter its config id)
+    score_settings: Sequence[str] | Mapping[str, Mapping[str, Any]] = ()
+    # the scores only a group (suite-zero, all) selects, which a build skips where its space
+    # cannot run them; set from ``score`` when the config is made
+    group_scores: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         _check(self)
-        normalised = {"score": ",".join(expand_scores(self.score)),
+        scores = expand_scores(self.score)
+        normalised = {"score": ",".join(scores),
+                      "score_settings": resolve_settings(self.score_settings, scores),
+                      "group_scores": (tuple(group_only_scores(self.score))
+                                       if self.group_scores is None else self.group_scores),
                       "init_seeds": sorted(set(self.init_seeds)),
                       "batch_seeds": sorted(set(self.batch_seeds)),
                       "arch_ids": None if self.arch_ids is None else sorted(set(self.arch_ids))}
@@ -90,6 +105,17 @@ class BuildConfig:
     def scores(self) -> tuple[str, ...]:
         """The canonical names of the scores this build computes, in the order given."""
         return tuple(self.score.split(","))
+
+    def settings_of(self, score: str) -> dict[str, Any]:
+        """The keyword arguments of ``score``'s scorer in this build (empty: its defaults)."""
+        return dict(self.score_settings.get(score, {}))
+
+    def without(self, dropped: Sequence[str]) -> "BuildConfig":
+        """This build without the scores ``dropped`` (and their settings)."""
+        return dataclasses.replace(
+            self, score=",".join(s for s in self.scores if s not in dropped),
+            score_settings={score: values for score, values in self.score_settings.items()
+                            if score not in dropped})
 
     def describe(self) -> dict:
         """JSON-ready form of the whole configuration (stored in the runs table)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 import time
 import uuid
 from contextlib import ExitStack
@@ -42,6 +43,7 @@ from .end_compaction import compact_after_build
 from .provenance import device_name, runs_row, utc_now
 from .ray_engine import RaySettings, import_ray, run_in_ray
 from .scoring_loop import ArchScorer, ScoringJob, run_scoring_job
+from .space_support import runnable_scores
 from .workers import run_in_workers, sendable_scorer
 
 
@@ -154,7 +156,7 @@ def _load_inputs(config: BuildConfig, dataset, scorers: list[Scorer]) -> _Inputs
 
 def _scorers(config: BuildConfig) -> list[Scorer]:
     """The build's scorers, each resolved once, checked to reach the engine's processes."""
-    scorers = [get_scorer(name) for name in config.scores]
+    scorers = [get_scorer(name, config.settings_of(name)) for name in config.scores]
     if config.engine == "local" and config.workers > 1:
         for scorer in scorers:  # a plug-in that cannot reach the workers: before any write
             sendable_scorer(scorer.name)
@@ -167,9 +169,10 @@ def run_build(config: BuildConfig) -> BuildSummary:
     if config.engine == "ray":
         import_ray()  # missing Ray is one error line before anything is written
     check_root(config.root)
-    scorers = _scorers(config)
     space = get_space(config.space, config.root)
-    config = dataclasses.replace(config, space=space.name)
+    runnable = runnable_scores(dataclasses.replace(config, space=space.name), space)
+    config = runnable.config
+    scorers = _scorers(config)
     dataset = get_dataset(config.dataset)
     if dataset.name not in space.score_datasets:
         raise BuildError(f"space {space.name} is scored on {', '.join(space.score_datasets)}, "
@@ -183,6 +186,8 @@ def run_build(config: BuildConfig) -> BuildSummary:
                                          inputs.identity(scorer))
                   for scorer in scorers}
     prepare_root(config.root)
+    for note in runnable.notes:  # before the progress bar: the build goes on without them
+        print(f"Note: {note}.", file=sys.stderr)
     shard = f" shard {config.shard}" if config.shard else ""
     with ExitStack() as locks:
         # per score, the locks its one-score build takes, in one order (config id): no deadlock;
@@ -265,7 +270,8 @@ def _score_missing(config: BuildConfig, scorers: list[Scorer], space: Space, dat
         blank=None if inputs.blank is None else inputs.blank.images,
         labels={seed: batch.labels for seed, batch in inputs.batches.items()
                 if batch.labels is not None},
-        config_ids=config_ids, num_classes=dataset.num_classes,
+        config_ids=config_ids, score_settings=config.score_settings,
+        num_classes=dataset.num_classes,
         device=config.device if ray else str(device),
         precision=config.precision, chunk_archs=config.chunk_size, part_prefix=run_id,
         static={"dataset": dataset.name, "batch_size": config.batch_size, "run_id": run_id})

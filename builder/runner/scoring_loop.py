@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,8 @@ class ScoringJob:
     chunk_archs: int
     part_prefix: str
     static: dict  # columns shared by every row (dataset, batch size, run)
+    # score -> its scorer's settings (a score not in it: its defaults)
+    score_settings: dict[str, dict] = field(default_factory=dict)
 
     def scorings(self) -> int:
         """(score, init seed, batch seed) triples per arch: the rows of a fully pending arch."""
@@ -114,8 +116,8 @@ class ArchScorer:
                  scorers: dict[str, Scorer] | None = None) -> None:
         self.job = job
         self.space = get_space(job.space, job.root) if space is None else space
-        self.scorers = ({name: get_scorer(name) for name in job.scores} if scorers is None
-                        else scorers)
+        self.scorers = ({name: get_scorer(name, job.score_settings.get(name))
+                         for name in job.scores} if scorers is None else scorers)
         self.device = torch.device(job.device) if device is None else device
         keep_freed_memory()
         self.images = {seed: batch.to(self.device) for seed, batch in job.images.items()}

@@ -11,6 +11,8 @@ actors, whose own registries know only the built-in scores.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import Any
 
 from naswot_db.core.names import UnknownNameError
 from naswot_db.core.scores import (
@@ -80,9 +82,10 @@ def scorer_class(name: str) -> type[Scorer]:
     return _REGISTRY[key]
 
 
-def get_scorer(name: str) -> Scorer:
-    """The score plug-in called ``name`` (case-insensitive)."""
-    return scorer_class(name)()
+def get_scorer(name: str, settings: Mapping[str, Any] | None = None) -> Scorer:
+    """The score plug-in called ``name`` (case-insensitive), made with ``settings`` (its
+    descriptor's settings, e.g. ``{"log_compress": True}``; none: its defaults)."""
+    return scorer_class(name)(**(settings or {}))
 
 
 def score_network(model, images, *, allow_tf32: bool = False) -> ScoreResult:

@@ -8,7 +8,7 @@ import click
 
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import SPLITS, canonical_ingest_space
-from naswot_db.core.scores import DEFAULT_SCORE
+from naswot_db.core.scores import DEFAULT_SCORE, suite_zero_names
 
 from .options import dataset_option, int_list_option, root_option, scores_option, space_option
 
@@ -33,11 +33,31 @@ def _note_whole_space(space: str, replicates: int) -> None:
                f"{replicates} replicate(s), skipping what the root stores; {expected}.", err=True)
 
 
+def _settings_help() -> str:
+    """Each score setting of the catalogue, its type and default, and which scores have it."""
+    from naswot_db.core.score_settings import settings_listing
+
+    return "; ".join(f"{setting.name} ({setting.kind.__name__}, default {setting.default}; "
+                     f"{_score_list(scores)}): {setting.doc}"
+                     for setting, scores in settings_listing())
+
+
+def _score_list(scores: list[str]) -> str:
+    if sorted(scores) == sorted(suite_zero_names()):
+        return "every Suite-Zero proxy"
+    return ", ".join(scores)
+
+
 @click.command()
 @space_option(required=True)
 @dataset_option(help_text="Dataset of the scoring batch, e.g. cifar10.", required=True)
 @scores_option(DEFAULT_SCORE, "each network is built and each batch drawn once for all of them, "
-                             "each score's rows keyed as if built alone")
+                             "each score's rows keyed as if built alone; a score a group selects "
+                             "that the space cannot run is skipped with a note", expand=False)
+@click.option("--score-setting", "score_settings", multiple=True, metavar="[SCORE.]NAME=VALUE",
+              help="A setting that changes a score's values (repeatable; it enters the score's "
+                   "config id); without SCORE, every score of the build that has it. "
+                   f"Settings: {_settings_help()}.")
 @root_option
 @click.option("--data-root", type=click.Path(path_type=Path), default=None,
               help="Folder with the dataset's files [default: download CIFAR into the cache]; "
@@ -75,7 +95,8 @@ def _note_whole_space(space: str, replicates: int) -> None:
               help="How many parts outside compactions a build may leave uncompacted "
                    "[default: 64, BuildConfig's].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(space: str, dataset: str, scores: list[str], root: Path | None, data_root: Path | None,
+def build(space: str, dataset: str, scores: str, score_settings: tuple[str, ...],
+          root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
           chunk_size: int, threads: int | None, workers: int, engine: str,
@@ -90,7 +111,8 @@ def build(space: str, dataset: str, scores: list[str], root: Path | None, data_r
     if threads is not None:
         torch.set_num_threads(threads)
     config = BuildConfig(
-        space=space, dataset=dataset, score=",".join(scores), root=root or default_root(),
+        space=space, dataset=dataset, score=scores, score_settings=score_settings,
+        root=root or default_root(),
         data_root=data_root, init_seeds=init_seeds, batch_seeds=batch_seeds,
         batch_size=batch_size, arch_ids=arch_ids, limit=limit,
         shard=None if shard is None else Shard.parse(shard), device=device, split=split,

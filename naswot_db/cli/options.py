@@ -170,12 +170,18 @@ score_option = click.option(
          f"point group {SCORE_PLUGIN_GROUP}).")
 
 
-def scores_option(default: str, what: str) -> Callable:
+def _checked_spec(spec: str) -> str:
+    """``spec`` as given, once every name in it is known (the build tells groups from names)."""
+    expand_scores(spec)
+    return spec
+
+
+def scores_option(default: str, what: str, expand: bool = True) -> Callable:
     """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
-    canonical names; ``what`` says what several do."""
+    canonical names (``expand=False``: checked, kept as given); ``what`` says what several do."""
     return click.option(
         "--score", "scores", default=default, show_default=True,
-        callback=_callback(expand_scores),
+        callback=_callback(expand_scores if expand else _checked_spec),
         help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) "
              f"or {ALL_SCORES}: {what}.")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from typing import Any
 
 from naswot_db.core.errors import UnknownNameError
 
@@ -23,6 +24,38 @@ DEFAULT_SCORE = "naswot"
 # ``--score suite-zero``: the thirteen proxies of NAS-Bench-Suite-Zero; ``--score all``: every score
 SUITE_ZERO = "suite-zero"
 ALL_SCORES = "all"
+
+
+# what a score can need of a space's network (ScoreInfo.network_needs), and why it needs it; a
+# builder space names in ``network_lacks`` the ones its network does not have
+CLASS_HEAD = "class_head"
+GLOBAL_POOL = "global_pool"
+NETWORK_NEEDS: dict[str, str] = {
+    CLASS_HEAD: "a network with one output per class of the dataset (a classifier for its "
+                "loss on the labels)",
+    GLOBAL_POOL: "an nn.AdaptiveAvgPool2d global pool (it reads the features entering it)",
+}
+
+
+@dataclass(frozen=True)
+class ScoreSetting:
+    """A constructor keyword of a score's scorer that changes its values: the build sets it with
+    ``--score-setting [SCORE.]NAME=VALUE`` and it enters the score's config id."""
+
+    name: str
+    kind: type  # bool, int or float: what a VALUE is parsed as
+    default: Any  # None: off unless set (then VALUE may also be ``none``)
+    doc: str  # one line, for --help and the README
+
+    def __post_init__(self) -> None:
+        if self.kind not in (bool, int, float):
+            raise ValueError(f"setting {self.name!r}: kind must be bool, int or float")
+
+
+# Suite-Zero's ZeroCost.query stores every NaN or +-inf score as -1e8; each of its proxies can too
+NAN_SENTINEL = ScoreSetting(
+    "nan_sentinel", float, None,
+    "store NaN and +-inf as this value (Suite-Zero's -1e8) instead of an error row")
 
 
 @dataclass(frozen=True)
@@ -44,10 +77,29 @@ class ScoreInfo:
     suite_zero: bool = False  # one of NAS-Bench-Suite-Zero's thirteen proxies
     naslib_name: str | None = None  # its key in NASLib's zc_*.json files
     notes: tuple[str, ...] = field(default=())  # deviations from the reference, for the README
+    # the keyword arguments of its scorer that change values (``--score-setting``)
+    settings: tuple[ScoreSetting, ...] = field(default=())
+    # what it reads of the network beyond a forward (keys of NETWORK_NEEDS); the class head is
+    # implied by ``class_head``
+    needs_network: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        unknown = set(self.needs_network) - set(NETWORK_NEEDS)
+        if unknown:
+            raise ValueError(f"score {self.name!r} needs unknown network features {unknown}")
 
     @property
     def display(self) -> str:
         return self.label or self.name
+
+    @property
+    def network_needs(self) -> tuple[str, ...]:
+        """Everything this score needs of a space's network (checked before a build)."""
+        return ((CLASS_HEAD,) if self.class_head else ()) + self.needs_network
+
+    def setting(self, name: str) -> ScoreSetting | None:
+        """The setting called ``name`` (exact spelling), or None."""
+        return next((setting for setting in self.settings if setting.name == name), None)
 
 
 _CATALOGUE: dict[str, ScoreInfo] = {}
@@ -138,19 +190,33 @@ def score_info(name: str) -> ScoreInfo | None:
     return _catalogue().get(canonical_score(name))
 
 
-def expand_scores(spec: str) -> list[str]:
-    """The scores a ``--score`` value names: one name, a comma list, ``suite-zero`` or ``all``."""
-    names: list[str] = []
+def _selections(spec: str) -> list[tuple[str, bool]]:
+    """(canonical name, named by itself) for each score a ``--score`` value selects, in order;
+    a score a group (``suite-zero``, ``all``) selects is not named by itself."""
+    selected: list[tuple[str, bool]] = []
     for part in (piece.strip() for piece in spec.split(",")):
         if not part:
             raise UnknownNameError(f"empty score name in {spec!r}")
         if score_key(part) == SUITE_ZERO:
-            names.extend(suite_zero_names())
+            selected.extend((name, False) for name in suite_zero_names())
         elif score_key(part) == ALL_SCORES:
-            names.extend(score_names())
+            selected.extend((name, False) for name in score_names())
         else:
-            names.append(canonical_score(part))
-    return list(dict.fromkeys(names))
+            selected.append((canonical_score(part), True))
+    return selected
+
+
+def expand_scores(spec: str) -> list[str]:
+    """The scores a ``--score`` value names: one name, a comma list, ``suite-zero`` or ``all``."""
+    return list(dict.fromkeys(name for name, _ in _selections(spec)))
+
+
+def group_only_scores(spec: str) -> list[str]:
+    """The scores of ``spec`` that only a group (``suite-zero``, ``all``) selects: a build skips
+    those its space cannot run, while a score named by itself that cannot run is an error."""
+    selected = _selections(spec)
+    named = {name for name, by_name in selected if by_name}
+    return list(dict.fromkeys(name for name, _ in selected if name not in named))
 
 
 def higher_is_better(name: str) -> bool:

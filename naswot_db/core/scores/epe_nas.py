@@ -1,6 +1,6 @@
 """EPE-NAS (Suite-Zero): per-class correlation of the input Jacobian rows, combined over classes."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="epe_nas",
@@ -15,4 +15,5 @@ INFO = describe(ScoreInfo(
         "n_classes is the network's output count, as in the reference: on the class head, 10 for CIFAR-10, 120 for ImageNet16-120.",
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL,),
 ))

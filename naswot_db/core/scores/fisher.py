@@ -1,7 +1,7 @@
 """Fisher (Suite-Zero): per output channel 0.5 * mean_n (sum_hw act * grad)^2 on Conv/Linear
 outputs, broadcast to every weight of the channel, summed."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="fisher",
@@ -17,4 +17,5 @@ INFO = describe(ScoreInfo(
         "Each layer call's own output is used with its gradient; the reference's hook reads the layer's last output (the same for layers called once, as in every space here).",
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL,),
 ))

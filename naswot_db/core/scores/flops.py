@@ -1,7 +1,7 @@
 """FLOPs (Suite-Zero baseline) of the network for one input image, in MFLOPs, from the space's own
 complexity count."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="flops",
@@ -14,4 +14,5 @@ INFO = describe(ScoreInfo(
     notes=(
         "Counted on the network with one output per class of the dataset, for one image of the dataset's shape, with zeros as input (tensorwatch: torch.rand; counts do not depend on values).",
     ),
+    settings=(NAN_SENTINEL,),
 ))

@@ -1,7 +1,7 @@
 """grad_norm (Suite-Zero): sum over Conv/Linear layers of the L2 norm of the weight gradient of
 the cross-entropy loss on the batch's labels."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="grad_norm",
@@ -16,4 +16,5 @@ INFO = describe(ScoreInfo(
         'Per-layer norms and their sum in float64 (reference: float32).',
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL,),
 ))

@@ -1,7 +1,7 @@
 """GraSP (Suite-Zero): sum of -theta * Hg over Conv/Linear weights (Hessian-gradient product of the
 cross-entropy loss)."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="grasp",
@@ -17,4 +17,5 @@ INFO = describe(ScoreInfo(
         'Sums in float64 (reference: float32).',
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL,),
 ))

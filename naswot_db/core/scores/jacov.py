@@ -1,6 +1,6 @@
 """The Jacobian-covariance score of the NASWOT paper's first version (Suite-Zero's ``jacov``)."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="jacov",
@@ -11,4 +11,5 @@ INFO = describe(ScoreInfo(
     suite_zero=True,
     naslib_name="jacov",
     class_head=True,
+    settings=(NAN_SENTINEL,),
 ))

@@ -1,6 +1,6 @@
 """l2_norm (Suite-Zero): sum over Conv/Linear layers of the L2 norm of the weights at init."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="l2_norm",
@@ -14,4 +14,5 @@ INFO = describe(ScoreInfo(
         'Norms and their sum in float64 (reference: float32).',
         "Scored on the network with one output per class of the dataset (the classifier's weight counts).",
     ),
+    settings=(NAN_SENTINEL,),
 ))

@@ -1,7 +1,7 @@
 """nwot: NASLib's NASWOT (the v2 'updated' procedure): codes of every nn.ReLU's input, one
 forward, slogdet.  Our exact reference procedure of the paper is ``naswot``."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="nwot",
@@ -13,4 +13,5 @@ INFO = describe(ScoreInfo(
         'K is the exact integer kernel in float64 (reference: float32 matmuls, exact below 2**24 units).',
         'With labels in the batch, the codes come from the shared cross-entropy forward (the same train-mode forward values).',
     ),
+    settings=(NAN_SENTINEL,),
 ))

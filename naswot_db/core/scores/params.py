@@ -1,7 +1,7 @@
 """Parameter count (Suite-Zero baseline) of the network, in millions, from the space's own
 complexity count."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="params",
@@ -14,4 +14,5 @@ INFO = describe(ScoreInfo(
     notes=(
         'Counted on the network with one output per class of the dataset; only modules a forward pass calls count (as tensorwatch).',
     ),
+    settings=(NAN_SENTINEL,),
 ))

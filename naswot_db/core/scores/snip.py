@@ -1,6 +1,6 @@
 """SNIP (Suite-Zero): sum of |grad * weight| over Conv/Linear weights of the cross-entropy loss."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, describe
 
 INFO = describe(ScoreInfo(
     name="snip",
@@ -16,4 +16,5 @@ INFO = describe(ScoreInfo(
         'Sums in float64 (reference: float32).',
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL,),
 ))

@@ -1,7 +1,7 @@
 """SynFlow (Suite-Zero): BN off, float64, absolute weights, an all-ones input; sum of
 |theta * dR/dtheta| over Conv/Linear weights."""
 
-from naswot_db.core.scores import ScoreInfo, describe
+from naswot_db.core.scores import NAN_SENTINEL, ScoreInfo, ScoreSetting, describe
 
 INFO = describe(ScoreInfo(
     name="synflow",
@@ -18,4 +18,7 @@ INFO = describe(ScoreInfo(
         'The signs are not restored: the build scores a copy that is discarded.',
         'Scored on the network with one output per class of the dataset.',
     ),
+    settings=(NAN_SENTINEL, ScoreSetting(
+        "log_compress", bool, False,
+        "store Suite-Zero's sign-aware log of the sum (log s, -log -s) instead of the sum")),
 ))
