@@ -23,8 +23,7 @@ def why_not(score: str, space: Space) -> str | None:
     for need in () if info is None else info.network_needs:
         lack = space.network_lacks.get(need)
         if lack is not None:
-            return (f"score {score} cannot run on space {space.name}: it needs "
-                    f"{NETWORK_NEEDS[need]}, and {lack}")
+            return f"it needs {NETWORK_NEEDS[need]}, and {lack}"
     return None
 
 
@@ -41,12 +40,9 @@ def runnable_scores(config: BuildConfig, space: Space) -> Runnable:
     :class:`BuildError` for a named score it cannot run, or when none is left."""
     reasons = {score: why_not(score, space) for score in config.scores}
     reasons = {score: reason for score, reason in reasons.items() if reason is not None}
-    named = [score for score in reasons if score not in config.group_scores]
-    if named:
-        raise BuildError(reasons[named[0]])
-    if len(reasons) == len(config.scores):
-        raise BuildError(f"no score of this build can run on space {space.name}: "
-                         f"{'; '.join(reasons.values())}")
-    notes = [f"{reason}; skipped (it was selected by a group, not by name)"
-             for reason in reasons.values()]
+    for score, reason in reasons.items():
+        if score not in config.group_scores or len(reasons) == len(config.scores):
+            raise BuildError(f"score {score} cannot run on space {space.name}: {reason}")
+    notes = [f"{score} skipped (selected by a group, not by name): it cannot run on space "
+             f"{space.name}: {reason}" for score, reason in reasons.items()]
     return Runnable(config.without(list(reasons)) if reasons else config, notes)
