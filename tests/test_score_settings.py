@@ -20,7 +20,7 @@ from naswot_db.builder.runner import BuildConfig
 from naswot_db.builder.scoring import scorer_class
 from naswot_db.builder.spaces import get_space
 from naswot_db.cli import main
-from naswot_db.core.score_settings import ScoreSettingError, settings_listing
+from naswot_db.core.score_settings import ScoreSettingError, scores_phrase, settings_listing
 from naswot_db.core.scores import score_info, score_names, suite_zero_names
 from naswot_db.schema import read_table
 
@@ -66,6 +66,14 @@ def test_each_descriptor_declares_exactly_its_scorers_keyword_arguments():
     listed = {setting.name: scores for setting, scores in settings_listing()}
     assert listed == {"nan_sentinel": suite_zero_names(), "log_compress": ["synflow"],
                       "seed": ["zen"]}
+
+
+def test_the_readme_lists_every_setting_as_its_descriptor_says():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for setting, scores in settings_listing():
+        row = (f"| `{setting.name}` | {setting.kind.__name__}, default {setting.default} | "
+               f"{scores_phrase(scores)} | {setting.doc} |")
+        assert row in readme
 
 
 def test_a_build_that_sets_nothing_keeps_its_config_ids(tmp_path, cifar10_root):

@@ -8,7 +8,7 @@ import click
 
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import SPLITS, canonical_ingest_space
-from naswot_db.core.scores import DEFAULT_SCORE, suite_zero_names
+from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import dataset_option, int_list_option, root_option, scores_option, space_option
 
@@ -35,17 +35,11 @@ def _note_whole_space(space: str, replicates: int) -> None:
 
 def _settings_help() -> str:
     """Each score setting of the catalogue, its type and default, and which scores have it."""
-    from naswot_db.core.score_settings import settings_listing
+    from naswot_db.core.score_settings import scores_phrase, settings_listing
 
     return "; ".join(f"{setting.name} ({setting.kind.__name__}, default {setting.default}; "
-                     f"{_score_list(scores)}): {setting.doc}"
+                     f"{scores_phrase(scores)}): {setting.doc}"
                      for setting, scores in settings_listing())
-
-
-def _score_list(scores: list[str]) -> str:
-    if sorted(scores) == sorted(suite_zero_names()):
-        return "every Suite-Zero proxy"
-    return ", ".join(scores)
 
 
 @click.command()

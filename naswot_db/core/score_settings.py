@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from naswot_db.core.errors import NaswotDbError
-from naswot_db.core.scores import ScoreSetting, canonical_score, score_info, score_names
+from naswot_db.core.scores import (
+    ScoreSetting, canonical_score, score_info, score_names, suite_zero_names,
+)
 
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
@@ -151,3 +153,10 @@ def settings_listing() -> list[tuple[ScoreSetting, list[str]]]:
         for setting in _settings_of(score):
             listing.setdefault(setting, []).append(score)
     return list(listing.items())
+
+
+def scores_phrase(scores: Sequence[str]) -> str:
+    """How listings name the scores having one setting: ``every Suite-Zero proxy`` or a list."""
+    if sorted(scores) == sorted(suite_zero_names()):
+        return "every Suite-Zero proxy"
+    return ", ".join(scores)
