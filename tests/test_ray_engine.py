@@ -157,6 +157,19 @@ def test_a_build_of_several_scores_on_ray_stores_the_local_rows(tmp_path, cluste
     assert sorted(set(stored["score"].to_pylist())) == sorted(scores.split(","))
 
 
+def test_ray_actors_make_their_scorers_with_the_builds_settings(tmp_path, cluster, data_root):
+    """A setting set in the driver (synflow's log) reaches the actors: their rows equal the
+    one-process build's, under the set configuration, not the default's values."""
+    settings = {"score": "synflow", "score_settings": ["synflow.log_compress=true"]}
+    one_process, on_ray, default = tmp_path / "one", tmp_path / "ray", tmp_path / "default"
+    for root, extra in ((one_process, settings), (on_ray, settings | {"engine": "ray",
+                                                                      "workers": 2}),
+                        (default, {"score": "synflow"})):
+        run_build(dataclasses.replace(config(root, data_root, **extra), limit=4))
+    assert rows(on_ray) == rows(one_process)
+    assert {row[3] for row in rows(on_ray)}.isdisjoint(row[3] for row in rows(default))
+
+
 def test_without_ray_the_engine_says_how_to_install_it(tmp_path, data_root, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
     root = tmp_path / "db"
