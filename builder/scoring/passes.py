@@ -10,11 +10,18 @@ each of those passes lazily, at most once, and hands the same tensors to every s
 A scorer given no ``SharedPasses`` makes its own (:func:`passes_for`) and calls the same method,
 so its value is bit-identical to the shared path.  No pass changes a weight; forwards run in
 train mode (BatchNorm on batch statistics), as in the reference.
+
+The ``plan`` (the passes the scorers of this network and batch will read, :func:`plan_for`)
+lets one forward serve several backward passes: grasp's Hessian-gradient product and the input
+Jacobian then backpropagate through the loss pass's retained graph instead of running their own
+forward (and grasp its own first-order backward).  The reference's passes run the same kernels
+on the same inputs and weights, so every value is bit-identical (``tests/test_shared_graph.py``);
+the graph is released once its last planned reader is done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +33,12 @@ from naswot_db.builder.spaces.complexity import count_complexity
 
 from .proxy_common import class_loss, is_torch_relu, weight_layers
 from .reference import code_gram, float32_precision, kernel_from_grams, network_output
+
+
+# the passes a scorer reads (``Scorer.reads_passes``); the plan of a SharedPasses is their union
+LOSS = "loss"  # the cross-entropy forward/backward (with labels, also nwot's ReLU codes)
+HESSIAN = "hessian"  # grasp's Hessian-gradient product of that loss
+JACOBIAN = "jacobian"  # d sum(logits) / d x
 
 
 @dataclass(frozen=True)
@@ -63,11 +76,14 @@ class _ReluCodes:
 
 
 class _FisherHooks:
-    """Forward hooks on the weight layers that hook each output's gradient."""
+    """Forward hooks on the weight layers that hook each output's gradient; the gradients count
+    only while the loss is backpropagated (a shared forward also serves other backward passes)."""
 
     def __init__(self, layers: list[nn.Module]) -> None:
         self.index = {id(layer): i for i, layer in enumerate(layers)}
         self.values: list[torch.Tensor | None] = [None] * len(layers)
+        self.recording = False
+        self.handles: list[Any] = []
 
     def hook(self, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
         if not output.requires_grad:
@@ -76,25 +92,50 @@ class _FisherHooks:
         act = output.detach()
 
         def on_gradient(gradient: torch.Tensor) -> None:
+            if not self.recording:
+                return
             products = act * gradient.detach()
             g_nk = products.sum(tuple(range(2, products.dim()))) if products.dim() > 2 else products
             del_k = g_nk.pow(2).mean(0).mul(0.5)
             known = self.values[position]
             self.values[position] = del_k if known is None else known + del_k
 
-        output.register_hook(on_gradient)
+        self.handles.append(output.register_hook(on_gradient))
+
+    def remove(self) -> None:
+        """Drop the gradient hooks, so the forward's other backward passes run without them."""
+        for handle in self.handles:
+            handle.remove()
+        self.handles = []
+
+
+@dataclass(frozen=True)
+class _Forward:
+    """The loss pass's train-mode forward, its graph kept for the backward passes planned on it."""
+
+    inputs: torch.Tensor  # requires grad when the input Jacobian reads this forward
+    logits: torch.Tensor
+    layers: list[nn.Module]
+    fisher: _FisherHooks
+    relu_kernel: np.ndarray
 
 
 class SharedPasses:
     """Lazy, cached passes of one network on one batch (see the module docstring)."""
 
     def __init__(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
-                 *, allow_tf32: bool = False) -> None:
+                 *, allow_tf32: bool = False, plan: Collection[str] = ()) -> None:
         self.model = model
         self.images = images
         self.labels = labels
         self.allow_tf32 = allow_tf32
         self._cache: dict[str, Any] = {}
+        planned = frozenset(plan)
+        # the backward passes that share the loss pass's forward (none: it keeps no graph)
+        self._readers: set[str] = set()
+        if labels is not None and planned & {HESSIAN, JACOBIAN}:
+            self._readers = {LOSS} | (planned & {HESSIAN, JACOBIAN})
+        self._loss_gradients: tuple[torch.Tensor | None, ...] | None = None  # with their graph
 
     def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once; an exception is kept and raised again to every later caller."""
@@ -119,13 +160,29 @@ class SharedPasses:
         """d sum(logits) / d x, one row per image, for jacov and epe_nas."""
         return self._cached("jacobian", self._input_jacobian)
 
+    def hessian_gradient(self) -> list[torch.Tensor | None]:
+        """Grasp's ``Hg`` per weight layer: the weight gradient of ``sum(g * dL/dW)``, ``g``
+        the loss pass's ``dL/dW`` held constant (None where it does not reach a layer)."""
+        return self._cached("hessian", self._hessian_gradient)
+
     def relu_kernel(self) -> np.ndarray:
         """nwot's K: from the loss pass when the batch has labels, else a no-grad forward."""
         if self.labels is not None:
             return self.loss_pass().relu_kernel
         return self._cached("relu", self._relu_forward)
 
-    def _loss_pass(self) -> LossPass:
+    def _release(self, reader: str) -> bool:
+        """``reader`` is done with the shared forward: True while another reader still needs its
+        graph (its backward keeps it), else the forward is dropped."""
+        self._readers.discard(reader)
+        if not self._readers:
+            self._cache.pop("forward", None)
+        return bool(self._readers)
+
+    def _forward(self) -> _Forward:
+        return self._cached("forward", self._run_forward)
+
+    def _run_forward(self) -> _Forward:
         model = self.model.train()
         layers = weight_layers(model)
         fisher = _FisherHooks(layers)
@@ -133,16 +190,54 @@ class SharedPasses:
         handles = [layer.register_forward_hook(fisher.hook) for layer in layers]
         handles += [module.register_forward_hook(codes.hook)
                     for module in model.modules() if is_torch_relu(module)]
+        x = self.images
+        if JACOBIAN in self._readers:
+            x = x.detach().clone().requires_grad_(True)
         try:
             with float32_precision(self.allow_tf32):
-                loss = class_loss(network_output(model, self.images), self.labels)
-                gradients = torch.autograd.grad(loss, [layer.weight for layer in layers],
-                                                allow_unused=True)
+                logits = network_output(model, x)
         finally:
             for handle in handles:
                 handle.remove()
-        return LossPass(layers, list(gradients), fisher.values,
+        return _Forward(x, logits, layers, fisher,
                         codes.kernel(self.images.shape[0], self.images.device))
+
+    def _loss_pass(self) -> LossPass:
+        forward = self._forward()
+        loss = class_loss(forward.logits, self.labels)
+        second_order = HESSIAN in self._readers
+        keep_graph = self._release(LOSS)
+        forward.fisher.recording = True
+        try:
+            with float32_precision(self.allow_tf32):
+                gradients = torch.autograd.grad(
+                    loss, [layer.weight for layer in forward.layers], allow_unused=True,
+                    create_graph=second_order, retain_graph=keep_graph)
+        finally:
+            forward.fisher.recording = False
+            forward.fisher.remove()
+        if second_order:
+            self._loss_gradients = gradients
+        return LossPass(forward.layers, [None if g is None else g.detach() for g in gradients],
+                        forward.fisher.values, forward.relu_kernel)
+
+    def _hessian_gradient(self) -> list[torch.Tensor | None]:
+        first = self.loss_pass()
+        weights = [layer.weight for layer in first.layers]
+        with float32_precision(self.allow_tf32):
+            if self._loss_gradients is not None:  # the loss pass kept its graph for this
+                grad_f, self._loss_gradients = self._loss_gradients, None
+                keep_graph = self._release(HESSIAN)
+            else:  # the reference's second pass: a new forward, dL/dW with its graph
+                loss = class_loss(network_output(self.model.train(), self.images), self.labels)
+                grad_f = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+                keep_graph = False
+            terms = [(g * f).sum() for g, f in zip(first.gradients, grad_f)
+                     if g is not None and f is not None]
+            if not terms:
+                raise ValueError("the loss reaches no Conv2d/Linear weight")
+            return list(torch.autograd.grad(sum(terms), weights, allow_unused=True,
+                                            retain_graph=keep_graph))
 
     def complexity(self) -> tuple[int, int]:
         """(parameters, FLOPs) of the network for one image of the batch's shape, as
@@ -151,11 +246,18 @@ class SharedPasses:
                             lambda: count_complexity(self.model, tuple(self.images.shape[1:])))
 
     def _input_jacobian(self) -> InputJacobian:
-        model = self.model.train()
-        x = self.images.detach().clone().requires_grad_(True)
+        if JACOBIAN in self._readers:  # the loss pass's forward, with the batch requiring grad
+            forward = self._forward()
+            x, y = forward.inputs, forward.logits
+            keep_graph = self._release(JACOBIAN)
+        else:
+            x = self.images.detach().clone().requires_grad_(True)
+            keep_graph = False
+            with float32_precision(self.allow_tf32):
+                y = network_output(self.model.train(), x)
         with float32_precision(self.allow_tf32):
-            y = network_output(model, x)
-            (gradient,) = torch.autograd.grad(y, x, torch.ones_like(y), allow_unused=True)
+            (gradient,) = torch.autograd.grad(y, x, torch.ones_like(y), allow_unused=True,
+                                              retain_graph=keep_graph)
         if gradient is None:
             raise ValueError("the network output does not depend on its input")
         return InputJacobian(gradient.detach().reshape(x.shape[0], -1).cpu().numpy(), y.shape[1])
@@ -174,9 +276,16 @@ class SharedPasses:
         return codes.kernel(self.images.shape[0], self.images.device)
 
 
+def plan_for(scorers: Iterable[Any]) -> frozenset[str]:
+    """The passes ``scorers`` read (their ``reads_passes``): the plan of their SharedPasses."""
+    return frozenset().union(*(getattr(scorer, "reads_passes", ()) for scorer in scorers))
+
+
 def passes_for(passes: SharedPasses | None, model: nn.Module, images: torch.Tensor,
-               labels: torch.Tensor | None, allow_tf32: bool) -> SharedPasses:
-    """The shared passes a scorer was given, or its own (the same computation, alone)."""
+               labels: torch.Tensor | None, allow_tf32: bool,
+               plan: Collection[str] = ()) -> SharedPasses:
+    """The shared passes a scorer was given, or its own (the same computation, alone) for the
+    passes of ``plan``."""
     if passes is not None:
         return passes
-    return SharedPasses(model, images, labels, allow_tf32=allow_tf32)
+    return SharedPasses(model, images, labels, allow_tf32=allow_tf32, plan=plan)
