@@ -15,8 +15,8 @@ The ``plan`` (the passes the scorers of this network and batch will read, :func:
 lets one forward serve several backward passes: grasp's Hessian-gradient product and the input
 Jacobian then backpropagate through the loss pass's retained graph instead of running their own
 forward (and grasp its own first-order backward).  The reference's passes run the same kernels
-on the same inputs and weights, so every value is bit-identical (``tests/test_shared_graph.py``);
-the graph is released once its last planned reader is done.
+on the same inputs and weights, so every value is bit-identical (``tests/test_shared_graph.py``).
+The planned passes all run at the first request of any of them, so no graph outlives that call.
 """
 
 from __future__ import annotations
@@ -76,13 +76,12 @@ class _ReluCodes:
 
 
 class _FisherHooks:
-    """Forward hooks on the weight layers that hook each output's gradient; the gradients count
-    only while the loss is backpropagated (a shared forward also serves other backward passes)."""
+    """Forward hooks on the weight layers that hook each output's gradient, until
+    :meth:`remove` (a shared forward also serves other backward passes after the loss's)."""
 
     def __init__(self, layers: list[nn.Module]) -> None:
         self.index = {id(layer): i for i, layer in enumerate(layers)}
         self.values: list[torch.Tensor | None] = [None] * len(layers)
-        self.recording = False
         self.handles: list[Any] = []
 
     def hook(self, module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
@@ -92,8 +91,6 @@ class _FisherHooks:
         act = output.detach()
 
         def on_gradient(gradient: torch.Tensor) -> None:
-            if not self.recording:
-                return
             products = act * gradient.detach()
             g_nk = products.sum(tuple(range(2, products.dim()))) if products.dim() > 2 else products
             del_k = g_nk.pow(2).mean(0).mul(0.5)
@@ -130,22 +127,24 @@ class SharedPasses:
         self.labels = labels
         self.allow_tf32 = allow_tf32
         self._cache: dict[str, Any] = {}
-        planned = frozenset(plan)
-        # the backward passes that share the loss pass's forward (none: it keeps no graph)
-        self._readers: set[str] = set()
-        if labels is not None and planned & {HESSIAN, JACOBIAN}:
-            self._readers = {LOSS} | (planned & {HESSIAN, JACOBIAN})
+        planned = frozenset(plan) & {HESSIAN, JACOBIAN}
+        # the passes run together on the loss pass's forward (empty: each runs alone)
+        self._fused = {LOSS} | planned if labels is not None and planned else frozenset()
         self._loss_gradients: tuple[torch.Tensor | None, ...] | None = None  # with their graph
+
+    def _store(self, key: str, compute: Callable[[], Any]) -> None:
+        """Keep ``compute()``'s value, or its exception for every later caller."""
+        try:
+            self._cache[key] = (True, compute())
+        except (MemoryError, torch.cuda.OutOfMemoryError):
+            raise
+        except Exception as exc:  # each scorer using this pass gets its own error row
+            self._cache[key] = (False, exc)
 
     def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once; an exception is kept and raised again to every later caller."""
         if key not in self._cache:
-            try:
-                self._cache[key] = (True, compute())
-            except (MemoryError, torch.cuda.OutOfMemoryError):
-                raise
-            except Exception as exc:  # each scorer using this pass gets its own error row
-                self._cache[key] = (False, exc)
+            self._store(key, compute)
         ok, value = self._cache[key]
         if not ok:
             raise value
@@ -154,16 +153,19 @@ class SharedPasses:
     def loss_pass(self) -> LossPass:
         """Cross-entropy forward/backward: weight gradients, fisher's channel values and nwot's
         ReLU kernel of the same forward."""
-        return self._cached("loss", self._loss_pass)
+        self._run_fused()
+        return self._cached(LOSS, lambda: self._loss_pass(self._forward(False), False, False))
 
     def input_jacobian(self) -> InputJacobian:
         """d sum(logits) / d x, one row per image, for jacov and epe_nas."""
-        return self._cached("jacobian", self._input_jacobian)
+        self._run_fused()
+        return self._cached(JACOBIAN, self._input_jacobian)
 
     def hessian_gradient(self) -> list[torch.Tensor | None]:
         """Grasp's ``Hg`` per weight layer: the weight gradient of ``sum(g * dL/dW)``, ``g``
         the loss pass's ``dL/dW`` held constant (None where it does not reach a layer)."""
-        return self._cached("hessian", self._hessian_gradient)
+        self._run_fused()
+        return self._cached(HESSIAN, self._hessian_gradient)
 
     def relu_kernel(self) -> np.ndarray:
         """nwot's K: from the loss pass when the batch has labels, else a no-grad forward."""
@@ -171,18 +173,33 @@ class SharedPasses:
             return self.loss_pass().relu_kernel
         return self._cached("relu", self._relu_forward)
 
-    def _release(self, reader: str) -> bool:
-        """``reader`` is done with the shared forward: True while another reader still needs its
-        graph (its backward keeps it), else the forward is dropped."""
-        self._readers.discard(reader)
-        if not self._readers:
-            self._cache.pop("forward", None)
-        return bool(self._readers)
+    def _run_fused(self) -> None:
+        """The planned passes that share the loss pass's forward, all at the first request of
+        any: the graph lives only within this call (a build resets the network's buffers
+        between scorers, which the saved tensors of a kept graph would refuse)."""
+        fused, self._fused = self._fused, frozenset()
+        if not fused:
+            return
+        try:
+            forward = self._forward(JACOBIAN in fused)
+        except (MemoryError, torch.cuda.OutOfMemoryError):
+            raise
+        except Exception as exc:  # the forward fails: so does every pass that reads it
+            self._cache.update((key, (False, exc)) for key in fused)
+            return
+        try:
+            self._store(LOSS, lambda: self._loss_pass(forward, HESSIAN in fused, True))
+            if JACOBIAN in fused:
+                self._store(JACOBIAN, lambda: self._jacobian(forward.inputs, forward.logits,
+                                                             keep_graph=HESSIAN in fused))
+            if HESSIAN in fused:
+                self._store(HESSIAN, self._hessian_gradient)
+        finally:
+            self._loss_gradients = None
 
-    def _forward(self) -> _Forward:
-        return self._cached("forward", self._run_forward)
-
-    def _run_forward(self) -> _Forward:
+    def _forward(self, input_gradient: bool) -> _Forward:
+        """A train-mode forward with fisher's and nwot's hooks; ``input_gradient``: the batch
+        requires grad (for the input Jacobian)."""
         model = self.model.train()
         layers = weight_layers(model)
         fisher = _FisherHooks(layers)
@@ -190,9 +207,7 @@ class SharedPasses:
         handles = [layer.register_forward_hook(fisher.hook) for layer in layers]
         handles += [module.register_forward_hook(codes.hook)
                     for module in model.modules() if is_torch_relu(module)]
-        x = self.images
-        if JACOBIAN in self._readers:
-            x = x.detach().clone().requires_grad_(True)
+        x = self.images.detach().clone().requires_grad_(True) if input_gradient else self.images
         try:
             with float32_precision(self.allow_tf32):
                 logits = network_output(model, x)
@@ -202,19 +217,17 @@ class SharedPasses:
         return _Forward(x, logits, layers, fisher,
                         codes.kernel(self.images.shape[0], self.images.device))
 
-    def _loss_pass(self) -> LossPass:
-        forward = self._forward()
+    def _loss_pass(self, forward: _Forward, second_order: bool, keep_graph: bool) -> LossPass:
+        """The loss backward of ``forward``; ``second_order``: the gradients keep their graph
+        for the Hessian product (the same values, bit for bit); ``keep_graph``: the forward's
+        graph stays for the passes after it."""
         loss = class_loss(forward.logits, self.labels)
-        second_order = HESSIAN in self._readers
-        keep_graph = self._release(LOSS)
-        forward.fisher.recording = True
         try:
             with float32_precision(self.allow_tf32):
                 gradients = torch.autograd.grad(
                     loss, [layer.weight for layer in forward.layers], allow_unused=True,
                     create_graph=second_order, retain_graph=keep_graph)
         finally:
-            forward.fisher.recording = False
             forward.fisher.remove()
         if second_order:
             self._loss_gradients = gradients
@@ -225,19 +238,15 @@ class SharedPasses:
         first = self.loss_pass()
         weights = [layer.weight for layer in first.layers]
         with float32_precision(self.allow_tf32):
-            if self._loss_gradients is not None:  # the loss pass kept its graph for this
-                grad_f, self._loss_gradients = self._loss_gradients, None
-                keep_graph = self._release(HESSIAN)
-            else:  # the reference's second pass: a new forward, dL/dW with its graph
+            grad_f = self._loss_gradients  # the loss pass's own, with their graph
+            if grad_f is None:  # the reference's second pass: a new forward, dL/dW with graph
                 loss = class_loss(network_output(self.model.train(), self.images), self.labels)
                 grad_f = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
-                keep_graph = False
             terms = [(g * f).sum() for g, f in zip(first.gradients, grad_f)
                      if g is not None and f is not None]
             if not terms:
                 raise ValueError("the loss reaches no Conv2d/Linear weight")
-            return list(torch.autograd.grad(sum(terms), weights, allow_unused=True,
-                                            retain_graph=keep_graph))
+            return list(torch.autograd.grad(sum(terms), weights, allow_unused=True))
 
     def complexity(self) -> tuple[int, int]:
         """(parameters, FLOPs) of the network for one image of the batch's shape, as
@@ -246,15 +255,12 @@ class SharedPasses:
                             lambda: count_complexity(self.model, tuple(self.images.shape[1:])))
 
     def _input_jacobian(self) -> InputJacobian:
-        if JACOBIAN in self._readers:  # the loss pass's forward, with the batch requiring grad
-            forward = self._forward()
-            x, y = forward.inputs, forward.logits
-            keep_graph = self._release(JACOBIAN)
-        else:
-            x = self.images.detach().clone().requires_grad_(True)
-            keep_graph = False
-            with float32_precision(self.allow_tf32):
-                y = network_output(self.model.train(), x)
+        x = self.images.detach().clone().requires_grad_(True)
+        with float32_precision(self.allow_tf32):
+            y = network_output(self.model.train(), x)
+        return self._jacobian(x, y, keep_graph=False)
+
+    def _jacobian(self, x: torch.Tensor, y: torch.Tensor, keep_graph: bool) -> InputJacobian:
         with float32_precision(self.allow_tf32):
             (gradient,) = torch.autograd.grad(y, x, torch.ones_like(y), allow_unused=True,
                                               retain_graph=keep_graph)
