@@ -129,7 +129,7 @@ class SharedPasses:
         self._cache: dict[str, Any] = {}
         planned = frozenset(plan) & {HESSIAN, JACOBIAN}
         # the passes run together on the loss pass's forward (empty: each runs alone)
-        self._fused = {LOSS} | planned if labels is not None and planned else frozenset()
+        self._fused = frozenset({LOSS}) | planned if labels is not None and planned else frozenset()
         self._loss_gradients: tuple[torch.Tensor | None, ...] | None = None  # with their graph
 
     def _store(self, key: str, compute: Callable[[], Any]) -> None:
