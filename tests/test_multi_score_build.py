@@ -89,6 +89,21 @@ def test_suite_zero_proxies_sharing_passes_store_their_one_score_rows(tmp_path, 
         assert {row[6] for row in stored[score]} == {"ok"}, score
 
 
+def test_grasp_and_the_jacobian_on_the_loss_pass_forward_store_their_one_score_rows(
+        tmp_path, cifar10_root):
+    """epe_nas, fisher and grasp plan their passes on one forward of the loss pass (the build
+    restores the network's buffers between them); each score's rows equal its one-score
+    build's, bit for bit."""
+    scores = ("epe_nas", "fisher", "grasp")
+    settings = {"arch_ids": [9], "init_seeds": [0], "batch_seeds": [0], "batch_size": 8}
+    build(tmp_path / "suite", ",".join(scores), cifar10_root, **settings)
+    stored = by_score(rows(tmp_path / "suite"))
+    for score in scores:
+        build(tmp_path / score, score, cifar10_root, **settings)
+        assert rows(tmp_path / score) == stored[score], score
+        assert {row[6] for row in stored[score]} == {"ok"}, score
+
+
 def test_the_next_init_seed_starts_in_the_modes_of_a_fresh_build(plugins, tmp_path,
                                                                  cifar10_root):
     """The network is re-drawn in place for init seed 1 after eval-noise left it in eval mode;

@@ -32,7 +32,7 @@ from scipy.stats import spearmanr
 from naswot_db.builder.datasets import get_dataset
 from naswot_db.builder.datasets.batches import load_batch
 from naswot_db.builder.scoring import get_scorer
-from naswot_db.builder.scoring.passes import SharedPasses
+from naswot_db.builder.scoring.passes import SharedPasses, plan_for
 from naswot_db.builder.spaces import get_space
 from naswot_db.core.scores import suite_zero_names
 
@@ -64,7 +64,7 @@ def score(data: Path, out: Path, part: tuple[int, int]) -> None:
         for index in (int(i) for i in order if int(i) not in done):
             torch.manual_seed(0)
             model = space.build_model(index, num_classes=dataset.num_classes)
-            passes = SharedPasses(model, batch.images, batch.labels)
+            passes = SharedPasses(model, batch.images, batch.labels, plan=plan_for(scorers))
             for scorer in scorers:
                 fresh = scorer.changes_weights
                 result = scorer.score(copy.deepcopy(model) if fresh else model, batch.images,

@@ -30,6 +30,7 @@ import torch
 
 from naswot_db.builder.scoring import STATUS_ERROR, ScoreResult, Scorer, get_scorer
 from naswot_db.builder.scoring import SharedPasses
+from naswot_db.builder.scoring.passes import plan_for
 from naswot_db.builder.spaces import Space, get_space
 from naswot_db.schema import write_part
 
@@ -194,6 +195,7 @@ class ArchScorer:
             if len(scorings) > 1:
                 fresh.capture()
         passes: dict[bool, SharedPasses] = {}  # of the current batch: real images, or ones
+        plans = {batch_seed: plan_for(scorers) for batch_seed, scorers in turns}
         for index, (batch_seed, scorer) in enumerate(scorings):
             if model is None:
                 value, status, error, score_s = float("nan"), STATUS_ERROR, build_error, 0.0
@@ -202,7 +204,7 @@ class ArchScorer:
                     fresh.restore()  # what the scorings before left behind
                 if index and batch_seed != scorings[index - 1][0]:
                     passes = {}  # the previous batch's passes are done with
-                result = self._score(model, scorer, batch_seed, passes,
+                result = self._score(model, scorer, batch_seed, passes, plans[batch_seed],
                                      last=final and index == len(scorings) - 1)
                 value, status, error, score_s = (result.value, result.status, result.error,
                                                  result.time_s)
@@ -213,10 +215,11 @@ class ArchScorer:
         return fresh
 
     def _score(self, model: torch.nn.Module, scorer: Scorer, batch_seed: int,
-               passes: dict[bool, SharedPasses], last: bool) -> ScoreResult:
+               passes: dict[bool, SharedPasses], plan: frozenset[str],
+               last: bool) -> ScoreResult:
         """One scoring: the scorer's inputs, the passes it shares with the other scorers of
-        this network and batch, and its own copy of the network when it changes weights and
-        the network is scored again after it."""
+        this network and batch (``plan``: the passes they read), and its own copy of the network
+        when it changes weights and the network is scored again after it."""
         images = self.images[batch_seed] if scorer.needs_batch else self.blank
         labels = self.labels[batch_seed] if scorer.needs_labels else None
         tf32 = self.job.precision == "tf32"
@@ -231,7 +234,7 @@ class ArchScorer:
                 with_labels = scorer.needs_batch and scorer.class_head
                 shared = passes[scorer.needs_batch] = SharedPasses(
                     model, images, self.labels.get(batch_seed) if with_labels else None,
-                    allow_tf32=tf32)
+                    allow_tf32=tf32, plan=plan)
         return scorer.score(scored, images, labels, allow_tf32=tf32, passes=shared)
 
 

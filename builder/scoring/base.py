@@ -52,6 +52,9 @@ class Scorer(ABC):
     # True: ``compute`` takes ``passes=`` (a :class:`~.passes.SharedPasses` or None); plug-ins
     # written before shared passes keep their signature and are called without it
     shares_passes: ClassVar[bool] = False
+    # the passes of a SharedPasses ``compute`` reads (``passes.LOSS``, ...): their union over a
+    # network's scorers is the plan that lets one forward serve several backward passes
+    reads_passes: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -18,7 +18,7 @@ from torch import nn
 
 from naswot_db.core.scores.epe_nas import INFO
 
-from .passes import passes_for
+from .passes import JACOBIAN, passes_for
 from .proxy_common import SuiteZeroScorer
 
 K = 1e-5
@@ -51,6 +51,7 @@ class EpeNasScorer(SuiteZeroScorer):
     """Per-class Jacobian correlation, combined over the classes of the batch."""
 
     info = INFO
+    reads_passes = frozenset({JACOBIAN})
     reference_catches = True
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,

@@ -19,7 +19,7 @@ from torch import nn
 
 from naswot_db.core.scores.fisher import INFO
 
-from .passes import passes_for
+from .passes import LOSS, passes_for
 from .proxy_common import SuiteZeroScorer, layer_total
 
 
@@ -27,6 +27,7 @@ class FisherScorer(SuiteZeroScorer):
     """Fisher information of the layer outputs, broadcast per channel to the weights."""
 
     info = INFO
+    reads_passes = frozenset({LOSS})
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:

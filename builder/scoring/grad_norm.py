@@ -15,7 +15,7 @@ from torch import nn
 
 from naswot_db.core.scores.grad_norm import INFO
 
-from .passes import passes_for
+from .passes import LOSS, passes_for
 from .proxy_common import SuiteZeroScorer
 
 
@@ -23,6 +23,7 @@ class GradNormScorer(SuiteZeroScorer):
     """Sum of per-layer weight-gradient norms of the cross-entropy loss."""
 
     info = INFO
+    reads_passes = frozenset({LOSS})
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:

@@ -20,7 +20,7 @@ from torch import nn
 
 from naswot_db.core.scores.jacov import INFO
 
-from .passes import passes_for
+from .passes import JACOBIAN, passes_for
 from .proxy_common import SuiteZeroScorer
 
 K = 1e-5
@@ -45,6 +45,7 @@ class JacovScorer(SuiteZeroScorer):
     is the shared input-gradient pass (also epe_nas's)."""
 
     info = INFO
+    reads_passes = frozenset({JACOBIAN})
     reference_catches = True
 
     def settings(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from torch import nn
 
 from naswot_db.core.scores.nwot import INFO
 
-from .passes import passes_for
+from .passes import LOSS, passes_for
 from .proxy_common import SuiteZeroScorer
 
 
@@ -26,6 +26,7 @@ class NwotScorer(SuiteZeroScorer):
     """log|det K| of the ReLU-input codes' kernel, every torch ReLU call counted."""
 
     info = INFO
+    reads_passes = frozenset({LOSS})
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:

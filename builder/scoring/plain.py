@@ -13,7 +13,7 @@ from torch import nn
 
 from naswot_db.core.scores.plain import INFO
 
-from .passes import passes_for
+from .passes import LOSS, passes_for
 from .proxy_common import SuiteZeroScorer, layer_total
 
 
@@ -21,6 +21,7 @@ class PlainScorer(SuiteZeroScorer):
     """First-order Taylor term of the cross-entropy loss, signed, summed over all weights."""
 
     info = INFO
+    reads_passes = frozenset({LOSS})
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:

@@ -14,7 +14,7 @@ from torch import nn
 
 from naswot_db.core.scores.snip import INFO
 
-from .passes import passes_for
+from .passes import LOSS, passes_for
 from .proxy_common import SuiteZeroScorer, layer_total
 
 
@@ -22,6 +22,7 @@ class SnipScorer(SuiteZeroScorer):
     """Connection sensitivity of the cross-entropy loss, summed over all weights."""
 
     info = INFO
+    reads_passes = frozenset({LOSS})
 
     def raw(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
             *, allow_tf32: bool, passes: Any) -> float:
