@@ -25,7 +25,7 @@ from .search import Replicate, SearchResult
 from .searches.anytime import anytime_curve
 from .searches.compare import SearchComparison
 from .selection import choose_config, open_source
-from .shipped import SHIPPED, score_origin, shipped_phrase
+from .shipped import BUILT, origin_phrase, scores_origin
 from .targets import resolve_targets
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -76,7 +76,8 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
                                  label=label)[0]
         pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference,
                             score).to_pandas()
-        shipped = score_origin(source.root, space) == SHIPPED
+        origin = scores_origin(source.connection, space, dataset, config.config_id,
+                               config.batch_size, score)
     pairs = pairs[(pairs["config_id"] == config.config_id)
                   & (pairs["batch_size"] == config.batch_size)]
     if policy == EACH_REPLICATE:
@@ -102,18 +103,18 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         f"init {replicate[0]}, batch {replicate[1]}"
     axes.set_xlabel(f"{score} score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
-    origin = (f"; scores: {shipped_phrase(int(pairs['replicates'].max()), config.config_id)}"
-              if shipped and len(pairs) else "")
+    described = (f"; scores: {origin_phrase(origin, int(pairs['replicates'].max()), config.config_id)}"
+                 if origin.kind() != BUILT and len(pairs) else "")
     axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
-                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded{origin})")
+                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded{described})")
     return _save(figure, output)
 
 
 def _shipped_note(result: SearchResult | None) -> str:
     """`` (1 replicate shipped with naswot-db, config C)`` when ``result`` used those scores."""
-    if result is None or result.origin != SHIPPED:
+    if result is None or result.origin_rows is None or result.origin == BUILT:
         return ""
-    return f" ({shipped_phrase(len(result.replicates), result.config.config_id)})"
+    return f" ({origin_phrase(result.origin_rows, len(result.replicates), result.config.config_id)})"
 
 
 def search_plot(result: SearchResult, output: Path | str) -> Path:

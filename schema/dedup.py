@@ -19,6 +19,15 @@ SCORE_KEY = ("space", "arch_id", "score", "dataset", "batch_size", "config_id", 
              "batch_seed")
 KEYS: dict[str, tuple[str, ...]] = {"scores": SCORE_KEY}
 
+# What identifies one row of each partitioned table where a root's own rows meet the shipped
+# ones: the root's row wins on its key, the shipped rows of every other key stay.  An accuracy
+# is one (arch, dataset, split, epoch budget, seed); ``seed`` NULL is the mean over seeds.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "archs": ("space", "arch_id"),
+    "accuracies": ("space", "arch_id", "dataset", "split", "epochs", "seed"),
+    "scores": SCORE_KEY,
+}
+
 _COMPACTED = re.compile(r"^compact-(?P<id>[0-9a-f]{32})-(?P<index>\d{4})-of-(?P<count>\d{4})"
                         r"\.parquet$")
 

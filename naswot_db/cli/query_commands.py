@@ -210,7 +210,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     from naswot_db.query.formatting import (
         comparison_caption, paper_rows, render, search_caption,
     )
-    from naswot_db.query.shipped import SHIPPED
+    from naswot_db.query.shipped import BUILT
 
     _refuse_unused_fitness(methods, fitness)
     if methods != ["naswot"]:
@@ -228,7 +228,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
         click.echo(search_caption(result))
         click.echo(render(paper_rows(result), fmt))
     else:
-        if result.origin == SHIPPED:
+        if result.origin != BUILT:  # some or all scores shipped with naswot-db
             click.echo(f"Note: {search_caption(result)}.", err=True)
         click.echo(render(result.table(), fmt))
 
