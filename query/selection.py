@@ -17,8 +17,6 @@ import numpy as np
 from naswot_db.core.errors import NaswotDbError
 from naswot_db.core.names import score_datasets
 from naswot_db.core.scores import DEFAULT_SCORE
-from naswot_db.schema import SCORES
-from naswot_db.schema.sql import shipped_view_name
 
 from .arrow_numpy import column_to_numpy
 from .connection import connect, resolve_root
@@ -126,23 +124,9 @@ def _config_rows(source: Source, space: str, dataset: str, score: str, config_id
         params).fetchall()
 
 
-def _own_configs(source: Source, space: str, dataset: str, score: str,
-                 rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """The configurations of ``rows`` that hold rows of the root's own (not only shipped ones)."""
-    where, params = config_filter_sql(shipped_view_name(SCORES), space, dataset, score, None,
-                                      None)
-    shipped = {(c, b): n for c, b, n in source.connection.execute(
-        f"SELECT config_id, batch_size, count(*) {where} GROUP BY ALL", params).fetchall()}
-    return [(c, b, n) for c, b, n in rows if n > shipped.get((c, b), 0)]
-
-
 def _one_config(source: Source, space: str, dataset: str, score: str, config_id: str | None,
                 batch_size: int | None, rows: list[tuple[str, int, int]]) -> ScoreConfig:
-    """The configuration of ``rows`` when there is exactly one, else the one holding the root's
-    own rows when only one does (the shipped configurations stay a --config-id away), else the
-    error naming the fix."""
-    if len(rows) > 1 and len(own := _own_configs(source, space, dataset, score, rows)) == 1:
-        rows = own
+    """The configuration of ``rows`` when there is exactly one, else the error naming the fix."""
     if len(rows) == 1:
         return ScoreConfig(rows[0][0], rows[0][1], score)
     if not rows:

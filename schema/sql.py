@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from naswot_db.core.names import ground_truth_space_sql, peer_config_sql
 
-from .dedup import KEYS, ROW_KEYS, first_per_key_sql, split_by_uniqueness
+from .dedup import KEYS, ROW_GROUPS, ROW_KEYS, first_per_key_sql, split_by_uniqueness
 from .tables import PARTITION_COLUMN, RUNS, TABLES, Table
 
 if TYPE_CHECKING:
@@ -150,9 +150,14 @@ def shipped_view_sql(table: Table, shipped: list[Path], own: list[Path]) -> str:
     """``CREATE VIEW shipped_<table>``: the rows of the shipped parts ``shipped`` that a view
     over a root whose own parts are ``own`` shows.
 
-    Own rows add to the shipped ones: in a space the root holds rows of, a shipped row stays
-    unless an own row has its key (:data:`.dedup.ROW_KEYS`), so a 40-arch build or a 3-arch
-    ingest replaces those 40 or 3 keys, not the space.  A separate view so that every output
+    A space the root holds no rows of shows every shipped row.  Otherwise own rows add to the
+    shipped rows of their group (:data:`.dedup.ROW_GROUPS`: a score configuration or a
+    ground-truth column), a shipped row staying unless an own row has its key
+    (:data:`.dedup.ROW_KEYS`): a 40-arch build of the shipped configuration or a 3-arch ingest
+    replaces those 40 or 3 keys, not the space.  Shipped groups the root has no rows of are
+    left out there, as the root's own study of that space (another configuration, other
+    columns) stands apart from them; a space's own arch list replaces the shipped one (ids
+    are the benchmark's, so both name the same archs).  A separate view so that every output
     can count which rows are shipped.
     """
     name = shipped_view_name(table)
@@ -160,17 +165,28 @@ def shipped_view_sql(table: Table, shipped: list[Path], own: list[Path]) -> str:
     if not shipped:
         return f"CREATE OR REPLACE VIEW {name} AS SELECT {typed_nulls} WHERE false"
     own_by_space = _by_space(own)
-    on = " AND ".join(f's."{k}" IS NOT DISTINCT FROM o."{k}"' for k in ROW_KEYS[table.name])
+    grouped = table.name in ROW_GROUPS
     sources = []
     for space, parts in _by_space(shipped).items():
         source = parquet_source_sql(table, parts)
+        if space in own_by_space and not grouped:
+            continue
         if space in own_by_space:
-            source = (f"SELECT s.* FROM ({source}) AS s ANTI JOIN "
-                      f"({parquet_source_sql(table, own_by_space[space])}) AS o ON {on}")
+            mine = parquet_source_sql(table, own_by_space[space])
+            source = (f"SELECT s.* FROM ({source}) AS s "
+                      f"SEMI JOIN ({mine}) AS g ON {_equal_columns(ROW_GROUPS[table.name], 'g')} "
+                      f"ANTI JOIN ({mine}) AS o ON {_equal_columns(ROW_KEYS[table.name], 'o')}")
         sources.append(f"({source})")
+    if not sources:
+        return f"CREATE OR REPLACE VIEW {name} AS SELECT {typed_nulls} WHERE false"
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     return (f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM (SELECT {typed_nulls} "
             f"WHERE false UNION ALL BY NAME {' UNION ALL BY NAME '.join(sources)})")
+
+
+def _equal_columns(columns: tuple[str, ...], other: str) -> str:
+    """``s.c IS NOT DISTINCT FROM other.c AND ...``: equal, NULL equal to NULL."""
+    return " AND ".join(f's."{c}" IS NOT DISTINCT FROM {other}."{c}"' for c in columns)
 
 
 def view_sql(table: Table, files: list[Path], by_name: bool = True,

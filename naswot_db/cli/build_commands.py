@@ -158,14 +158,16 @@ def ingest(space: str | None, source: Path, fmt: str, batch_size: int | None,
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
         ingested_space = get_space(name, root)
         total = ingested_space.arch_table().num_rows
+        partial = (f"{source} holds {archs:,} of {name}'s {total:,} archs; "
+                   if archs < total else "")  # e.g. a NATS directory holding a few arch files
         if name in shipped_spaces(root, ACCURACIES):
-            click.echo(f"Note: these rows add to {name}'s ground truth shipped with naswot-db "
-                       f"and win on the keys they hold; `naswot-db info --root {root}` counts "
-                       f"the shipped rows and the root's own", err=True)
-        elif archs < total:  # e.g. a NATS directory holding a few of its arch files
-            click.echo(f"Note: {source} holds {archs:,} of {name}'s {total:,} archs; this root's "
-                       f"{name} ground truth is now those {archs:,} (ingest the whole benchmark "
-                       f"for the rest)", err=True)
+            click.echo(f"Note: {partial}its accuracy rows add to the ground truth shipped with "
+                       f"naswot-db in the columns they fill (dataset, split, epochs), winning "
+                       f"on the keys they hold; `naswot-db info --root {root}` counts the "
+                       f"shipped rows and the root's own", err=True)
+        elif partial:
+            click.echo(f"Note: {partial}this root's {name} ground truth is now those "
+                       f"{archs:,} (ingest the whole benchmark for the rest)", err=True)
         click.echo(f"Please cite: {ingested_space.citation}", err=True)
 
 
