@@ -103,7 +103,8 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         f"init {replicate[0]}, batch {replicate[1]}"
     axes.set_xlabel(f"{score} score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
-    described = (f"; scores: {origin_phrase(origin, int(pairs['replicates'].max()), config.config_id)}"
+    replicates = int(pairs["replicates"].max()) if len(pairs) else 0
+    described = (f"; scores: {origin_phrase(origin, replicates, config.config_id)}"
                  if origin.kind() != BUILT and len(pairs) else "")
     axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
                    f"({x.size:,} archs, {len(scores) - x.size:,} excluded{described})")
@@ -114,7 +115,8 @@ def _shipped_note(result: SearchResult | None) -> str:
     """`` (1 replicate shipped with naswot-db, config C)`` when ``result`` used those scores."""
     if result is None or result.origin_rows is None or result.origin == BUILT:
         return ""
-    return f" ({origin_phrase(result.origin_rows, len(result.replicates), result.config.config_id)})"
+    phrase = origin_phrase(result.origin_rows, len(result.replicates), result.config.config_id)
+    return f" ({phrase})"
 
 
 def search_plot(result: SearchResult, output: Path | str) -> Path:

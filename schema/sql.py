@@ -119,7 +119,8 @@ def score_rows_view_sql(files: list[Path], by_name: bool = True,
     if with_shipped:
         sources.append(f"SELECT * FROM {shipped_view_name(scores)}")
     if not sources:
-        return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} WHERE false"
+        return (f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} "
+                "WHERE false")
     union = " UNION ALL BY NAME ".join(f"({source})" for source in sources)
     return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {columns} FROM ({union})"
 
