@@ -529,6 +529,41 @@ def test_a_sharded_and_a_whole_build_of_one_configuration_exclude_each_other(tmp
     assert [p.wait(timeout=600) for p in both] == [0, 0]
 
 
+# ---------------------------------------------------------------- 13. a killed Ray driver
+
+def _processes_in(folder: Path) -> list[str]:
+    """Command names of the processes whose working folder is ``folder`` (a build's and every
+    process it started: Ray's GCS, raylet, agents, workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.readlink(f"/proc/{entry}/cwd") == str(folder):
+                found.append(Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0]
+                             .decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+def test_no_process_of_a_killed_ray_drivers_instance_outlives_it_by_10_s(tmp_path, cifar):
+    pytest.importorskip("ray")
+    folder = tmp_path / "ray-build"
+    folder.mkdir()
+    root = tmp_path / "db"
+    driver = subprocess.Popen(_build(root, cifar, "--limit", "400", "--engine", "ray",
+                                     "--workers", "1"),
+                              cwd=folder, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_parts(root, driver, 2)  # the actor is scoring
+    assert any("ray::" in name for name in _processes_in(folder))  # agents, actor, workers
+    driver.kill()
+    driver.wait()
+    killed = time.monotonic()
+    while (left := _processes_in(folder)) and time.monotonic() - killed < 10:
+        time.sleep(0.2)
+    assert left == [], left  # they lingered 50 to 85 s (issue #24 item 13)
+
+
 # ---------------------------------------------------------------- 14. what a user types
 
 def test_an_empty_root_is_refused_and_the_working_folder_untouched(tmp_path, cifar):
