@@ -34,6 +34,9 @@ from .own_tables import connect_own
 # write order: what scores refer to comes first
 _APPEND_ORDER = ("runs", "scores")  # after the ground truth, which is rewritten whole
 _GENERATION_TABLES = ("archs", "accuracies")
+# DuckDB memory of a merge's joins and aggregates, which spill to disk beyond it: with it a
+# 3-million-row merge peaks at the RSS quoted in bench/fetch_memory.py
+MERGE_MEMORY = "256MB"
 
 
 class MergeConflictError(NaswotDbError):
@@ -100,7 +103,9 @@ def merge_archive(archive: VerifiedArchive, root: Path) -> list[MergedPartition]
 
 @contextmanager
 def _own(root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The root's own tables, with DuckDB's memory for the joins bounded (it spills beyond)."""
     connection = connect_own(root)
+    connection.execute(f"SET memory_limit = '{MERGE_MEMORY}'")
     try:
         yield connection
     finally:
