@@ -117,38 +117,6 @@ def shipped_parts(root: Path, table: Table) -> list[Path]:
             if p.parent.name.split("=", 1)[1] in spaces]
 
 
-def _configurations(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """``SPACE on DATASET, config C, batch B, R replicates: S shipped, O own`` per configuration
-    that holds shipped scores."""
-    rows = connection.execute(
-        f"SELECT space, dataset, config_id, batch_size, "
-        f"count(DISTINCT (init_seed, batch_seed)), count(*) FROM {shipped_view_name(SCORES)} "
-        f"GROUP BY ALL ORDER BY ALL").fetchall()
-    described = []
-    for space, dataset, config, batch, replicates, shipped in rows:
-        own = connection.execute(
-            "SELECT count(*) FROM scores WHERE space = ? AND dataset = ? AND config_id = ? "
-            "AND batch_size = ?", [space, dataset, config, batch]).fetchall()[0][0] - shipped
-        described.append(f"{space} on {dataset}, config {config}, batch {batch}, {replicates} "
-                         f"replicate{'s' if replicates > 1 else ''} "
-                         f"({RowOrigin(shipped, own).phrase('rows')})")
-    return described
-
-
-def shipped_scores_note(root: Path) -> str | None:
-    """One sentence naming the shipped scores a view over ``root`` reads, or None."""
-    if not shipped_parts(root, SCORES):
-        return None
-    from .connection import connect
-
-    with connect(root) as connection:
-        configurations = _configurations(connection)
-    if not configurations:
-        return None
-    return (f"the scores of {'; '.join(configurations)} are the ones shipped with naswot-db; "
-            f"rows {root} builds add to them and win on the same key")
-
-
 def missing_root_note(root: Path) -> str | None:
     """When ``root`` does not exist: a sentence saying so and what the shipped tables hold."""
     if root.exists():

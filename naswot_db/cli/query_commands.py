@@ -147,7 +147,7 @@ def sql(query: str, root: Path | None, fmt: str, timeout: float | None) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
     from naswot_db.query.connection import run_sql
     from naswot_db.query.formatting import render
-    from naswot_db.query.shipped import shipped_scores_note
+    from naswot_db.query.scores_note import shipped_scores_note
 
     root = _resolved_root(root)
     note = shipped_scores_note(root) if _READS_SCORES.search(query) else None
