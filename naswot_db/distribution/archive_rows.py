@@ -48,8 +48,10 @@ def conform_member(entry: ArchiveFile, path: Path) -> None:
         _check_decoded_size(entry, source.metadata)
         batches = source.iter_batches(batch_size=BATCH_ROWS)
         rows = 0
-        # the conformed rows replace the staged member (read through the handle held open)
-        with atomic_file(path) as target, pq.ParquetWriter(target, table.file_schema()) as writer:
+        # the conformed rows replace the staged member (read through the handle held open),
+        # compressed as pack writes members, so staging stays about the archive's size
+        with atomic_file(path) as target, \
+                pq.ParquetWriter(target, table.file_schema(), compression="zstd") as writer:
             for batch in batches:
                 rows += batch.num_rows
                 if rows > entry.rows:
