@@ -2,10 +2,10 @@
 
 Every connection sees the views ``archs``, ``accuracies``, ``scores``, ``runs``, ``scored`` and
 ``scores_wide`` (one column per score: ensembles as a query) plus the statistics macros (and ``score_rows``, the scores parts without deduplication, for
-loaders that check for duplicate keys themselves).  A root's own parts come first; the shipped
-tables (NB201's archs, 200-epoch accuracies and CIFAR-10 scores) fill in every space the root
-has no parts of in that table, so an ingest or build into the root replaces the shipped rows
-instead of mixing with them.
+loaders that check for duplicate keys themselves).  A root's own rows add to the shipped tables
+(NB201's archs, 200-epoch accuracies and CIFAR-10 scores; NB101's archs and labels) and win
+where both have a key; ``shipped_archs``, ``shipped_accuracies`` and ``shipped_scores`` are the
+shipped rows each view shows (:mod:`.shipped`).
 The views list the part files present when the connection opens: reconnect after a build.
 """
 
@@ -21,9 +21,10 @@ import duckdb
 from naswot_db.schema import SCORES, TABLES, check_root, default_root, part_files
 from naswot_db.schema.duckdb_limits import bounded_connection
 from naswot_db.schema.parts import refuse_foreign_parts
-from naswot_db.schema.sql import SCORED_VIEW, score_rows_view_sql, scores_wide_view_sql, view_sql
+from naswot_db.schema.sql import (
+    SCORED_VIEW, score_rows_view_sql, scores_wide_view_sql, shipped_view_sql, view_sql,
+)
 from naswot_db.core.scores import score_names
-from naswot_db.schema.tables import Table
 
 from .az_nas import register_az_nas
 from .errors import QueryError, one_line
@@ -46,11 +47,6 @@ def resolve_root(root: Path | str | None) -> Path:
     return path.resolve()
 
 
-def view_files(root: Path, table: Table) -> list[Path]:
-    """Parts a view reads: the root's own, plus shipped parts of spaces the root lacks."""
-    return part_files(root, table) + shipped_parts(root, table)
-
-
 def install_views(connection, root: Path) -> None:
     """Create the table views, the ``scored`` and ``scores_wide`` views and the macros on a
     DuckDB connection.
@@ -60,12 +56,15 @@ def install_views(connection, root: Path) -> None:
     """
     readable: list[Path] = []
     for table in TABLES.values():
-        files = view_files(root, table)
-        complete = refuse_foreign_parts(table, files)
-        connection.execute(view_sql(table, files, by_name=not complete))
+        own, shipped = part_files(root, table), shipped_parts(root, table)
+        complete = refuse_foreign_parts(table, own + shipped)
+        if table.partitioned:
+            connection.execute(shipped_view_sql(table, shipped, own))
+        connection.execute(view_sql(table, own, by_name=not complete,
+                                    with_shipped=table.partitioned))
         if table is SCORES:
-            connection.execute(score_rows_view_sql(files, by_name=not complete))
-        readable += files
+            connection.execute(score_rows_view_sql(own, by_name=not complete, with_shipped=True))
+        readable += own + shipped
     connection.execute(SCORED_VIEW)
     connection.execute(scores_wide_view_sql(score_names()))
     register_macros(connection)

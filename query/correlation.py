@@ -21,17 +21,20 @@ import pyarrow as pa
 
 from naswot_db.core.names import canonical_space, ground_truth_space_sql, is_peer_config
 from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
+from naswot_db.schema import SCORES
 
 from . import stats
 from .errors import QueryError
 from .selection import Source, open_source, require_any_scores, require_scores
-from .shipped import PEER, score_origin
+from .shipped import PEER, origins_by
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 EACH_REPLICATE = "each"
 MEAN_REPLICATE = "mean"
 GROUP_COLUMNS = ["space", "dataset", "config_id", "batch_size", "init_seed", "batch_seed",
                  "target", "acc_dataset", "acc_split", "acc_epochs"]
+# one score configuration: its rows are counted as shipped or own (columns shipped_rows, own_rows)
+_ORIGIN_KEY = ("space", "dataset", "config_id", "batch_size", "score")
 # groups in the order a reader expects: targets as resolved, not alphabetically
 _ORDER_COLUMNS = [f"s.{name}" for name in GROUP_COLUMNS[:6]] + ["t.target_order"]
 
@@ -133,7 +136,9 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     ground truth).  ``score``: which stored score (``naswot``, ``jacov``); a score whose lower
     values are better (its descriptor's ``higher_is_better``) enters every statistic as -value,
     so a positive tau always means it ranks accurate networks first.  ``origin``: ``shipped``,
-    ``built``, or ``peer`` for published values ingested with ``ingest --format naslib-zc``.
+    ``built``, ``shipped+own`` (the root's rows added to the shipped ones; ``shipped_rows`` and
+    ``own_rows`` count the configuration's rows of each), or ``peer`` for published values
+    ingested with ``ingest --format naslib-zc``.
     """
     space = None if space is None else canonical_space(space)
     score = canonical_score(score)
@@ -141,7 +146,7 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     with open_source(root, connection) as source:
         study_targets = _study_targets(source, space, dataset, targets, epochs, label, score)
         pairs = paired_rows(source, study_targets, dataset, replicate, as_reference, score)
-        origins = {name: score_origin(source.root, name) for name in study_targets}
+        origins = origins_by(source.connection, SCORES, _ORIGIN_KEY, "WHERE score = ?", [score])
     columns = {name: pairs.column(name).to_numpy()
                for name in ("group", "arch_id", "value", "accuracy", "replicates")}
     starts = np.flatnonzero(np.diff(columns["group"], prepend=-1))
@@ -149,8 +154,10 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     rows = []
     for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
         part = slice(start, stop)
-        origin = PEER if is_peer_config(key["config_id"]) else origins[key["space"]]
+        rows_origin = origins[(*(key[c] for c in _ORIGIN_KEY[:-1]), score)]
+        origin = PEER if is_peer_config(key["config_id"]) else rows_origin.kind()
         rows.append({**key, "score": score, "origin": origin,
+                     "shipped_rows": rows_origin.shipped, "own_rows": rows_origin.own,
                      "replicates": int(columns["replicates"][part].max()),
                      **_group_statistics(columns["arch_id"][part], columns["value"][part],
                                          columns["accuracy"][part], top_k, sign)})

@@ -3,8 +3,9 @@
 ``naswot-db info`` prints this so a user knows which studies a root can answer before running
 one: the spaces, each ground-truth column (dataset, split, epoch budget, seeds, source and
 version), each score configuration with its replicate count and status counts, and whether
-the rows are the ones shipped with naswot-db, the root's own, or published values ingested
-from a peer file (``peer``).
+the rows are the ones shipped with naswot-db, the root's own, both (``shipped+own``: the root's
+rows added to the shipped ones; ``shipped_rows`` and ``own_rows`` count each), or published
+values ingested from a peer file (``peer``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from naswot_db.core.names import is_peer_config
 from naswot_db.schema import ACCURACIES, ARCHS, SCHEMA_VERSION, SCORES
 from naswot_db.schema.layout import spaces_in
 from naswot_db.schema.storage import MANIFEST_NAME
+from naswot_db.schema.tables import Table
 
 from .connection import connect, resolve_root
-from .score_summary import COLUMNS, score_summary
-from .shipped import BUILT, INGESTED, PEER, SHIPPED, shipped_spaces
+from .score_summary import COLUMNS, CONFIG_COLUMNS, STATUSES, score_summary
+from .shipped import BUILT, INGESTED, PEER, RowOrigin, shipped_counts, shipped_spaces
 
 _ARCHS_SQL = "SELECT space, count(*) AS archs FROM archs GROUP BY ALL ORDER BY ALL"
 _GROUND_TRUTH_SQL = """
@@ -62,8 +64,29 @@ class RootInfo:
                            "schema_version": self.schema_version, **sections}, indent=2)
 
 
-def _with_origin(frame: pd.DataFrame, shipped: list[str], own: str) -> pd.DataFrame:
-    frame["origin"] = [SHIPPED if space in shipped else own for space in frame["space"]]
+# the columns each section's rows are grouped by
+_GROUPS = {ARCHS.name: ("space",), ACCURACIES.name: ("space", "dataset", "split", "epochs"),
+           SCORES.name: CONFIG_COLUMNS}
+
+
+def _row_counts(frame: pd.DataFrame, table: Table) -> pd.Series:
+    """Rows of the view per row of ``frame`` (counted already, so the big view is not read
+    again)."""
+    if table is SCORES:
+        return frame[list(STATUSES)].sum(axis=1)
+    return frame["archs" if table is ARCHS else "rows"]
+
+
+def _with_origin(connection, frame: pd.DataFrame, table: Table, own: str) -> pd.DataFrame:
+    """``origin``, ``shipped_rows`` and ``own_rows`` per row of ``frame``."""
+    columns = _GROUPS[table.name]
+    shipped = shipped_counts(connection, table, columns)
+    found = [RowOrigin(shipped.get(tuple(row), 0), int(total) - shipped.get(tuple(row), 0))
+             for row, total in zip(frame[list(columns)].itertuples(index=False),
+                                   _row_counts(frame, table))]
+    frame["origin"] = [origin.kind(own) for origin in found]
+    frame["shipped_rows"] = [origin.shipped for origin in found]
+    frame["own_rows"] = [origin.own for origin in found]
     return frame
 
 
@@ -76,10 +99,10 @@ def root_info(root: Path | str | None = None) -> RootInfo:
         frames = [connection.sql(sql).df() for sql in (_ARCHS_SQL, _GROUND_TRUTH_SQL)]
         spaces = sorted({*spaces_in(resolved, SCORES), *shipped_spaces(resolved, SCORES)})
         frames.append(pd.DataFrame(score_summary(connection, spaces), columns=list(COLUMNS)))
-    archs, ground_truth, scores = (
-        _with_origin(frame, shipped_spaces(resolved, table), own)
-        for frame, table, own in zip(frames, (ARCHS, ACCURACIES, SCORES),
-                                     (INGESTED, INGESTED, BUILT)))
+        archs, ground_truth, scores = (
+            _with_origin(connection, frame, table, own)
+            for frame, table, own in zip(frames, (ARCHS, ACCURACIES, SCORES),
+                                         (INGESTED, INGESTED, BUILT)))
     peer = scores["config_id"].map(is_peer_config).astype(bool)
     scores.loc[peer, "origin"] = PEER  # published values (ingest --format naslib-zc)
     return RootInfo(resolved, resolved.exists(), version, archs, ground_truth, scores)

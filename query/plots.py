@@ -23,7 +23,7 @@ from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
 from .errors import QueryError
 from .score_grid import Replicate
 from .selection import choose_config, open_source
-from .shipped import SHIPPED, score_origin, shipped_phrase
+from .shipped import BUILT, origin_phrase, scores_origin
 from .targets import resolve_targets
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -74,7 +74,8 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
                                  label=label)[0]
         pairs = paired_rows(source, {space: [chosen]}, dataset, policy, as_reference,
                             score).to_pandas()
-        shipped = score_origin(source.root, space) == SHIPPED
+        origin = scores_origin(source.connection, space, dataset, config.config_id,
+                               config.batch_size, score)
     pairs = pairs[(pairs["config_id"] == config.config_id)
                   & (pairs["batch_size"] == config.batch_size)]
     if policy == EACH_REPLICATE:
@@ -100,8 +101,9 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
         f"init {replicate[0]}, batch {replicate[1]}"
     axes.set_xlabel(f"{score} score ({dataset}, batch {config.batch_size}, {which})")
     axes.set_ylabel(f"{chosen.dataset} {chosen.split} accuracy (%)")
-    origin = (f"; scores: {shipped_phrase(int(pairs['replicates'].max()), config.config_id)}"
-              if shipped and len(pairs) else "")
+    replicates = int(pairs["replicates"].max()) if len(pairs) else 0
+    described = (f"; scores: {origin_phrase(origin, replicates, config.config_id)}"
+                 if origin.kind() != BUILT and len(pairs) else "")
     axes.set_title(f"{space}, {dataset} scores vs {chosen.label}: Kendall τ = {tau:.3f}\n"
-                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded{origin})")
+                   f"({x.size:,} archs, {len(scores) - x.size:,} excluded{described})")
     return _save(figure, output)

@@ -1,8 +1,11 @@
-"""The note that says a study's accuracies are the ground truth shipped with naswot-db.
+"""The note that says a study's accuracies are (in part) the ground truth shipped with
+naswot-db.
 
 NB101's shipped labels are not read from the benchmark's file but joined to the enumerated
 cells by module hash (``data/shipped/PROVENANCE.md``), and hold only the 108-epoch test mean;
-every study that uses them says so, and names their source, on stderr.
+every study that uses them says so, names their source, and counts the rows that are shipped
+and the rows that are the root's own (an ingest adds to the shipped rows and wins on the keys it
+holds), on stderr.
 """
 
 from __future__ import annotations
@@ -10,27 +13,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from naswot_db.core.names import ground_truth_space
-from naswot_db.schema import ACCURACIES, part_files, shipped_root
+from naswot_db.schema import ACCURACIES
+from naswot_db.schema.sql import shipped_view_name
 
-from .shipped import shipped_spaces
-
-
-def _sources(space: str) -> list[str]:
-    import duckdb
-
-    files = ", ".join("'" + str(p).replace("'", "''") + "'"
-                      for p in part_files(shipped_root(), ACCURACIES, space))
-    return [row[0] for row in duckdb.sql(
-        f"SELECT DISTINCT source FROM read_parquet([{files}]) ORDER BY 1").fetchall()]
+from .connection import connect
+from .shipped import row_origin, shipped_spaces
 
 
 def shipped_truth_note(root: Path, space: str | None) -> str | None:
     """One sentence naming the shipped ground truth a study of ``space`` (None: every space)
-    over ``root`` reads, or None when it reads the root's own."""
+    over ``root`` reads, or None when it reads the root's own only."""
     shipped = shipped_spaces(root, ACCURACIES)
     spaces = [s for s in ([ground_truth_space(space)] if space else shipped) if s in shipped]
     if not spaces:
         return None
-    described = "; ".join(f"{s}: {', '.join(_sources(s))}" for s in spaces)
-    return (f"the accuracies are the ground truth shipped with naswot-db ({described}); "
-            f"`naswot-db ingest` into {root} replaces them")
+    described = []
+    with connect(root) as connection:
+        for name in spaces:
+            origin = row_origin(connection, ACCURACIES, "WHERE space = ?", [name])
+            if origin.shipped == 0:
+                continue
+            sources = [row[0] for row in connection.execute(
+                f"SELECT DISTINCT source FROM {shipped_view_name(ACCURACIES)} WHERE space = ? "
+                "ORDER BY 1", [name]).fetchall()]
+            described.append(f"{name}: {', '.join(sources)}; {origin.phrase('accuracy rows')}")
+    if not described:
+        return None
+    return (f"the accuracies are the ground truth shipped with naswot-db ({'; '.join(described)}); "
+            f"rows `naswot-db ingest` writes into {root} add to them and win on the same key")

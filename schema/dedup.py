@@ -19,6 +19,20 @@ SCORE_KEY = ("space", "arch_id", "score", "dataset", "batch_size", "config_id", 
              "batch_seed")
 KEYS: dict[str, tuple[str, ...]] = {"scores": SCORE_KEY}
 
+# Where a root's own rows meet the shipped ones.  A group is one configuration of scores or one
+# ground-truth column (dataset, split, epoch budget): a root's own rows of a group add to the
+# shipped rows of that group, the root's row winning on its key (an accuracy is one arch,
+# column and seed; ``seed`` NULL is the mean over seeds).  A table without groups (``archs``)
+# keeps the rule before: a space's own rows replace its shipped ones.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "accuracies": ("space", "arch_id", "dataset", "split", "epochs", "seed"),
+    "scores": SCORE_KEY,
+}
+ROW_GROUPS: dict[str, tuple[str, ...]] = {
+    "accuracies": ("space", "dataset", "split", "epochs"),
+    "scores": ("space", "score", "dataset", "batch_size", "config_id"),
+}
+
 _COMPACTED = re.compile(r"^compact-(?P<id>[0-9a-f]{32})-(?P<index>\d{4})-of-(?P<count>\d{4})"
                         r"\.parquet$")
 

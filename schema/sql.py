@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from naswot_db.core.names import ground_truth_space_sql, peer_config_sql
 
-from .dedup import KEYS, first_per_key_sql, split_by_uniqueness
+from .dedup import KEYS, ROW_GROUPS, ROW_KEYS, first_per_key_sql, split_by_uniqueness
 from .tables import PARTITION_COLUMN, RUNS, TABLES, Table
 
 if TYPE_CHECKING:
@@ -74,6 +74,13 @@ def _typed_nulls(table: Table) -> str:
     return ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in table.columns)
 
 
+def _by_space(files: list[Path]) -> dict[str, list[Path]]:
+    grouped: dict[str, list[Path]] = {}
+    for path in files:
+        grouped.setdefault(path.parent.name.split("=", 1)[1], []).append(path)
+    return grouped
+
+
 def parquet_source_sql(table: Table, files: list[Path], by_name: bool = True) -> str:
     """A SELECT of every row of ``files`` as parts of ``table`` (partition column included);
     ``by_name``: union the parts' columns (a column a part lacks reads as NULL), else take the
@@ -86,13 +93,10 @@ def parquet_source_sql(table: Table, files: list[Path], by_name: bool = True) ->
     union = ", union_by_name = true" if by_name else ""
     if not table.partitioned:
         return f"SELECT * FROM read_parquet({_file_list(files)}, hive_partitioning = false{union})"
-    by_folder: dict[str, list[Path]] = {}
-    for path in files:
-        by_folder.setdefault(path.parent.name.split("=", 1)[1], []).append(path)
     return " UNION ALL BY NAME ".join(
         f"(SELECT *, {_quote(space)} AS {PARTITION_COLUMN} FROM "
         f"read_parquet({_file_list(parts)}, hive_partitioning = false{union}))"
-        for space, parts in by_folder.items())
+        for space, parts in _by_space(files).items())
 
 
 def _file_list(files: list[Path]) -> str:
@@ -105,14 +109,20 @@ def _file_list(files: list[Path]) -> str:
 SCORE_ROWS_VIEW = "score_rows"
 
 
-def score_rows_view_sql(files: list[Path], by_name: bool = True) -> str:
-    """``CREATE VIEW score_rows`` over the scores parts ``files`` (no deduplication)."""
+def score_rows_view_sql(files: list[Path], by_name: bool = True,
+                        with_shipped: bool = False) -> str:
+    """``CREATE VIEW score_rows`` over the scores parts ``files`` (no deduplication), plus
+    (``with_shipped``) the shipped scores the ``scores`` view shows."""
     scores = TABLES["scores"]
     columns = ", ".join(f'"{c.name}"' for c in scores.columns)
-    if not files:
-        return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} WHERE false"
-    return (f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {columns} "
-            f"FROM ({parquet_source_sql(scores, files, by_name)})")
+    sources = [parquet_source_sql(scores, files, by_name)] if files else []
+    if with_shipped:
+        sources.append(f"SELECT * FROM {shipped_view_name(scores)}")
+    if not sources:
+        return (f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {_typed_nulls(scores)} "
+                "WHERE false")
+    union = " UNION ALL BY NAME ".join(f"({source})" for source in sources)
+    return f"CREATE OR REPLACE VIEW {SCORE_ROWS_VIEW} AS SELECT {columns} FROM ({union})"
 
 
 def _row_sources(table: Table, files: list[Path], by_name: bool) -> list[str]:
@@ -132,21 +142,73 @@ _RUNS_ROWS_PRESENT = ("SELECT r.* REPLACE (coalesce(n.rows_present, 0) AS rows_w
                       "FROM scores GROUP BY run_id) AS n USING (run_id)")
 
 
-def view_sql(table: Table, files: list[Path], by_name: bool = True) -> str:
+def shipped_view_name(table: Table) -> str:
+    """The view of the shipped rows that a root's ``table`` view shows (``shipped_scores``)."""
+    return f"shipped_{table.name}"
+
+
+def shipped_view_sql(table: Table, shipped: list[Path], own: list[Path]) -> str:
+    """``CREATE VIEW shipped_<table>``: the rows of the shipped parts ``shipped`` that a view
+    over a root whose own parts are ``own`` shows.
+
+    A space the root holds no rows of shows every shipped row.  Otherwise own rows add to the
+    shipped rows of their group (:data:`.dedup.ROW_GROUPS`: a score configuration or a
+    ground-truth column), a shipped row staying unless an own row has its key
+    (:data:`.dedup.ROW_KEYS`): a 40-arch build of the shipped configuration or a 3-arch ingest
+    replaces those 40 or 3 keys, not the space.  Shipped groups the root has no rows of are
+    left out there, as the root's own study of that space (another configuration, other
+    columns) stands apart from them; a space's own arch list replaces the shipped one (ids
+    are the benchmark's, so both name the same archs).  A separate view so that every output
+    can count which rows are shipped.
+    """
+    name = shipped_view_name(table)
+    typed_nulls = _typed_nulls(table)
+    if not shipped:
+        return f"CREATE OR REPLACE VIEW {name} AS SELECT {typed_nulls} WHERE false"
+    own_by_space = _by_space(own)
+    grouped = table.name in ROW_GROUPS
+    sources = []
+    for space, parts in _by_space(shipped).items():
+        source = parquet_source_sql(table, parts)
+        if space in own_by_space and not grouped:
+            continue
+        if space in own_by_space:
+            mine = parquet_source_sql(table, own_by_space[space])
+            source = (f"SELECT s.* FROM ({source}) AS s "
+                      f"SEMI JOIN ({mine}) AS g ON {_equal_columns(ROW_GROUPS[table.name], 'g')} "
+                      f"ANTI JOIN ({mine}) AS o ON {_equal_columns(ROW_KEYS[table.name], 'o')}")
+        sources.append(f"({source})")
+    if not sources:
+        return f"CREATE OR REPLACE VIEW {name} AS SELECT {typed_nulls} WHERE false"
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    return (f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM (SELECT {typed_nulls} "
+            f"WHERE false UNION ALL BY NAME {' UNION ALL BY NAME '.join(sources)})")
+
+
+def _equal_columns(columns: tuple[str, ...], other: str) -> str:
+    """``s.c IS NOT DISTINCT FROM other.c AND ...``: equal, NULL equal to NULL."""
+    return " AND ".join(f's."{c}" IS NOT DISTINCT FROM {other}."{c}"' for c in columns)
+
+
+def view_sql(table: Table, files: list[Path], by_name: bool = True,
+             with_shipped: bool = False) -> str:
     """``CREATE VIEW`` over Parquet parts, or over no rows with the right column types.
 
     The parts are unioned by name with a typed empty row set, so a nullable column that older
     parts lack (e.g. ``eval_time_s`` in a root ingested before it existed) reads as NULL;
     ``by_name=False`` when every part is known to have every column (cheaper to bind).
     ``scores`` shows each key once (:mod:`.dedup`); ``runs`` counts each run's rows present
-    (create it after ``scores``).
+    (create it after ``scores``).  ``with_shipped``: the rows of the view
+    :func:`shipped_view_sql` made (create it first) are added.
     """
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     typed_nulls = _typed_nulls(table)
-    if not files:
+    sources = _row_sources(table, files, by_name) if files else []
+    if with_shipped:
+        sources.append(f"SELECT * FROM {shipped_view_name(table)}")
+    if not sources:
         return f"CREATE OR REPLACE VIEW {table.name} AS SELECT {typed_nulls} WHERE false"
-    union = " UNION ALL BY NAME ".join(f"({source})"
-                                       for source in _row_sources(table, files, by_name))
+    union = " UNION ALL BY NAME ".join(f"({source})" for source in sources)
     rows = (f"SELECT {columns} FROM (SELECT {typed_nulls} WHERE false UNION ALL BY NAME "
             f"{union})")
     if table is RUNS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -143,15 +144,38 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
 
     Rows that break a rule of :mod:`.valid_values` are refused before anything is written.
     """
-    table = TABLES[table_name]
-    rows = conform(table, data)
+    rows = conform(TABLES[table_name], data)
     validate_rows(table_name, rows, space)
+    return _write_conformed(root, table_name, [rows], space, part_name)
+
+
+def write_part_batches(root: Path, table_name: str, batches: Iterable[pa.Table],
+                       space: str | None = None, part_name: str | None = None) -> Path:
+    """Write ``batches`` as one new part of ``table_name``, atomically, holding one batch at a
+    time (a merge of millions of rows); return its path.
+
+    Each batch is checked against :mod:`.valid_values` as it comes; a broken row leaves no part
+    behind.
+    """
+    def checked() -> Iterator[pa.Table]:
+        for batch in batches:
+            rows = conform(TABLES[table_name], batch)
+            validate_rows(table_name, rows, space)
+            yield rows
+
+    return _write_conformed(root, table_name, checked(), space, part_name)
+
+
+def _write_conformed(root: Path, table_name: str, batches: Iterable[pa.Table],
+                     space: str | None, part_name: str | None) -> Path:
+    table = TABLES[table_name]
     prepare_root(root)
     directory = partition_dir(root, table, space)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{part_name or uuid.uuid4().hex}.parquet"
-    with atomic_file(final) as tmp:
-        pq.write_table(rows, tmp)
+    with atomic_file(final) as tmp, pq.ParquetWriter(tmp, table.file_schema()) as writer:
+        for rows in batches:
+            writer.write_table(rows)
     return final
 
 

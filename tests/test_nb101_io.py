@@ -238,16 +238,24 @@ def test_arch_table_without_ingest_is_the_shipped_space(tmp_path):
 
 
 def test_an_ingest_replaces_the_shipped_labels_under_the_same_ids(tmp_path):
+    """Own rows win on their keys (the four cells' 108-epoch test means), the shipped labels of
+    the other 423,620 cells stay (issue #24 item 15; it replaced the whole space before)."""
     root = tmp_path / "db"
     ids = space_ids()
     cell_ids = sorted(ids[h] for h, _, _ in CELLS)
-    query = ("SELECT count(*), count(DISTINCT arch_id), min(source) FROM accuracies "
-             "WHERE space = 'nb101'")
-    assert connect(root).execute(query).fetchone()[:2] == (423_624, 423_624)  # shipped
+    query = ("SELECT count(*), count(DISTINCT arch_id) FROM accuracies WHERE space = 'nb101'")
+    assert connect(root).execute(query).fetchone() == (423_624, 423_624)  # shipped
     ingest_ground_truth("nb101", write_runs(tmp_path / "nasbench_only108.tfrecord", make_runs()),
                         root)
-    assert connect(root).execute(query).fetchone() == (32, 4, "nasbench_only108.tfrecord")
+    assert connect(root).execute(query).fetchone() == (423_624 - 4 + 32, 423_624)
+    cells = ", ".join(map(str, cell_ids))
+    own = connect(root).execute(
+        f"SELECT count(*), count(DISTINCT arch_id), min(source), max(source) FROM accuracies "
+        f"WHERE space = 'nb101' AND arch_id IN ({cells})").fetchone()
+    assert own == (32, 4, "nasbench_only108.tfrecord", "nasbench_only108.tfrecord")
     splits = connect(root).execute(
-        "SELECT DISTINCT arch_id, split FROM accuracies WHERE space = 'nb101' ORDER BY ALL"
-    ).fetchall()
+        f"SELECT DISTINCT arch_id, split FROM accuracies WHERE space = 'nb101' AND arch_id IN "
+        f"({cells}) ORDER BY ALL").fetchall()
     assert splits == [(arch_id, split) for arch_id in cell_ids for split in ("test", "valid")]
+    assert connect(root).execute("SELECT count(*) FROM shipped_accuracies").fetchone() == (
+        423_624 - 4 + 2 * 15_625 * 6,)  # NB101's other cells and NB201's shipped columns

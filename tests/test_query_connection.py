@@ -37,14 +37,21 @@ def test_shipped_ground_truth_fills_spaces_the_root_lacks(tmp_path):
         assert len(joined) == 3 * 12 and joined["arch_str"].notna().all()
 
 
-def test_an_ingest_into_the_root_replaces_the_shipped_rows(tmp_path):
+def test_an_ingest_into_the_root_replaces_the_shipped_rows_of_its_keys(tmp_path):
+    """Own rows win on their keys and the shipped rows of the other keys of that column stay
+    (issue #24 item 15: a 2-arch ingest replaced all 15,625 archs' ground truth before); the
+    shipped columns the root has no rows of, and the shipped arch list, are left out, as
+    before."""
     write(tmp_path, "accuracies", accuracy_part("nb201", [0, 1], [10.0, 20.0], dataset="cifar10",
                                                 split="ori-test"), "nb201")
     write(tmp_path, "archs", arch_part("nb201", [0, 1]), "nb201")
     with connect(tmp_path) as connection:
         rows = connection.sql("SELECT arch_id, accuracy FROM accuracies WHERE space = 'nb201' "
                               "ORDER BY arch_id").fetchall()
-        assert rows == [(0, 10.0), (1, 20.0)]
+        assert rows[:2] == [(0, 10.0), (1, 20.0)] and len(rows) == 15625
+        assert rows[2][0] == 2 and rows[2][1] != 10.0
+        assert _count(connection, "SELECT count(DISTINCT (dataset, split, epochs)) FROM "
+                                  "accuracies WHERE space = 'nb201'") == 1
         assert _count(connection, "SELECT count(*) FROM archs WHERE space = 'nb201'") == 2
 
 

@@ -13,6 +13,7 @@ from conftest import validation_data
 from naswot_db.testing.query_tables import score_part, write
 
 from naswot_db.cli import main
+from naswot_db.query import connect
 from naswot_db.schema import SCHEMA_VERSION, SCORES, part_files, read_table, shipped_root
 
 CONFIG_ID = "e546981146c498f7"
@@ -93,3 +94,34 @@ def test_own_nb201_scores_replace_the_shipped_ones_for_that_root(tmp_path):
     assert [(s["space"], s["archs"], s["origin"]) for s in info["scores"]] == [
         ("nb201", 3, "built")]
     assert {g["origin"] for g in info["ground_truth"]} == {"shipped"}  # labels stay shipped
+
+
+def test_a_40_arch_build_of_the_shipped_configuration_adds_to_it(tmp_path):
+    """The trap of issue #24 item 15: 40 own rows of the shipped configuration change those 40
+    keys and leave a search pool of 15,625 archs, and every output counts both origins."""
+    own = np.arange(40, dtype=float) + 1000.0
+    write(tmp_path, "scores", score_part("nb201", list(range(40)), own, config_id=CONFIG_ID,
+                                         batch_size=128), "nb201")
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "--root", str(tmp_path), "--n", "10", "--runs", "5"])
+    assert result.exit_code == 0, result.output
+    assert f"config {CONFIG_ID}: 15,585 score rows shipped with naswot-db, 40 the root's own" \
+        in result.stdout
+    assert f"from {ARCHS} archs" in result.stdout
+    with connect(tmp_path) as connection:
+        stored = dict(connection.sql("SELECT arch_id, value FROM scores WHERE space = 'nb201' "
+                                     "AND arch_id < 41").fetchall())
+    assert [stored[i] for i in range(40)] == own.tolist()  # the root's row wins on its key
+    assert stored[40] == _shipped()["value"][40]  # the shipped row of every other key stays
+    values = runner.invoke(main, ["sql", "SELECT count(*) FROM scores", "--root", str(tmp_path)])
+    assert values.exit_code == 0, values.output
+    assert "15,585 rows shipped with naswot-db, 40 the root's own" in values.stderr
+    info = json.loads(runner.invoke(main, ["info", "--root", str(tmp_path), "--format",
+                                           "json"]).stdout)
+    assert [(s["archs"], s["origin"], s["shipped_rows"], s["own_rows"])
+            for s in info["scores"]] == [(ARCHS, "shipped+own", ARCHS - 40, 40)]
+    corr = json.loads(runner.invoke(main, ["corr", "--root", str(tmp_path), "--space", "nb201",
+                                           "--target", "cifar10-valid:x-valid", "--format",
+                                           "json"]).stdout)
+    assert [(r["origin"], r["shipped_rows"], r["own_rows"]) for r in corr] == [
+        ("shipped+own", ARCHS - 40, 40)]

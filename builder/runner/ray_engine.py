@@ -20,6 +20,7 @@ import collections
 import dataclasses
 import logging
 import math
+import os
 import pickle
 import socket
 import sys
@@ -36,6 +37,7 @@ from naswot_db.builder.spaces import Space
 from .config import BuildError
 from .devices import resolve_device
 from .provenance import device_name
+from .ray_watchdog import start_watchdog
 from .scoring_loop import ArchScorer, ChunkWriter, ScoringJob, error_rows
 
 INSTALL_HINT = 'the Ray engine needs Ray: pip install "naswot-db[ray]" (or pip install ray)'
@@ -193,9 +195,11 @@ def run_in_ray(job: ScoringJob, space: Space, settings: RaySettings,
     """Score ``job`` on Ray actors; return (rows written, error rows, each actor's device)."""
     ray = import_ray()
     started_here = not ray.is_initialized()
+    watchdog = None
     if started_here:
         ray.init(address=settings.address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR)
+        watchdog = _watch_local_instance(ray)
     try:
         if settings.gpus_per_worker is None:
             settings = dataclasses.replace(settings, gpus_per_worker=default_gpus_per_worker(
@@ -212,6 +216,17 @@ def run_in_ray(job: ScoringJob, space: Space, settings: RaySettings,
     finally:
         if started_here:
             ray.shutdown()
+        if watchdog is not None:
+            os.close(watchdog)  # the watchdog ends whatever of the instance is still running
+
+
+def _watch_local_instance(ray) -> int | None:
+    """When ``ray.init`` started a Ray instance here (not joined one): a watchdog that ends its
+    processes once this driver is gone (:mod:`.ray_watchdog`); the pipe end this driver holds."""
+    node = ray._private.worker._global_node  # no public API says whether init started a head
+    if node is None or not node.head:
+        return None
+    return start_watchdog(node.get_session_dir_path())
 
 
 def _drive(ray, pool: _ActorPool, todo: list[list[int]], writer: ChunkWriter,

@@ -171,15 +171,23 @@ def ingest(space: str | None, source: Path, fmt: str, batch_size: int | None,
         raise NaswotDbError("--batch-size belongs to --format naslib-zc")
     from naswot_db.builder.ingest import ingest_ground_truth
     from naswot_db.builder.spaces import get_space
+    from naswot_db.query.shipped import shipped_spaces
+    from naswot_db.schema import ACCURACIES
 
     for name, (archs, accuracies) in ingest_ground_truth(space, source, root).items():
         click.echo(f"{name}: {archs} archs, {accuracies} accuracy rows from {source}")
         ingested_space = get_space(name, root)
         total = ingested_space.arch_table().num_rows
-        if archs < total:  # e.g. a NATS directory holding a few of its arch files
-            click.echo(f"Note: {source} holds {archs:,} of {name}'s {total:,} archs; this root's "
-                       f"{name} ground truth is now those {archs:,} (ingest the whole benchmark "
-                       f"to restore the rest)", err=True)
+        partial = (f"{source} holds {archs:,} of {name}'s {total:,} archs; "
+                   if archs < total else "")  # e.g. a NATS directory holding a few arch files
+        if name in shipped_spaces(root, ACCURACIES):
+            click.echo(f"Note: {partial}its accuracy rows add to the ground truth shipped with "
+                       f"naswot-db in the columns they fill (dataset, split, epochs), winning "
+                       f"on the keys they hold; `naswot-db info --root {root}` counts the "
+                       f"shipped rows and the root's own", err=True)
+        elif partial:
+            click.echo(f"Note: {partial}this root's {name} ground truth is now those "
+                       f"{archs:,} (ingest the whole benchmark for the rest)", err=True)
         click.echo(f"Please cite: {ingested_space.citation}", err=True)
 
 
@@ -191,7 +199,6 @@ def _ingest_peer_values(source: Path, root: Path, space: str | None,
     from naswot_db.query.shipped import shipped_spaces
     from naswot_db.schema import SCORES
 
-    shipped_before = shipped_spaces(root, SCORES)
     result = ingest_peer_values(source, root, space, batch_size or SUITE_ZERO_BATCH_SIZE)
     if result.already_stored:
         click.echo(f"{result.space}: the {result.rows:,} values of {source} are already stored "
@@ -203,8 +210,7 @@ def _ingest_peer_values(source: Path, root: Path, space: str | None,
     click.echo(f"{result.space}: {result.rows:,} score rows ({proxies}: "
                f"{', '.join(result.scores)}; datasets {', '.join(result.datasets)}){sentinels} "
                f"from {source} as config {result.config_id}")
-    if result.space in shipped_before:
-        click.echo(f"Note: {root} now holds {result.space} scores of its own, so the NASWOT "
-                   f"scores shipped with naswot-db no longer fill in for {result.space} there; "
-                   f"`naswot-db build --space {result.space} ...` makes yours", err=True)
+    if result.space in shipped_spaces(root, SCORES):
+        click.echo(f"Note: the {result.space} NASWOT scores shipped with naswot-db stay beside "
+                   f"these as a configuration of their own", err=True)
     click.echo(f"Please cite: {SUITE_ZERO_CITATION}", err=True)

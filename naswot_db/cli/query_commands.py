@@ -159,7 +159,7 @@ def sql(query: str, root: Path | None, fmt: str, timeout: float | None) -> None:
     """Run QUERY against the views archs, accuracies, scores, runs and scored."""
     from naswot_db.query.connection import run_sql
     from naswot_db.query.formatting import render
-    from naswot_db.query.shipped import shipped_scores_note
+    from naswot_db.query.scores_note import shipped_scores_note
 
     root = _resolved_root(root)
     note = shipped_scores_note(root) if _READS_SCORES.search(query) else None
@@ -230,7 +230,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
     """
     from naswot_db.query.formatting import render
     from naswot_db.query.searches.report import comparison_caption, paper_rows, search_caption
-    from naswot_db.query.shipped import SHIPPED
+    from naswot_db.query.shipped import BUILT
 
     _refuse_unused_fitness(methods, fitness)
     if len(methods) > 1 or _budgeted(methods):
@@ -248,7 +248,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
         click.echo(search_caption(result))
         click.echo(render(paper_rows(result), fmt))
     else:
-        if result.origin == SHIPPED:
+        if result.origin != BUILT:  # some or all scores shipped with naswot-db
             click.echo(f"Note: {search_caption(result)}.", err=True)
         click.echo(render(result.table(), fmt))
 

@@ -65,3 +65,16 @@ def arch_part(space: str, arch_ids, arch_strs=None) -> pa.Table:
 
 def write(root: Path, table: str, part: pa.Table, space: str) -> None:
     write_part(root, table, part, space=space)
+
+
+def many_score_rows(n: int) -> pa.Table:
+    """``n`` valid NB201 score rows with distinct keys (arch id, then init seed), made in
+    DuckDB: an archive far larger than a test's usual few rows (merge memory)."""
+    import duckdb
+
+    return duckdb.sql(
+        "SELECT 'nb201' AS space, (i % 15625)::BIGINT AS arch_id, 'naswot' AS score, 'cifar10' "
+        "AS dataset, 16::INTEGER AS batch_size, (i // 15625)::BIGINT AS init_seed, 0::BIGINT AS "
+        "batch_seed, 'cfg' AS config_id, (i * 0.001)::DOUBLE AS value, 'ok' AS status, "
+        "NULL::VARCHAR AS error, false AS reference_raises, 0.5::DOUBLE AS time_s, 'run' AS "
+        "run_id FROM range(?) t(i)", params=[n]).to_arrow_table()

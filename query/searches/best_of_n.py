@@ -36,7 +36,7 @@ from ..score_grid import (
     MEAN_REPLICATE, RANDOM_REPLICATE, Replicate, ScoreGrid, load_chosen_grid, load_grid,
 )
 from ..selection import ScoreConfig, Source, fetch_columns, open_source
-from ..shipped import BUILT, score_origin
+from ..shipped import BUILT, RowOrigin, scores_origin
 from ..targets import LABELS_VIEW, Target, resolve_targets
 
 if TYPE_CHECKING:  # pandas is loaded by table() only: the CLI's search prints without it
@@ -63,7 +63,8 @@ class SearchTables:
     targets: list[Target]
     accuracies: np.ndarray
     best_in_space: np.ndarray
-    origin: str = BUILT  # "shipped" when the scores are the ones shipped with naswot-db
+    origin: str = BUILT  # "shipped" / "shipped+own" when shipped scores are among them
+    origin_rows: RowOrigin | None = None  # how many rows are shipped, how many the root's
 
 
 def _target_values_sql(targets: list[Target]) -> tuple[str, list]:
@@ -89,9 +90,11 @@ def arrange_search_tables(source: Source, space: str, dataset: str, targets: lis
     accuracies[rows[scored], labels["target"][scored]] = labels["accuracy"][scored]
     best_in_space = np.full(len(targets), np.nan)
     np.fmax.at(best_in_space, labels["target"], labels["accuracy"])
+    origin = scores_origin(source.connection, space, dataset, config.config_id,
+                           config.batch_size, config.score)
     return SearchTables(space, dataset, config, arch_ids, grid.replicates, grid.values,
                         grid.times, grid.present, targets, accuracies, best_in_space,
-                        score_origin(source.root, space))
+                        origin.kind(), origin)
 
 
 def load_search_tables(source: Source, space: str, dataset: str, targets: list[Target],
@@ -260,6 +263,7 @@ class SearchResult:
     draws: dict[int, SearchDraws] = field(default_factory=dict)
     origin: str = BUILT
     method: str = "naswot"  # how the caller named the method: the key of its rows
+    origin_rows: RowOrigin | None = None
 
     def table(self) -> pd.DataFrame:
         """One row per (method, N): runs used, non-finite runs, search time, per-target mean/std.
@@ -431,7 +435,8 @@ def search_tables(tables: SearchTables, n_values: Sequence[int], runs: int = 500
     rng = np.random.default_rng(seed)
     result = SearchResult(tables.space, tables.dataset, tables.config, replicate, replace, seed,
                           runs, size, unlabelled, tables.targets, tables.replicates,
-                          tables.best_in_space, origin=tables.origin, method=method)
+                          tables.best_in_space, origin=tables.origin,
+                          origin_rows=tables.origin_rows, method=method)
     random_arch = []
     source = _DrawSource.of(pool)
     for n in n_values:

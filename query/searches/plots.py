@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from ..errors import QueryError
 from ..plots import _check_output, _save
-from ..shipped import SHIPPED, shipped_phrase
+from ..shipped import BUILT, origin_phrase
 from .anytime import anytime_curve
 from .best_of_n import SearchResult
 from .compare import SearchComparison
@@ -23,9 +23,10 @@ from .report import method_label
 
 def _shipped_note(result: SearchResult | None) -> str:
     """`` (1 replicate shipped with naswot-db, config C)`` when ``result`` used those scores."""
-    if result is None or result.origin != SHIPPED:
+    if result is None or result.origin_rows is None or result.origin == BUILT:
         return ""
-    return f" ({shipped_phrase(len(result.replicates), result.config.config_id)})"
+    phrase = origin_phrase(result.origin_rows, len(result.replicates), result.config.config_id)
+    return f" ({phrase})"
 
 
 def search_plot(result: SearchResult, output: Path | str) -> Path:

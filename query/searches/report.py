@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from naswot_db.core.scores import DEFAULT_SCORE
 
 from ..formatting import Rows, missing
-from ..shipped import SHIPPED, shipped_phrase
+from ..shipped import origin_phrase
 from .best_of_n import SearchResult
 from .methods import search_method
 
@@ -103,8 +103,8 @@ def search_caption(result: SearchResult) -> str:
     sampling = "with" if result.replace else "without"
     dropped = f", {result.unlabelled} scored archs without every label left out" \
         if result.unlabelled else ""
-    config = (shipped_phrase(len(result.replicates), result.config.config_id)
-              if result.origin == SHIPPED else f"config {result.config.config_id}")
+    config = (origin_phrase(result.origin_rows, len(result.replicates), result.config.config_id)
+              if result.origin_rows is not None else f"config {result.config.config_id}")
     return (f"{result.space}, {result.config.score} scores on {result.dataset} ({config}, "
             f"batch {result.config.batch_size}), {policy}, "
             f"{result.runs} runs, sampling "
