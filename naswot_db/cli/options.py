@@ -19,7 +19,7 @@ from naswot_db.core.spaces import (
 )
 from naswot_db.core.scores import (
     ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
-    score_names,
+    installed_score_names, score_names,
 )
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -164,10 +164,20 @@ def optional_score_option(help_text: str) -> Callable:
                         help=help_text)
 
 
+def _scores_help(lead: str) -> Callable[[], str]:
+    """``--score`` help naming every described score and the installed plug-ins (written only
+    when help is shown, so a start reads no distribution metadata)."""
+    def text() -> str:
+        installed = installed_score_names()
+        plugins = f", installed plug-ins: {', '.join(installed)}" if installed else ""
+        return (f"{lead} Scores: {', '.join(score_names())}{plugins} (plug-ins: entry point "
+                f"group {SCORE_PLUGIN_GROUP}).")
+    return text
+
+
 score_option = click.option(
     "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
-    help=f"Training-free score: {', '.join(score_names())}, or an installed plug-in (entry "
-         f"point group {SCORE_PLUGIN_GROUP}).")
+    cls=LazyHelpOption, help_text=_scores_help("Training-free score."))
 
 
 def _checked_spec(spec: str) -> str:
@@ -181,9 +191,9 @@ def scores_option(default: str, what: str, expand: bool = True) -> Callable:
     canonical names (``expand=False``: checked, kept as given); ``what`` says what several do."""
     return click.option(
         "--score", "scores", default=default, show_default=True,
-        callback=_callback(expand_scores if expand else _checked_spec),
-        help=f"Training-free score, a comma list, {SUITE_ZERO} (NAS-Bench-Suite-Zero's thirteen) "
-             f"or {ALL_SCORES}: {what}.")
+        callback=_callback(expand_scores if expand else _checked_spec), cls=LazyHelpOption,
+        help_text=_scores_help(f"Training-free score, a comma list, {SUITE_ZERO} "
+                               f"(NAS-Bench-Suite-Zero's thirteen) or {ALL_SCORES}: {what}."))
 
 
 def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:

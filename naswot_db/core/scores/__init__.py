@@ -171,6 +171,16 @@ def installed_score_plugin(name: str):
                  if _loose(point.name) == _loose(name)), None)
 
 
+def installed_score_names() -> list[str]:
+    """Entry point names of the installed score plug-ins not described here (for help: they are
+    listed, not loaded)."""
+    from importlib.metadata import entry_points
+
+    known = _catalogue()
+    return sorted(point.name for point in entry_points(group=SCORE_PLUGIN_GROUP)
+                  if point.name not in known)
+
+
 def canonical_score(name: str) -> str:
     """The canonical name of score ``name`` (case-insensitive, ``-`` or ``_``), plug-ins included."""
     _load_builtin()
