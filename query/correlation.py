@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from naswot_db.core.names import canonical_space, ground_truth_space_sql, is_peer_config
-from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
+from naswot_db.core.scores import DEFAULT_SCORE, higher_is_better, query_score
 from naswot_db.schema import SCORES
 
 from . import stats
+from .az_nas import score_relation
 from .errors import QueryError
 from .selection import Source, open_source, require_any_scores, require_scores
 from .shipped import PEER, origins_by
@@ -39,18 +40,18 @@ _ORIGIN_KEY = ("space", "dataset", "config_id", "batch_size", "score")
 _ORDER_COLUMNS = [f"s.{name}" for name in GROUP_COLUMNS[:6]] + ["t.target_order"]
 
 
-def _scores_sql(replicate: str) -> str:
+def _scores_sql(replicate: str, score: str) -> str:
     """The score rows a study reads, one per arch and group (``?``: as_reference, score, dataset
-    filter twice)."""
+    filter twice); ``az_nas`` from its macro."""
     value = ("CASE WHEN ? AND reference_raises THEN 'NaN'::DOUBLE "
              "ELSE coalesce(value, 'NaN'::DOUBLE) END")
     where = "score = ? AND (? IS NULL OR dataset = ?)"
     if replicate == EACH_REPLICATE:
         return (f"SELECT space, dataset, config_id, batch_size, init_seed, batch_seed, arch_id, "
-                f"{value} AS value, 1 AS replicates FROM scores WHERE {where}")
+                f"{value} AS value, 1 AS replicates FROM {score_relation(score)} WHERE {where}")
     return (f"SELECT space, dataset, config_id, batch_size, NULL::BIGINT AS init_seed, "
             f"NULL::BIGINT AS batch_seed, arch_id, avg({value}) AS value, "
-            f"count(*) AS replicates FROM scores WHERE {where} GROUP BY ALL")
+            f"count(*) AS replicates FROM {score_relation(score)} WHERE {where} GROUP BY ALL")
 
 
 def _targets_sql(targets: dict[str, list[Target]]) -> tuple[str, list]:
@@ -73,7 +74,7 @@ def paired_rows(source: Source, targets: dict[str, list[Target]], dataset: str |
                          f"not {replicate!r}")
     target_table, target_params = _targets_sql(targets)
     order = ", ".join(_ORDER_COLUMNS)
-    sql = (f"WITH s AS ({_scores_sql(replicate)}) "
+    sql = (f"WITH s AS ({_scores_sql(replicate, score)}) "
            f"SELECT s.*, t.target, t.acc_dataset, t.acc_split, t.acc_epochs, "
            f"coalesce(g.accuracy, 'NaN'::DOUBLE) AS accuracy, "
            f"dense_rank() OVER (ORDER BY {order}) AS \"group\" "
@@ -113,8 +114,8 @@ def _study_targets(source: Source, space: str | None, dataset: str | None,
     else:
         require_any_scores(source)
         spaces = [row[0] for row in source.connection.execute(
-            "SELECT DISTINCT space FROM scores WHERE score = ? AND (? IS NULL OR dataset = ?) "
-            "ORDER BY space", [score, dataset, dataset]).fetchall()]
+            f"SELECT DISTINCT space FROM {score_relation(score)} WHERE score = ? "
+            "AND (? IS NULL OR dataset = ?) ORDER BY space", [score, dataset, dataset]).fetchall()]
         if not spaces:
             raise QueryError(f"no scores on dataset {dataset!r} under {source.root}")
     return {name: resolve_targets(source.connection, name, targets, epochs, label)
@@ -141,7 +142,7 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     ingested with ``ingest --format naslib-zc``.
     """
     space = None if space is None else canonical_space(space)
-    score = canonical_score(score)
+    score = query_score(score)
     sign = 1.0 if higher_is_better(score) else -1.0
     with open_source(root, connection) as source:
         study_targets = _study_targets(source, space, dataset, targets, epochs, label, score)

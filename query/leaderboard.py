@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from naswot_db.core.scores import canonical_score, higher_is_better
+from naswot_db.core.scores import higher_is_better, query_score
 
+from .az_nas import AZ_NAS, has_az_nas_rows
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, correlations
 from .errors import QueryError
 from .selection import open_source, require_any_scores
@@ -44,10 +45,15 @@ class Leaderboard:
 
 
 def _stored_scores(connection: duckdb.DuckDBPyConnection, space: str | None,
-                   dataset: str | None) -> set[str]:
-    return {row[0] for row in connection.execute(
+                   dataset: str | None, names: list[str]) -> set[str]:
+    """The scores of ``names`` with rows here: stored ones, and ``az_nas`` where its macro
+    has rows."""
+    stored = {row[0] for row in connection.execute(
         "SELECT DISTINCT score FROM scores WHERE (? IS NULL OR space = ?) AND "
         "(? IS NULL OR dataset = ?)", [space, space, dataset, dataset]).fetchall()}
+    if AZ_NAS in names and has_az_nas_rows(connection, space, dataset):
+        stored.add(AZ_NAS)
+    return stored
 
 
 def proxy_leaderboard(root: Path | str | None = None, *, scores: Sequence[str],
@@ -64,10 +70,10 @@ def proxy_leaderboard(root: Path | str | None = None, *, scores: Sequence[str],
     :func:`~.correlation.correlations` (``replicate`` defaults to the mean over replicates, so
     each score has one row per target and configuration).
     """
-    names = [canonical_score(name) for name in scores]
+    names = [query_score(name) for name in scores]
     with open_source(root, connection) as source:
         require_any_scores(source)
-        stored = _stored_scores(source.connection, space, dataset)
+        stored = _stored_scores(source.connection, space, dataset, names)
         present = [name for name in names if name in stored]
         if not present:
             where = "".join(f" {what} {value!r}" for what, value in

@@ -16,7 +16,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from naswot_db.core.names import canonical_space
-from naswot_db.core.scores import DEFAULT_SCORE, canonical_score
+from naswot_db.core.scores import DEFAULT_SCORE, query_score
 
 from . import stats
 from .correlation import EACH_REPLICATE, MEAN_REPLICATE, paired_rows
@@ -67,7 +67,7 @@ def scatter_plot(output: Path | str, root: Path | str | None = None, *, space: s
     """
     output = _check_output(Path(output))
     policy = MEAN_REPLICATE if replicate == MEAN_REPLICATE else EACH_REPLICATE
-    space, score = canonical_space(space), canonical_score(score)
+    space, score = canonical_space(space), query_score(score)
     with open_source(root, connection) as source:
         config = choose_config(source, space, dataset, config_id, batch_size, score)
         chosen = resolve_targets(source.connection, space, [target] if target else None,

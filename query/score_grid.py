@@ -19,6 +19,7 @@ import pyarrow as pa
 from naswot_db.schema.sql import SCORE_ROWS_VIEW
 
 from .arrow_numpy import column_to_numpy
+from .az_nas import score_relation
 from .selection import (ScoreConfig, Source, choose_config, config_filter_sql, fetch_columns,
                         single_config)
 
@@ -206,7 +207,8 @@ def load_grid(source: Source, space: str, dataset: str, config: ScoreConfig,
               as_reference: bool = False) -> ScoreGrid:
     """The scores of ``config``, each key once (``as_reference``: raising networks score 0.0)."""
     params = [space, dataset, config.score, config.config_id, config.batch_size]
-    builder, arch_ids = _stream(source, _config_rows_sql(SCORE_ROWS_VIEW, as_reference), params)
+    view = score_relation(config.score, SCORE_ROWS_VIEW)
+    builder, arch_ids = _stream(source, _config_rows_sql(view, as_reference), params)
     if builder.repeats_a_key():  # a part on disk twice: the view's earliest-run rows
         builder, arch_ids = _stream(source, _config_rows_sql("scores", as_reference), params)
     return builder.grid(arch_ids)

@@ -19,6 +19,7 @@ from naswot_db.core.names import score_datasets
 from naswot_db.core.scores import DEFAULT_SCORE
 
 from .arrow_numpy import column_to_numpy
+from .az_nas import AZ_NAS, az_nas_missing_error, score_relation
 from .connection import connect, resolve_root
 from .errors import QueryError
 
@@ -79,10 +80,12 @@ def require_scores(source: Source, space: str, dataset: str | None,
     """Raise a :class:`QueryError` naming the fix unless ``space`` (and ``dataset``) has
     ``score`` scores."""
     stored = {row[0] for row in source.connection.execute(
-        "SELECT DISTINCT dataset FROM scores WHERE space = ? AND score = ?",
+        f"SELECT DISTINCT dataset FROM {score_relation(score)} WHERE space = ? AND score = ?",
         [space, score]).fetchall()}
     if stored and (dataset is None or dataset in stored):
         return
+    if score == AZ_NAS:
+        raise az_nas_missing_error(source.connection, space, dataset)
     spaces_with_data = {row[0] for row in source.connection.execute(
         "SELECT space FROM scores UNION SELECT space FROM accuracies UNION "
         "SELECT space FROM archs").fetchall()}
@@ -149,8 +152,8 @@ def choose_config(source: Source, space: str, dataset: str, config_id: str | Non
 def config_filter_sql(view: str, space: str, dataset: str, score: str, config_id: str | None,
                       batch_size: int | None) -> tuple[str, list]:
     """``FROM view WHERE ...`` selecting the rows of the configurations matching the filters
-    (``config_id``/``batch_size`` None: any), and its parameters."""
-    return (f"FROM {view} WHERE space = ? AND dataset = ? AND score = ? "
+    (``config_id``/``batch_size`` None: any), and its parameters; ``az_nas`` reads its macro."""
+    return (f"FROM {score_relation(score, view)} WHERE space = ? AND dataset = ? AND score = ? "
             "AND (? IS NULL OR config_id = ?) AND (? IS NULL OR batch_size = ?)",
             [space, dataset, score, config_id, config_id, batch_size, batch_size])
 

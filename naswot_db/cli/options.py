@@ -18,8 +18,8 @@ from naswot_db.core.spaces import (
     SPACE_PLUGIN_GROUP, canonical_space, space_help, space_info, space_names,
 )
 from naswot_db.core.scores import (
-    ALL_SCORES, DEFAULT_SCORE, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score, expand_scores,
-    installed_score_names, score_names,
+    ALL_SCORES, DEFAULT_SCORE, QUERY_AGGREGATES, SCORE_PLUGIN_GROUP, SUITE_ZERO, canonical_score,
+    expand_query_scores, expand_scores, installed_score_names, query_score, score_names,
 )
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -176,8 +176,9 @@ def _scores_help(lead: str) -> Callable[[], str]:
 
 
 score_option = click.option(
-    "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(canonical_score),
-    cls=LazyHelpOption, help_text=_scores_help("Training-free score."))
+    "--score", default=DEFAULT_SCORE, show_default=True, callback=_callback(query_score),
+    cls=LazyHelpOption, help_text=_scores_help(
+        f"Training-free score, or {', '.join(QUERY_AGGREGATES)} (computed over the stored archs)."))
 
 
 def _checked_spec(spec: str) -> str:
@@ -186,14 +187,20 @@ def _checked_spec(spec: str) -> str:
     return spec
 
 
-def scores_option(default: str, what: str, expand: bool = True) -> Callable:
+def scores_option(default: str, what: str, expand: bool = True,
+                  aggregates: bool = False) -> Callable:
     """``--score`` naming several scores (a comma list, ``suite-zero``, ``all``), expanded to
-    canonical names (``expand=False``: checked, kept as given); ``what`` says what several do."""
+    canonical names (``expand=False``: checked, kept as given); ``what`` says what several do;
+    ``aggregates``: a query command, which also takes the query aggregates
+    (:data:`QUERY_AGGREGATES`, in ``all`` too)."""
+    extra = f" ({', '.join(QUERY_AGGREGATES)} included)" if aggregates else ""
+    expander = expand_query_scores if aggregates else expand_scores
     return click.option(
         "--score", "scores", default=default, show_default=True,
-        callback=_callback(expand_scores if expand else _checked_spec), cls=LazyHelpOption,
+        callback=_callback(expander if expand else _checked_spec), cls=LazyHelpOption,
         help_text=_scores_help(f"Training-free score, a comma list, {SUITE_ZERO} "
-                               f"(NAS-Bench-Suite-Zero's thirteen) or {ALL_SCORES}: {what}."))
+                               f"(NAS-Bench-Suite-Zero's thirteen) or {ALL_SCORES}{extra}: "
+                               f"{what}."))
 
 
 def _parse_replicate(text: str, accepted: tuple[str, ...]) -> str | tuple[int, int]:

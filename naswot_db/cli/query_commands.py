@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from naswot_db.core.errors import NaswotDbError
-from naswot_db.core.scores import DEFAULT_SCORE
+from naswot_db.core.scores import DEFAULT_SCORE, QUERY_AGGREGATES
 
 from .options import (
     REPLICATE_EACH, REPLICATE_MEAN, REPLICATE_PAIR, REPLICATE_RANDOM, LazyHelpOption, combine,
@@ -105,6 +105,18 @@ def _truth_note(root: Path | None, space: str | None) -> None:
     from naswot_db.query.truth_origin import shipped_truth_note
 
     note = shipped_truth_note(resolve_root(root), space)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
+
+
+def _aggregate_note(root: Path | None, scores: list[str], space: str | None,
+                    dataset: str | None) -> None:
+    """Say on stderr which population of stored archs az_nas ranked, when it is asked for."""
+    if not set(scores) & set(QUERY_AGGREGATES):
+        return
+    from naswot_db.query.az_nas_study import population_note
+
+    note = population_note(root, space=space, dataset=dataset)
     if note:
         click.echo(f"Note: {note}.", err=True)
 
@@ -244,6 +256,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
         return
     result = _run_search(**options, method=methods[0])
     _truth_note(options["root"], options["space"])
+    _aggregate_note(options["root"], [options["score"]], options["space"], options["dataset"])
     if fmt in ("table", "markdown"):
         click.echo(search_caption(result))
         click.echo(render(paper_rows(result), fmt))
@@ -256,7 +269,7 @@ def search(fmt: str, methods: list[str], budget_s, population, sample_size, tour
 @click.command()
 @root_option
 @space_option(help_text="Only this space [default: every scored space].")
-@scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman")
+@scores_option(DEFAULT_SCORE, "several give one table sorted by Spearman", aggregates=True)
 @dataset_option(help_text="Only scores on this dataset.")
 @_targets
 @_epochs
@@ -290,6 +303,7 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
         frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
                              score=scores[0], **options)
         _truth_note(root, space)
+        _aggregate_note(root, scores, space, dataset)
         click.echo(render(frame, fmt))
         return
     from naswot_db.query.leaderboard import proxy_leaderboard
@@ -297,6 +311,7 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
     board = proxy_leaderboard(_resolved_root(root), scores=scores,
                               replicate=replicate or REPLICATE_MEAN, **options)
     _truth_note(root, space)
+    _aggregate_note(root, list(board.table["score"]), space, dataset)
     if board.skipped:
         click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
     if fmt in ("table", "markdown"):

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 
 from naswot_db.core.names import canonical_space, ground_truth_space
-from naswot_db.core.scores import DEFAULT_SCORE, canonical_score, higher_is_better
+from naswot_db.core.scores import DEFAULT_SCORE, higher_is_better, query_score
 
 from ..errors import QueryError
 from ..score_grid import (
@@ -476,7 +476,7 @@ def simulate_search(root: Path | str | None = None, *, space: str = "nb201",
     score ranks the draws (``naswot``, ``jacov``).  ``method``: the rows' key (``best-of-n`` or
     its alias ``naswot``).
     """
-    space, score = canonical_space(space), canonical_score(score)
+    space, score = canonical_space(space), query_score(score)
     with open_source(root, connection) as source:
         config, grid = load_chosen_grid(source, space, dataset, score, config_id, batch_size,
                                         as_reference)

@@ -24,6 +24,9 @@ DEFAULT_SCORE = "naswot"
 # ``--score suite-zero``: the thirteen proxies of NAS-Bench-Suite-Zero; ``--score all``: every score
 SUITE_ZERO = "suite-zero"
 ALL_SCORES = "all"
+# scores a query computes from stored ones and never builds: the AZ-NAS aggregate ranks a
+# population of stored archs (naswot_db.query.az_nas), so it is a --score of corr and search only
+QUERY_AGGREGATES = ("az_nas",)
 
 
 # what a score can need of a space's network (ScoreInfo.network_needs), and why it needs it; a
@@ -229,8 +232,32 @@ def group_only_scores(spec: str) -> list[str]:
     return list(dict.fromkeys(name for name, _ in selected if name not in named))
 
 
+def query_score(name: str) -> str:
+    """The canonical name of a score a query reads: a query aggregate or a stored score."""
+    aggregate = next((key for key in QUERY_AGGREGATES if _loose(key) == _loose(name)), None)
+    return aggregate if aggregate is not None else canonical_score(name)
+
+
+def expand_query_scores(spec: str) -> list[str]:
+    """:func:`expand_scores` for a query: aggregates may be named, and ``all`` includes them."""
+    names: list[str] = []
+    for part in (piece.strip() for piece in spec.split(",")):
+        if not part:
+            raise UnknownNameError(f"empty score name in {spec!r}")
+        if _loose(part) in map(_loose, QUERY_AGGREGATES):
+            names.append(query_score(part))
+        else:
+            names.extend(expand_scores(part))
+            if score_key(part) == ALL_SCORES:
+                names.extend(QUERY_AGGREGATES)
+    return list(dict.fromkeys(names))
+
+
 def higher_is_better(name: str) -> bool:
-    """Whether a larger value of score ``name`` means a better network (plug-ins: yes)."""
+    """Whether a larger value of score ``name`` means a better network (plug-ins and the query
+    aggregates: yes)."""
+    if name in QUERY_AGGREGATES:
+        return True
     info = score_info(name)
     return True if info is None else info.higher_is_better
 
