@@ -15,18 +15,19 @@ from .shipped import RowOrigin, shipped_parts
 
 
 def _configurations(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    """``SPACE on DATASET, config C, batch B, R replicates: S shipped, O own`` per configuration
-    that holds shipped scores."""
+    """``SCORE of SPACE on DATASET, config C, batch B, R replicates: S shipped, O own`` per
+    configuration that holds shipped scores."""
     rows = connection.execute(
-        f"SELECT space, dataset, config_id, batch_size, "
+        f"SELECT score, space, dataset, config_id, batch_size, "
         f"count(DISTINCT (init_seed, batch_seed)), count(*) FROM {shipped_view_name(SCORES)} "
         f"GROUP BY ALL ORDER BY ALL").fetchall()
     described = []
-    for space, dataset, config, batch, replicates, shipped in rows:
+    for score, space, dataset, config, batch, replicates, shipped in rows:
         own = connection.execute(
-            "SELECT count(*) FROM scores WHERE space = ? AND dataset = ? AND config_id = ? "
-            "AND batch_size = ?", [space, dataset, config, batch]).fetchall()[0][0] - shipped
-        described.append(f"{space} on {dataset}, config {config}, batch {batch}, {replicates} "
+            "SELECT count(*) FROM scores WHERE score = ? AND space = ? AND dataset = ? "
+            "AND config_id = ? AND batch_size = ?",
+            [score, space, dataset, config, batch]).fetchall()[0][0] - shipped
+        described.append(f"{score} of {space} on {dataset}, config {config}, batch {batch}, {replicates} "
                          f"replicate{'s' if replicates > 1 else ''} "
                          f"({RowOrigin(shipped, own).phrase('rows')})")
     return described

@@ -3,17 +3,20 @@ from any working directory without writing one."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from naswot_db.testing.query_tables import score_part, write
 
 from naswot_db.query.info import root_info
-from naswot_db.schema import SCHEMA_VERSION, default_root, shipped_root
+from naswot_db.schema import SCHEMA_VERSION, SCORES, default_root, part_files, shipped_root
 from naswot_db.schema.storage import ROOT_ENV
 
 
@@ -29,6 +32,12 @@ def _naswot_db(home: Path, cwd: Path, *args: str,
                timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "naswot_db", *args], cwd=cwd,
                           env=_fresh_env(home), capture_output=True, text=True, timeout=timeout)
+
+
+def _shipped_scores() -> set[str]:
+    """The scores of the NB201 files shipped in data/shipped, read from the files themselves."""
+    return {name for part in part_files(shipped_root(), SCORES, "nb201")
+            for name in pq.read_table(part, columns=["score"]).column("score").to_pylist()}
 
 
 @pytest.fixture
@@ -58,12 +67,27 @@ def test_search_and_info_work_with_no_build(fresh):
     assert described["exists"] is False
     assert Path(described["root"]).is_relative_to(home)  # the per-user data folder
     assert [(s["space"], s["config_id"], s["replicates"], s["ok"], s["singular"], s["origin"])
-            for s in described["scores"]] == [
+            for s in described["scores"] if s["score"] == "naswot"] == [
         ("nb201", "e546981146c498f7", 1, 15_424, 201, "shipped")]
+    assert {(s["score"], s["archs"], s["origin"]) for s in described["scores"]} == {
+        (score, 15_625, "shipped") for score in _shipped_scores()}
     assert {(g["dataset"], g["split"], g["epochs"], g["origin"])
             for g in described["ground_truth"]} >= {("cifar10-valid", "x-valid", 200, "shipped"),
                                                      ("cifar10", "ori-test", 200, "shipped")}
     assert not any(home.rglob("*")) and not any(cwd.iterdir())  # queries never write
+
+
+def test_corr_all_ranks_every_shipped_score_and_names_them(fresh):
+    home, cwd = fresh
+    out = _naswot_db(home, cwd, "corr", "--space", "nb201", "--score", "all",
+                     "--target", "cifar10-valid:x-valid", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    board = pd.read_csv(io.StringIO(out.stdout))
+    shipped = _shipped_scores()
+    assert set(board["score"]) == shipped and set(board["origin"]) == {"shipped"}
+    assert (board["n"] > 15_000).all()  # the whole space, less its singular and NaN rows
+    note = next(line for line in out.stderr.splitlines() if "shipped with naswot-db;" in line)
+    assert all(f"{score} of nb201 on cifar10" in note for score in shipped)
 
 
 def test_search_table_loads_neither_pandas_nor_the_budgeted_searches(fresh):

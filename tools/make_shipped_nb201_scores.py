@@ -1,4 +1,5 @@
-"""Copy the full NB201 CIFAR-10 build into data/shipped/ as the default NB201 scores.
+"""Copy the full NB201 CIFAR-10 NASWOT build into data/shipped/ as the default NB201 scores
+(the other scores' files: tools/make_shipped_nb201_zc.py).
 
 Usage: python tools/make_shipped_nb201_scores.py PATH/TO/nb201-naswot-cifar10
 
@@ -35,8 +36,10 @@ def main(source: Path, shipped: Path) -> Path:
         raise SystemExit(f"expected one configuration, found {config_ids}")
     directory = partition_dir(shipped, SCORES, SPACE)
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("*.parquet"):
-        old.unlink()
+    for old in directory.glob("*.parquet"):  # the previous NASWOT file; other scores' stay
+        if pc.unique(pq.read_table(old, columns=["score"]).column("score")).to_pylist() == [
+                "naswot"]:
+            old.unlink()
     target = directory / f"{SPACE}-cifar10-{config_ids[0]}.parquet"
     pq.write_table(conform(SCORES, rows), target, compression="zstd", compression_level=19)
     return target

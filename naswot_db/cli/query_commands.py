@@ -109,6 +109,18 @@ def _truth_note(root: Path | None, space: str | None) -> None:
         click.echo(f"Note: {note}.", err=True)
 
 
+def _shipped_scores_note(root: Path | None, origins) -> None:
+    """Name on stderr the shipped scores a study read, when one of its rows is shipped."""
+    from naswot_db.query.connection import resolve_root
+    from naswot_db.query.scores_note import shipped_scores_note
+    from naswot_db.query.shipped import SHIPPED
+
+    if any(str(origin).startswith(SHIPPED) for origin in origins):
+        note = shipped_scores_note(resolve_root(root))
+        if note:
+            click.echo(f"Note: {note}.", err=True)
+
+
 def _aggregate_note(root: Path | None, scores: list[str], space: str | None,
                     dataset: str | None) -> None:
     """Say on stderr which population of stored archs az_nas ranked, when it is asked for."""
@@ -303,6 +315,7 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
         frame = correlations(_resolved_root(root), replicate=replicate or REPLICATE_EACH,
                              score=scores[0], **options)
         _truth_note(root, space)
+        _shipped_scores_note(root, frame["origin"])
         _aggregate_note(root, scores, space, dataset)
         click.echo(render(frame, fmt))
         return
@@ -311,6 +324,7 @@ def corr(root, space, scores, dataset, targets, epochs, replicate, top_k, label,
     board = proxy_leaderboard(_resolved_root(root), scores=scores,
                               replicate=replicate or REPLICATE_MEAN, **options)
     _truth_note(root, space)
+    _shipped_scores_note(root, board.table["origin"])
     _aggregate_note(root, list(board.table["score"]), space, dataset)
     if board.skipped:
         click.echo(f"Note: no rows of {', '.join(board.skipped)} here; left out.", err=True)
