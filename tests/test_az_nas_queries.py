@@ -143,3 +143,12 @@ def test_az_nas_without_flops_says_what_to_build(tmp_path):
     assert listed.exit_code == 0, listed.output
     assert "az_nas" not in set(pd.read_csv(io.StringIO(listed.stdout))["score"])
     assert "az_nas" in listed.stderr.split("left out")[0]  # named among the scores left out
+
+
+def test_a_build_of_az_nas_is_refused_in_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["build", "--space", SPACE, "--dataset", "cifar10",
+                                       "--score", "flops,az_nas", "--root", str(tmp_path / "db")])
+    assert result.exit_code == 1 and result.output.splitlines() == [
+        "Error: az_nas is not a stored score: corr and search compute it from stored ones "
+        "(--score az_nas); build those instead"]
+    assert not (tmp_path / "db").exists()

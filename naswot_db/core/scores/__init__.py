@@ -142,6 +142,10 @@ def _loose(name: str) -> str:
     return score_key(name).replace("_", "-")
 
 
+def _aggregate_key(name: str) -> str | None:
+    return next((key for key in QUERY_AGGREGATES if _loose(key) == _loose(name)), None)
+
+
 def _known_key(name: str) -> str | None:
     return next((key for key in _CATALOGUE if _loose(key) == _loose(name)), None)
 
@@ -191,6 +195,10 @@ def canonical_score(name: str) -> str:
     if known is not None:
         return known
     entry_point = installed_score_plugin(name)
+    aggregate = _aggregate_key(name)
+    if entry_point is None and aggregate is not None:
+        raise UnknownNameError(f"{aggregate} is not a stored score: corr and search compute it "
+                               f"from stored ones (--score {aggregate}); build those instead")
     if entry_point is None:
         raise UnknownNameError(f"unknown score {name!r}; known scores: "
                                f"{', '.join(_CATALOGUE)} (plug-ins: entry point group "
@@ -234,7 +242,7 @@ def group_only_scores(spec: str) -> list[str]:
 
 def query_score(name: str) -> str:
     """The canonical name of a score a query reads: a query aggregate or a stored score."""
-    aggregate = next((key for key in QUERY_AGGREGATES if _loose(key) == _loose(name)), None)
+    aggregate = _aggregate_key(name)
     return aggregate if aggregate is not None else canonical_score(name)
 
 
@@ -244,8 +252,8 @@ def expand_query_scores(spec: str) -> list[str]:
     for part in (piece.strip() for piece in spec.split(",")):
         if not part:
             raise UnknownNameError(f"empty score name in {spec!r}")
-        if _loose(part) in map(_loose, QUERY_AGGREGATES):
-            names.append(query_score(part))
+        if _aggregate_key(part) is not None:
+            names.append(_aggregate_key(part))
         else:
             names.extend(expand_scores(part))
             if score_key(part) == ALL_SCORES:
