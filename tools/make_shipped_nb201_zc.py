@@ -143,7 +143,7 @@ def sha256(path: Path) -> str:
 
 
 def provenance_section(root: Path, dataset: str, files: list[ShippedFile], command: str,
-                       commit: str, regenerate: str) -> str:
+                       commit: str, regenerate: str, notes: list[str]) -> str:
     """The Markdown section that PROVENANCE.md gets for ``files``."""
     names = ", ".join(dict.fromkeys(f.score for f in files))
     lines = [f"## NB201 {dataset} scores: {names} (`scores/space={SPACE}`, "
@@ -152,6 +152,7 @@ def provenance_section(root: Path, dataset: str, files: list[ShippedFile], comma
              f"commit {commit}, on this machine: {os.cpu_count()} CPUs (`nproc`), "
              f"{cpu_model()}, CPU only:", "", f"      {command}", "",
              *run_summary(root, {run for f in files for run in f.run_ids}),
+             *(f"- {note}" for note in notes),
              "- Files (values and times exactly as built; only the schema version stamp is this "
              "release's; one zstd-compressed Parquet file per score configuration):", "",
              "| score | file | config id | batch | replicates | rows ok / singular / error "
@@ -161,7 +162,7 @@ def provenance_section(root: Path, dataset: str, files: list[ShippedFile], comma
         counts = " / ".join(f"{f.statuses.get(s, 0):,}" for s in ("ok", "singular", "error"))
         lines.append(f"| {f.score} | `{f.path.name}` | `{f.config_id}` | {f.batch_size} | "
                      f"{f.replicates} | {counts} | {f.mean_time_s:.3f} | "
-                     f"{f.path.stat().st_size / 1024:,.0f} KB | `{sha256(f.path)[:16]}...` |")
+                     f"{f.path.stat().st_size / 1024:,.0f} KB | `{sha256(f.path)}` |")
     lines += ["", f"- Regenerate: `{regenerate}`",
               "- Read by queries as NB201's scores wherever a root has no rows of its own for "
               "them (README, Where data lives); every output that uses them says so.", ""]
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> list[ShippedFile]:
     parser.add_argument("--dataset", default="cifar10")
     parser.add_argument("--archs", type=int, default=ARCHS, help="archs a complete build holds")
     parser.add_argument("--shipped", type=Path, default=SHIPPED)
+    parser.add_argument("--note", action="append", default=[],
+                        help="a fact the root does not hold (load average, peak memory), as a "
+                             "provenance bullet; repeatable")
     args = parser.parse_args(argv)
     scores = [canonical_score(name) for name in args.score.split(",") if name.strip()]
     chosen = [rows for score in scores for rows in configurations(args.root, args.dataset, score)]
@@ -196,7 +200,7 @@ def main(argv: list[str] | None = None) -> list[ShippedFile]:
     provenance = args.shipped / "PROVENANCE.md"
     document = provenance.read_text() if provenance.exists() else "# Shipped tables\n"
     provenance.write_text(replace_section(document, provenance_section(
-        args.root, args.dataset, files, args.command, args.commit, regenerate)))
+        args.root, args.dataset, files, args.command, args.commit, regenerate, args.note)))
     return files
 
 
