@@ -76,7 +76,9 @@ def test_each_score_becomes_one_compact_file_of_the_build_rows(built, shipped):
 
     again = run_tool(built, shipped, "--archs", str(ARCHS))  # a rerun replaces its section
     assert again.returncode == 0, again.stderr
-    assert (shipped / "PROVENANCE.md").read_text().count("## NB201 cifar10 scores:") == 1
+    rerun = (shipped / "PROVENANCE.md").read_text()
+    assert rerun.count("## NB201 cifar10 scores: flops, meco, synflow (") == 1
+    assert rerun.startswith(shipped_root().joinpath("PROVENANCE.md").read_text().rstrip("\n"))
 
 
 def test_an_unfinished_build_is_refused_before_any_write(built, shipped):
