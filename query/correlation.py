@@ -27,7 +27,7 @@ from . import stats
 from .az_nas import score_relation
 from .errors import QueryError
 from .selection import Source, open_source, require_any_scores, require_scores
-from .shipped import PEER, origins_by
+from .shipped import PEER, RowOrigin, origins_by
 from .targets import LABELS_VIEW, Target, resolve_targets
 
 EACH_REPLICATE = "each"
@@ -155,7 +155,9 @@ def correlations(root: Path | str | None = None, *, space: str | None = None,
     rows = []
     for key, start, stop in zip(keys, starts, [*starts[1:], pairs.num_rows]):
         part = slice(start, stop)
-        rows_origin = origins[(*(key[c] for c in _ORIGIN_KEY[:-1]), score)]
+        # az_nas has no stored rows: its rows are computed here, from the views' rows
+        rows_origin = origins.get((*(key[c] for c in _ORIGIN_KEY[:-1]), score),
+                                  RowOrigin(0, stop - start))
         origin = PEER if is_peer_config(key["config_id"]) else rows_origin.kind()
         rows.append({**key, "score": score, "origin": origin,
                      "shipped_rows": rows_origin.shipped, "own_rows": rows_origin.own,
