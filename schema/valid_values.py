@@ -18,12 +18,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from naswot_db.core.errors import NaswotDbError
+from naswot_db.core.errors import NaswotDbError, UnknownNameError
+from naswot_db.core.spaces import space_info
 
-# archs per space; NDS files hold at most 25,000 networks each, so any NDS id below the bound;
-# a plug-in's space has no upper bound here
-SPACE_SIZES = {"nb201": 15_625, "nats-sss": 32_768, "nb101": 423_624, "nb101-original": 423_624}
-NDS_ARCH_BOUND = 100_000
 MAX_BATCH_SIZE = 1 << 16
 STATUSES = ("ok", "singular", "error")
 
@@ -42,11 +39,12 @@ class Rule:
 
 
 def _arch_bound(space: str | None) -> int | None:
-    """The arch ids a space can have: its size where known, none past the NDS bound for NDS
-    spaces, no upper bound for a space added by a plug-in."""
-    if space in SPACE_SIZES:
-        return SPACE_SIZES[space]
-    return NDS_ARCH_BOUND if (space or "").startswith("nds-") else None
+    """The arch ids a space can have, from its descriptor: below its size where that is fixed,
+    below the family's bound for NDS files, no upper bound for an unknown (plug-in) space."""
+    try:
+        return space_info(space).arch_ids_below() if space else None
+    except UnknownNameError:
+        return None
 
 
 def _finite(column: pa.ChunkedArray) -> pa.Array:

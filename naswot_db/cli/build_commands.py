@@ -20,9 +20,9 @@ _LARGE_SPACE = 1000
 def _note_whole_space(space: str, replicates: int) -> None:
     """Before a build of a whole large space: how much it queues and, where measured, how
     long that takes, so nobody starts 32,768 archs by leaving out --limit."""
-    from naswot_db.schema.valid_values import SPACE_SIZES
+    from naswot_db.core.spaces import space_info
 
-    archs = SPACE_SIZES.get(space)
+    archs = space_info(space).arch_count
     if archs is None or archs < _LARGE_SPACE:
         return
     per_arch = _MEASURED_S_PER_ARCH.get(space)

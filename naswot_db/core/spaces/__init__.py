@@ -54,6 +54,12 @@ class SpaceInfo:
     naslib_file: str | None = None  # NASLib's zc_*.json name; None: NASLib has none
     tasks: tuple[Task, ...] = ()  # (scoring dataset, validation, test) of exports
     family: str = ""  # spaces ingested together by ``ingest --space FAMILY`` (``nds``)
+    arch_count: int | None = None  # archs in the space (ids 0..N-1) where it is fixed
+    arch_id_bound: int | None = None  # every arch id is below it (arch_count where fixed)
+
+    def arch_ids_below(self) -> int | None:
+        """The bound every arch id of the space is below; None where it has none (a plug-in)."""
+        return self.arch_id_bound if self.arch_id_bound is not None else self.arch_count
 
     @property
     def truth_space(self) -> str:

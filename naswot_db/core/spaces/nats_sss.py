@@ -5,6 +5,7 @@ from naswot_db.core.spaces.nb201 import NB201_TASKS
 
 INFO = describe(SpaceInfo(
     name="nats-sss",
+    arch_count=32_768,
     citation="Dong et al., NATS-Bench: Benchmarking NAS Algorithms for Architecture Topology "
              "and Size, TPAMI 2021",
     implementation="naswot_db.builder.spaces.nats_sss:NATSSizeSpace",

@@ -4,6 +4,7 @@ from naswot_db.core.spaces import SpaceInfo, describe
 
 INFO = describe(SpaceInfo(
     name="nb101",
+    arch_count=423_624,
     citation="Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, "
              "ICML 2019",
     implementation="naswot_db.builder.spaces.nb101:NB101Space",

@@ -11,6 +11,7 @@ NB201_TASKS = (
 
 INFO = describe(SpaceInfo(
     name="nb201",
+    arch_count=15_625,
     aliases=("nats-tss",),  # NATS-Bench's topology search space is NAS-Bench-201
     citation="Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021",
     implementation="naswot_db.builder.spaces.nb201:NB201Space",

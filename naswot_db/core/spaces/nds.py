@@ -40,6 +40,7 @@ INFOS = tuple(describe(SpaceInfo(
     help=f"{NDS_PREFIX}<file> (e.g. nds-darts)",
     family=NDS_ALL,
     tasks=_TASKS,
+    arch_id_bound=100_000,  # each NDS file holds at most 25,000 networks
 )) for file_name in NDS_FILE_NAMES)
 _FILE_OF = {info.name: info.arguments[0] for info in INFOS}
 
