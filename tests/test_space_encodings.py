@@ -58,3 +58,20 @@ def test_nb201_mutation_changes_one_edge_to_another_operation():
     for parent, child in zip(parents, children):
         before, after = nb201.edges(strings[parent]), nb201.edges(strings[child])
         assert sum(a != b for a, b in zip(before, after)) == 1
+
+
+def test_nds_arch_strings_round_trip_and_have_no_mutation():
+    from naswot_db.core.encodings import EncodingError
+    from naswot_db.core.spaces import space_encoding
+
+    encoding = space_encoding("nds-darts")
+    net = {"genotype": {"normal": [["sep_conv_3x3", 0]], "normal_concat": [2]}, "width": 16,
+           "depth": 8, "aux": False}
+    text = encoding.format(net)
+    assert text == '{"aux":false,"depth":8,"genotype":{"normal":[["sep_conv_3x3",0]],' \
+                   '"normal_concat":[2]},"width":16}'
+    assert encoding.parse(text) == net and encoding.format(encoding.parse(text)) == text
+    assert encoding.mutation is None and encoding.naslib_key is None
+    for bad in ("[1, 2]", "{not json", '{"a": NaN}'):
+        with pytest.raises(EncodingError):
+            encoding.parse(bad)

@@ -18,7 +18,9 @@ from naswot_db.core.names import NDS_FILE_NAMES, nds_space_name
 from naswot_db.core.untrusted_json import loads_untrusted
 
 from ..base import GroundTruth, SpaceError
-from .net_config import canonical_json, parse_net
+from naswot_db.core.encodings.nds import format_net
+
+from .net_config import parse_net
 
 _FILE_NAME_BY_LOWER = {name.lower(): name for name in NDS_FILE_NAMES}
 
@@ -141,8 +143,8 @@ def ground_truth(name: str, path: Path) -> GroundTruth:
     dataset = "imagenet" if is_imagenet(name) else "cifar10"
     source = f"{path.name} (NDS data.zip)"
     archs = pa.Table.from_pylist([{
-        "space": space, "arch_id": e.arch_id, "arch_str": canonical_json(e.net),
-        "encoding": canonical_json({"net": e.net, "optim": e.optim}),
+        "space": space, "arch_id": e.arch_id, "arch_str": format_net(e.net),
+        "encoding": format_net({"net": e.net, "optim": e.optim}),
         "params": e.params, "flops": e.flops, "source": source,
     } for e in entries], schema=pa.schema([
         ("space", pa.string()), ("arch_id", pa.int64()), ("arch_str", pa.string()),

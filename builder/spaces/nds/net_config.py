@@ -8,7 +8,6 @@ than deep inside model construction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -28,11 +27,6 @@ class NasNetConfig:
 
 
 NetConfig = NasNetConfig | AnyNetConfig
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted-key, compact JSON: one string per distinct net (the archs table's arch_str)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _positive_int(value: Any, what: str) -> int:

@@ -7,13 +7,14 @@ rebuilt without an ingest.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping
 
 import pyarrow as pa
 from torch import nn
 
+from naswot_db.core.encodings import EncodingError
+from naswot_db.core.encodings.nds import parse_net as parse_net_str
 from naswot_db.schema import read_table
 
 from ..base import GroundTruth, Space, SpaceError
@@ -77,11 +78,11 @@ class NDSSpace(Space):
         """The model description of an arch id, a ``net`` object or its JSON text."""
         if isinstance(arch, str):
             try:
-                arch = json.loads(arch)
-            except ValueError as exc:
-                raise SpaceError(f"{self.name}: arch {arch[:80]!r} is not NDS net JSON") from exc
+                arch = parse_net_str(arch)
+            except EncodingError as exc:
+                raise SpaceError(f"{self.name}: {exc}") from exc
         elif not isinstance(arch, Mapping):
-            arch = json.loads(self._net_by_id(int(arch)))
+            arch = parse_net_str(self._net_by_id(int(arch)))
         try:
             return parse_net(arch)
         except (ValueError, KeyError, TypeError) as exc:

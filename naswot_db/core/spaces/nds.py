@@ -41,6 +41,7 @@ INFOS = tuple(describe(SpaceInfo(
     family=NDS_ALL,
     tasks=_TASKS,
     arch_id_bound=100_000,  # each NDS file holds at most 25,000 networks
+    encoding="naswot_db.core.encodings.nds:ENCODING",
 )) for file_name in NDS_FILE_NAMES)
 _FILE_OF = {info.name: info.arguments[0] for info in INFOS}
 
