@@ -9,11 +9,16 @@ tau-b and Spearman rho with 95% percentile bootstrap intervals (archs resampled 
 replacement), excluding non-finite scores as ``naswot-db corr`` does; once over every scored
 cell and once without the cells the reference code raises on (as the paper's figure).  The
 search table is ``naswot-db search --space nb101 --root DB``.
+
+``--runs`` also prints every NB101 build run of the root: its ``--workers`` x threads, archs,
+wall seconds, archs/s and the FLOPs of its archs' 128-channel networks per second (the work a
+run's cells hold, so runs over different random cells of the space compare fairly).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +46,34 @@ def interval(statistic, x: np.ndarray, y: np.ndarray, resamples: int,
     return float(low), float(high)
 
 
+def print_runs(root: Path) -> None:
+    """Each NB101 build run: its split of the CPU and its throughput in archs and in FLOPs."""
+    source = connect(root)
+    runs = source.execute(
+        "SELECT run_id, config, rows_written, epoch(finished_at) - epoch(started_at) AS seconds "
+        "FROM runs WHERE json_extract_string(config, '$.space') = 'nb101' "
+        "AND finished_at IS NOT NULL ORDER BY started_at").fetchall()
+    for run_id, config_text, rows, seconds in runs:
+        config = json.loads(config_text)
+        ids = config["arch_ids"] or []
+        flops = source.execute("SELECT sum(flops) FROM archs WHERE space = 'nb101' AND "
+                               "arch_id IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchone()[0]
+        print(f"run {run_id}: --workers {config['workers']}, devices "
+              f"{', '.join(config['worker_devices'])}; {rows} rows ({len(ids)} archs selected) "
+              f"in {seconds:.1f} s = {rows / seconds:.3f} archs/s; FLOPs of their 128-channel "
+              f"networks (a measure of the cells' work) {(flops or 0) / 1e12:.2f} T = "
+              f"{(flops or 0) / 1e9 / seconds:.1f} G per s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--score", action="append", default=None)
     parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--runs", action="store_true", help="also each build run's throughput")
     args = parser.parse_args()
+    if args.runs:
+        print_runs(args.root)
     for score, as_reference in [(s, r) for s in args.score or ["naswot"] for r in (False, True)]:
         values, accuracy = paired(args.root, score, as_reference)
         keep = usable(values, accuracy)

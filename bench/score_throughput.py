@@ -27,6 +27,16 @@ mode.  The three are timed in turns, best of ``--repeats`` each; the median rati
 archs is printed with its min-max.
 
     python bench/score_throughput.py --vs-convolutions [--archs 6] [--threads 1]
+
+With ``--proxies NAME,...`` (or ``all``: every described score but naswot) it prints the same
+table for those scores instead: per space and score, the time of one scoring as a build makes it
+(a fresh network with the score's head, the score's own passes, labels drawn at random) over the
+same network's convolutions alone and over its plain forward, both on the batch the score gets
+(``--batch-size``, 64 as the Suite-Zero builds).  Each score first runs once on a batch of 2,
+unmeasured (first-call costs); a score the space's network cannot run is named with its error.
+
+    python bench/score_throughput.py --vs-convolutions --proxies all --archs 2 --repeats 1 \
+        --batch-size 64 --threads 1 [--spaces nb201,nats-sss,nb101]
 """
 
 from __future__ import annotations
@@ -47,15 +57,18 @@ from torch import nn
 
 from host_overhead import space_archs
 
-from naswot_db.builder import get_space, naswot_score
+from naswot_db.builder import get_scorer, get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
 from naswot_db.builder.scoring import reference
 from naswot_db.builder.scoring.naswot_engine import call_plan
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
+from naswot_db.core.scores import score_info, score_names
 from naswot_db.query import connect
 from naswot_db.testing.reference_naswot import reference_naswot
+
+CLASSES = 10  # the class head a score that needs one gets (CIFAR-10)
 
 
 @contextlib.contextmanager
@@ -108,10 +121,19 @@ def main() -> None:
     parser.add_argument("--vs-convolutions", action="store_true",
                         help="scoring time over the convolutions' own time and a plain forward")
     parser.add_argument("--repeats", type=int, default=3, help="--vs-convolutions: best of")
+    parser.add_argument("--proxies", default=None,
+                        help="--vs-convolutions: these scores (comma-separated, or all) "
+                             "instead of NASWOT")
+    parser.add_argument("--spaces", default="nb201,nats-sss,nb101",
+                        help="--vs-convolutions --proxies: the spaces, comma-separated")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     keep_freed_memory()  # what a build does; applies to both loops alike
+    if args.vs_convolutions and args.proxies:
+        proxy_ratios(args.archs, args.batch_size, args.repeats, _proxy_names(args.proxies),
+                     args.spaces.split(","))
+        return
     if args.vs_convolutions:
         convolution_ratios(args.archs, args.batch_size, args.repeats)
         return
@@ -249,6 +271,63 @@ def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
               f"({min(over_forward):.2f}-{max(over_forward):.2f}); with float32 products "
               f"{statistics.median(f / c for f, c in zip(float_s, conv_s)):.2f}x the "
               f"convolutions (same scores)", flush=True)
+
+
+def _proxy_names(text: str) -> list[str]:
+    return ([name for name in score_names() if name != "naswot"] if text == "all"
+            else [name.strip() for name in text.split(",")])
+
+
+def _proxy_seconds(scorer, space, arch, images: torch.Tensor, labels: torch.Tensor,
+                   classes: int | None) -> tuple[float, str | None]:
+    """One scoring as a build makes it, on a network just built: seconds, or the error."""
+    torch.manual_seed(0)
+    model = space.build_model(arch, num_classes=classes)
+    result = scorer.score(model, images, labels)
+    return result.time_s, result.error if result.status == "error" else None
+
+
+def proxy_ratios(archs: int, batch_size: int, repeats: int, names: list[str],
+                 spaces: list[str]) -> None:
+    """Per space and score: scoring / its network's convolutions alone and / a plain forward."""
+    generator = torch.Generator().manual_seed(1)
+    images = torch.randn(batch_size, 3, 32, 32, generator=generator)
+    labels = torch.randint(0, CLASSES, (batch_size,), generator=generator)
+    scorers = {name: get_scorer(name) for name in names}
+    print(f"{torch.get_num_threads()} threads, batch {batch_size}, best of {repeats} per arch; "
+          f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    for label, (name, sample) in space_archs(archs).items():
+        if name not in spaces:
+            continue
+        space = get_space(name)
+        conv_s, forward_s = [], []
+        for arch in sample:
+            torch.manual_seed(0)
+            model = space.build_model(arch, num_classes=CLASSES).train()
+            calls = _convolution_calls(model, images)
+            with torch.no_grad():
+                model(images)  # warm-up
+            conv_s.append(min(_convolutions_alone(calls) for _ in range(repeats)))
+            with torch.no_grad():
+                forward_s.append(min(_seconds(lambda: model(images)) for _ in range(repeats)))
+        for score, scorer in scorers.items():
+            classes = CLASSES if score_info(score).class_head else None
+            _, error = _proxy_seconds(scorer, space, sample[0], images[:2], labels[:2], classes)
+            if error is not None:
+                print(f"{label:8s} {score:16s} not run: {error.splitlines()[0][:120]}", flush=True)
+                continue
+            seconds = [min(_proxy_seconds(scorer, space, arch, images, labels, classes)[0]
+                           for _ in range(repeats)) for arch in sample]
+            over_conv = [s / c for s, c in zip(seconds, conv_s)]
+            over_forward = [s / f for s, f in zip(seconds, forward_s)]
+            print(f"{label:8s} {score:16s} {len(sample)} archs: {statistics.median(seconds):8.3f} s; "
+                  f"/ convolutions {statistics.median(over_conv):8.2f}x "
+                  f"({min(over_conv):.2f}-{max(over_conv):.2f}), / forward "
+                  f"{statistics.median(over_forward):8.2f}x "
+                  f"({min(over_forward):.2f}-{max(over_forward):.2f})", flush=True)
+        print(f"{label:8s} convolutions alone {statistics.median(conv_s) * 1e3:.1f} ms, plain "
+              f"forward {statistics.median(forward_s) * 1e3:.1f} ms (medians, batch "
+              f"{batch_size})", flush=True)
 
 
 def start_ray():
