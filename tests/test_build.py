@@ -146,3 +146,25 @@ def test_workers_claim_every_position_exactly_once():
     taken = [next(first), next(second), next(second), next(first)]
     taken += list(first) + list(second)
     assert taken == [4, 8, 15, 16, 23, 42]
+
+
+@pytest.mark.parametrize("archs, expected", [(10, 1), (60, 2)])
+def test_without_workers_a_cpu_build_of_50_scorings_or_more_runs_one_process_per_thread(
+        tmp_path, archs, expected):
+    """The measured default: the second process's start-up costs more than it saves on a
+    small build and less on a large one (ONE_PER_THREAD_FROM)."""
+    from naswot_db.builder.runner import BuildConfig, run_build
+    from naswot_db.builder.runner.devices import ONE_PER_THREAD_FROM
+
+    assert 10 < ONE_PER_THREAD_FROM <= 60
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        run_build(BuildConfig(space="nb201", dataset="cifar10", root=tmp_path, score="params",
+                              arch_ids=list(range(archs)), device="cpu", progress=False))
+    finally:
+        torch.set_num_threads(threads)
+    config = json.loads(read_table(tmp_path, "runs")["config"][0].as_py())
+    assert config["workers"] == expected
+    assert len(config["worker_devices"]) == expected
+    assert read_table(tmp_path, "scores").num_rows == archs

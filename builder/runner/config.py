@@ -74,7 +74,7 @@ class BuildConfig:
     split: str = "all"
     precision: str = "fp32"
     chunk_size: int = 64
-    workers: int = 1
+    workers: int | None = None  # None: devices.default_workers, by the size of the build
     engine: str = "local"  # local (processes on this machine) or ray (actors of a Ray cluster)
     ray_address: str | None = None  # ray engine: None starts Ray here, "auto" or HOST:PORT joins
     gpus_per_worker: float | None = None  # ray engine; None: the cluster's GPUs shared evenly

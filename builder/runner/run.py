@@ -38,7 +38,7 @@ from naswot_db.schema.layout import partition_dir, remove_stale_temps
 from naswot_db.schema.storage import run_rows_present
 
 from .config import BuildConfig, BuildError, config_id
-from .devices import resolve_device, worker_devices
+from .devices import default_workers, resolve_device, worker_devices
 from .end_compaction import compact_after_build
 from .provenance import device_name, runs_row, utc_now
 from .ray_engine import RaySettings, import_ray, run_in_ray
@@ -157,10 +157,20 @@ def _load_inputs(config: BuildConfig, dataset, scorers: list[Scorer]) -> _Inputs
 def _scorers(config: BuildConfig) -> list[Scorer]:
     """The build's scorers, each resolved once, checked to reach the engine's processes."""
     scorers = [get_scorer(name, config.settings_of(name)) for name in config.scores]
-    if config.engine == "local" and config.workers > 1:
+    if config.engine == "local" and (config.workers or 1) > 1:
         for scorer in scorers:  # a plug-in that cannot reach the workers: before any write
             sendable_scorer(scorer.name)
     return scorers
+
+
+def _all_sendable(scorers: list[Scorer]) -> bool:
+    """Whether every scorer can reach ``--workers`` processes (a default may then use them)."""
+    try:
+        for scorer in scorers:
+            sendable_scorer(scorer.name)
+    except BuildError:
+        return False
+    return True
 
 
 def run_build(config: BuildConfig) -> BuildSummary:
@@ -246,7 +256,10 @@ def _score_missing(config: BuildConfig, scorers: list[Scorer], space: Space, dat
 
     ray = config.engine == "ray"
     positions = np.flatnonzero(todo)
-    workers = min(config.workers, len(positions))  # no process without an arch
+    scorings = len(arch_ids) * len(masks) - skipped
+    wanted = config.workers or default_workers(device, config.engine, scorings,
+                                               _all_sendable(scorers))
+    workers = min(wanted, len(positions))  # no process without an arch
     local_devices = worker_devices(device, max(1, workers))
     devices = [] if ray else [device_name(d) for d in local_devices]  # Ray actors report theirs
 
@@ -255,7 +268,7 @@ def _score_missing(config: BuildConfig, scorers: list[Scorer], space: Space, dat
         described = config.describe() | {
             "model": space.model_config(), "config_ids": config_ids,
             "score_settings": {scorer.name: scorer.settings() for scorer in scorers},
-            "worker_devices": devices}
+            "workers": wanted, "worker_devices": devices}
         write_part(config.root, "runs",
                    runs_row(run_id, started, finished, where, config.precision, described,
                             ",".join(config_ids.values()), fingerprints, rows),

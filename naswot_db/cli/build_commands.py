@@ -71,8 +71,10 @@ def _settings_help() -> str:
 @click.option("--chunk-size", default=64, show_default=True, type=click.IntRange(min=1),
               help="Archs per Parquet part (also flushed every 30 s).")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes (local) or Ray actors sharing the work; on a CPU one per core.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes (local) or Ray actors sharing the work [default: a CPU build of "
+                   "50 or more scorings: one single-thread process per --threads (the cores), "
+                   "measured fastest; otherwise 1].")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
               show_default=True, help="local: processes here; ray: actors of a Ray cluster.")
 @click.option("--ray-address", default=None,
@@ -93,7 +95,7 @@ def build(space: str, dataset: str, scores: str, score_settings: tuple[str, ...]
           root: Path | None, data_root: Path | None,
           init_seeds: list[int], batch_seeds: list[int], batch_size: int, limit: int | None,
           arch_ids: list[int] | None, shard: str | None, device: str, split: str, precision: str,
-          chunk_size: int, threads: int | None, workers: int, engine: str,
+          chunk_size: int, threads: int | None, workers: int | None, engine: str,
           ray_address: str | None, gpus_per_worker: float | None, cpus_per_worker: float,
           compact: bool, compact_above: int | None, quiet: bool) -> None:
     """Score a space's archs into ROOT/scores, skipping what is already stored."""
