@@ -64,7 +64,7 @@ from naswot_db.builder.runner.allocator import keep_freed_memory
 from naswot_db.builder.scoring import reference
 from naswot_db.builder.scoring.naswot_engine import call_plan
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
-from naswot_db.core.scores import score_info, score_names
+from naswot_db.core.scores import score_names
 from naswot_db.query import connect
 from naswot_db.testing.reference_naswot import reference_naswot
 
@@ -311,7 +311,7 @@ def proxy_ratios(archs: int, batch_size: int, repeats: int, names: list[str],
             with torch.no_grad():
                 forward_s.append(min(_seconds(lambda: model(images)) for _ in range(repeats)))
         for score, scorer in scorers.items():
-            classes = CLASSES if score_info(score).class_head else None
+            classes = CLASSES if scorer.class_head else None  # as the build decides
             _, error = _proxy_seconds(scorer, space, sample[0], images[:2], labels[:2], classes)
             if error is not None:
                 print(f"{label:8s} {score:16s} not run: {error.splitlines()[0][:120]}", flush=True)
