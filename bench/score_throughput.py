@@ -30,9 +30,10 @@ archs is printed with its min-max.
 
 With ``--proxies NAME,...`` (or ``all``: every described score but naswot) it prints the same
 table for those scores instead: per space and score, the time of one scoring as a build makes it
-(a fresh network with the score's head, the score's own passes, labels drawn at random) over the
-same network's convolutions alone and over its plain forward, both on the batch the score gets
-(``--batch-size``, 64 as the Suite-Zero builds).  Each score first runs once on a batch of 2,
+(a fresh network with the score's head, the score's own passes, random labels where it has a
+head; the three AZ-NAS components share one pass in a build, so each of their rows is that
+pass) over the same network's convolutions alone and over its plain forward, both on the batch
+the score gets (``--batch-size``, 64 as the Suite-Zero builds).  Each score first runs once on a batch of 2,
 unmeasured (first-call costs); a score the space's network cannot run is named with its error.
 
     python bench/score_throughput.py --vs-convolutions --proxies all --archs 2 --repeats 1 \
@@ -61,7 +62,7 @@ from naswot_db.builder import get_scorer, get_space, naswot_score
 from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner import BuildConfig, run_build
 from naswot_db.builder.runner.allocator import keep_freed_memory
-from naswot_db.builder.scoring import reference
+from naswot_db.builder.scoring import az_nas_components, reference
 from naswot_db.builder.scoring.naswot_engine import call_plan
 from naswot_db.builder.spaces.nats_cells import InferCell, Pooling
 from naswot_db.core.scores import score_names
@@ -283,7 +284,8 @@ def _proxy_seconds(scorer, space, arch, images: torch.Tensor, labels: torch.Tens
     """One scoring as a build makes it, on a network just built: seconds, or the error."""
     torch.manual_seed(0)
     model = space.build_model(arch, num_classes=classes)
-    result = scorer.score(model, images, labels)
+    az_nas_components.forget_last()  # a repeat is timed whole, not read from the shared pass
+    result = scorer.score(model, images, labels if classes else None)  # labels: as the build
     return result.time_s, result.error if result.status == "error" else None
 
 
@@ -320,8 +322,8 @@ def proxy_ratios(archs: int, batch_size: int, repeats: int, names: list[str],
                            for _ in range(repeats)) for arch in sample]
             over_conv = [s / c for s, c in zip(seconds, conv_s)]
             over_forward = [s / f for s, f in zip(seconds, forward_s)]
-            print(f"{label:8s} {score:16s} {len(sample)} archs: {statistics.median(seconds):8.3f} s; "
-                  f"/ convolutions {statistics.median(over_conv):8.2f}x "
+            print(f"{label:8s} {score:16s} {len(sample)} archs: "
+                  f"{statistics.median(seconds):8.3f} s; / convolutions {statistics.median(over_conv):8.2f}x "
                   f"({min(over_conv):.2f}-{max(over_conv):.2f}), / forward "
                   f"{statistics.median(over_forward):8.2f}x "
                   f"({min(over_forward):.2f}-{max(over_forward):.2f})", flush=True)

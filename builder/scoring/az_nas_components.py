@@ -129,6 +129,11 @@ def az_components(model: nn.Module, images: torch.Tensor) -> AzComponents:
     return result
 
 
+def forget_last() -> None:
+    """Drop the remembered pass, so that the next component computes it again (benchmarks)."""
+    _LAST.clear()
+
+
 class AzComponentScorer(Scorer):
     """One AZ-NAS component (``component``: a field of :class:`AzComponents`) on Gaussian inputs
     of the batch's shape; re-initialises the network."""
