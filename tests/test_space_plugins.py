@@ -46,10 +46,11 @@ def site(tmp_path_factory) -> Path:
 def installed(site, monkeypatch):
     """The toy space installed in this process too (the catalogue restored afterwards)."""
     monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setattr(space_catalogue, "_CATALOGUE", dict(space_catalogue._CATALOGUE))
-    monkeypatch.setattr(space_catalogue, "_ALIASES", dict(space_catalogue._ALIASES))
-    monkeypatch.setattr(space_catalogue, "_BROKEN", {})
-    monkeypatch.setattr(space_catalogue, "_PLUGINS_LOADED", False)
+    spaces = space_catalogue._SPACES
+    monkeypatch.setattr(spaces, "_entries", dict(spaces._entries))
+    monkeypatch.setattr(spaces, "_aliases", dict(spaces._aliases))
+    monkeypatch.setattr(spaces, "_broken", {})
+    monkeypatch.setattr(spaces, "_plugins_loaded", False)
     yield
     for name in [name for name in sys.modules if name.split(".")[0] == "toy_space"]:
         monkeypatch.delitem(sys.modules, name)

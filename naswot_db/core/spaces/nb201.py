@@ -22,4 +22,6 @@ INFO = describe(SpaceInfo(
     ingest_source="NATS-tss-v1_0-3ffb9-simple",
     naslib_file="zc_nasbench201.json",
     tasks=NB201_TASKS,
+    # measured: the shipped NB201 build, 15,625 archs in 4,827 s on 2 workers (a 2-core VM)
+    measured_s_per_arch=0.31,
 ))
