@@ -111,6 +111,19 @@ def test_the_installed_space_is_a_space_value_of_the_help_and_builds(site, tmp_p
     assert space_catalogue.SPACE_PLUGIN_GROUP in plain.stderr
 
 
+def test_the_installed_space_refuses_a_score_its_network_lacks_before_any_write(site, tmp_path,
+                                                                               cifar10_root):
+    root = tmp_path / "db"
+    refused = _cli(site, "build", "--space", "toy", "--dataset", "cifar10", "--data-root",
+                   str(cifar10_root), "--root", str(root), "--score", "naswot,zen", "--limit",
+                   "4", "--quiet")
+    assert refused.returncode == 1 and not root.exists()
+    assert refused.stderr == (
+        "Error: score zen cannot run on space toy: it needs an nn.AdaptiveAvgPool2d global pool "
+        "(it reads the features entering it), and its network pools with Tensor.mean, not an "
+        "nn.AdaptiveAvgPool2d module\n")
+
+
 def test_rea_mutates_the_installed_space_through_its_encoding(installed, tmp_path):
     root = tmp_path / "db"
     _ground_truth(root)
@@ -179,3 +192,13 @@ def test_a_broken_plugin_is_named_when_asked_for_and_spares_the_others(installed
     with pytest.raises(UnknownNameError, match="space plug-in 'toy_space.descriptor:WIDTHS' "
                                                r"\(entry point 'broken'\) cannot be loaded"):
         space_catalogue.canonical_space("broken")
+
+
+def test_a_space_named_as_another_s_alias_or_lacking_an_unknown_need_is_refused(installed):
+    info = space_catalogue.space_info("toy")
+    with pytest.raises(ValueError, match="space 'nats-tss' is described twice"):
+        space_catalogue.describe(space_catalogue.SpaceInfo(**{**info.__dict__,
+                                                              "name": "nats-tss"}))
+    with pytest.raises(ValueError, match="lacks unknown network features"):
+        space_catalogue.SpaceInfo(**{**info.__dict__, "network_lacks": (("wings", "none"),)})
+    assert space_catalogue.canonical_space("nats-tss") == "nb201"
