@@ -17,6 +17,6 @@ INFO = describe(SpaceInfo(
     ingest_source="nasbench_only108.tfrecord",
     naslib_file="zc_nasbench101.json",
     tasks=(("cifar10", ("cifar10", "valid"), ("cifar10", "test")),),
-    network_lacks=((GLOBAL_POOL, "its network pools with torch.mean over the feature map, "
-                                 "not an nn.AdaptiveAvgPool2d module"),),
+    network_lacks=((GLOBAL_POOL, ("its network pools with torch.mean over the feature map, "
+                                  "not an nn.AdaptiveAvgPool2d module")),),
 ))

@@ -41,6 +41,6 @@ INFO = SpaceInfo(
     ingest_source="toy.csv",
     naslib_file="zc_toy.json",
     tasks=(("cifar10", ("cifar10", "valid"), ("cifar10", "test")),),
-    network_lacks=((GLOBAL_POOL, "its network pools with Tensor.mean, not an "
-                                 "nn.AdaptiveAvgPool2d module"),),
+    network_lacks=((GLOBAL_POOL, ("its network pools with Tensor.mean, not an "
+                                  "nn.AdaptiveAvgPool2d module")),),
 )
