@@ -56,11 +56,15 @@ def _no_aliases(_entry: object) -> tuple[str, ...]:
     return ()
 
 
+def _trimmed_lower_case(name: str) -> str:
+    return name.strip().lower()
+
+
 class Catalogue(Generic[T]):
     """The descriptors of one kind by canonical name (and alias), in the order described.
 
     ``kind`` names the kind in messages (``"search method"``); ``key`` is the spelling every
-    looked-up name is compared in; ``spelling``, when given, says what a canonical name looks
+    looked-up name is compared in (trimmed, lower case unless given); ``spelling``, when given, says what a canonical name looks
     like and makes :meth:`describe` refuse a name ``key`` would change; ``check`` refuses an
     entry with its own ``ValueError``; ``origin`` names where a described entry comes from, in
     the message refusing a second one.  ``group`` is the entry point group of installed
@@ -70,7 +74,7 @@ class Catalogue(Generic[T]):
     """
 
     def __init__(self, kind: str, kind_type: type, package: str, path: Iterable[str], *,
-                 key: Callable[[str], str], first: tuple[str, ...] = (),
+                 key: Callable[[str], str] = _trimmed_lower_case, first: tuple[str, ...] = (),
                  aliases: Callable[[T], tuple[str, ...]] = _no_aliases,
                  spelling: str | None = None, check: Callable[[T], None] | None = None,
                  origin: Callable[[T], str] | None = None, group: str | None = None,

@@ -83,7 +83,7 @@ def _budgeted(method: SearchMethod) -> None:
 
 
 _METHODS: Catalogue[SearchMethod] = Catalogue(
-    "search method", SearchMethod, __name__, __path__, key=lambda name: name.strip().lower(),
+    "search method", SearchMethod, __name__, __path__,
     aliases=lambda method: method.aliases, spelling="lower case", check=_has_run,
     origin=lambda method: method.name, group=SEARCH_METHOD_GROUP, plugin_check=_budgeted)
 

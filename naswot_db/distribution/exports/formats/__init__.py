@@ -53,7 +53,7 @@ class ExportFormat:
 
 
 _EXPORTS: Catalogue[ExportFormat] = Catalogue(
-    "export format", ExportFormat, __name__, __path__, key=lambda name: name.strip().lower(),
+    "export format", ExportFormat, __name__, __path__,
     spelling="lower case", group=EXPORT_GROUP)
 
 
