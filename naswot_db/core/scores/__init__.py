@@ -29,7 +29,7 @@ QUERY_AGGREGATES = ("az_nas",)
 
 
 # what a score can need of a space's network (ScoreInfo.network_needs), and why it needs it; a
-# builder space names in ``network_lacks`` the ones its network does not have
+# space's descriptor names in ``SpaceInfo.network_lacks`` the ones its network does not have
 CLASS_HEAD = "class_head"
 GLOBAL_POOL = "global_pool"
 NETWORK_NEEDS: dict[str, str] = {
