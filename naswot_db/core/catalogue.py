@@ -64,13 +64,13 @@ class Catalogue(Generic[T]):
     """The descriptors of one kind by canonical name (and alias), in the order described.
 
     ``kind`` names the kind in messages (``"search method"``); ``key`` is the spelling every
-    looked-up name is compared in (trimmed, lower case unless given); ``spelling``, when given, says what a canonical name looks
-    like and makes :meth:`describe` refuse a name ``key`` would change; ``check`` refuses an
-    entry with its own ``ValueError``; ``origin`` names where a described entry comes from, in
-    the message refusing a second one.  ``group`` is the entry point group of installed
-    plug-ins, each a ``kind_type`` that ``plugin_check`` may refuse; ``remember_broken`` keeps
-    a plug-in that cannot be loaded out of listings and names it, with its reason, only when
-    asked for (otherwise the first broken one is an error).
+    looked-up name is compared in (trimmed, lower case unless given); ``spelling``, when given,
+    says what a canonical name looks like and makes :meth:`describe` refuse a name that ``key``
+    would change; ``check`` refuses an entry with its own ``ValueError``; ``origin`` names where
+    an entry comes from, in the message refusing a second one.  ``group`` is the entry point
+    group of installed plug-ins, each a ``kind_type`` that ``plugin_check`` may refuse;
+    ``remember_broken`` keeps a plug-in that cannot be loaded out of listings and names it, with
+    its reason, only when asked for (otherwise the first broken one is an error).
     """
 
     def __init__(self, kind: str, kind_type: type, package: str, path: Iterable[str], *,
@@ -80,12 +80,10 @@ class Catalogue(Generic[T]):
                  origin: Callable[[T], str] | None = None, group: str | None = None,
                  plugin_check: Callable[[T], None] | None = None,
                  remember_broken: bool = False) -> None:
-        self.kind = kind
-        self.key = key
-        self._type = kind_type
+        self._kind, self._type, self._key = kind, kind_type, key
         self._package, self._path, self._first = package, path, first
-        self._aliases_of, self._spelling, self._check, self._origin = (aliases, spelling,
-                                                                      check, origin)
+        self._aliases_of, self._check, self._origin = aliases, check, origin
+        self._spelling = spelling
         self._group, self._plugin_check = group, plugin_check
         self._remember_broken = remember_broken
         self._entries: dict[str, T] = {}
@@ -97,20 +95,20 @@ class Catalogue(Generic[T]):
     def describe(self, entry: T) -> T:
         """Add ``entry``; another entry of its name or of one of its aliases is refused."""
         name = entry.name
-        if self._spelling is not None and self.key(name) != name:
-            raise ValueError(f"{self.kind} name {name!r} is not canonical ({self._spelling})")
+        if self._spelling is not None and self._key(name) != name:
+            raise ValueError(f"{self._kind} name {name!r} is not canonical ({self._spelling})")
         if self._check is not None:
             self._check(entry)
         known = self._get(name)
         if known is not None and known != entry:
             origins = ("" if self._origin is None
                        else f" ({self._origin(known)}, {self._origin(entry)})")
-            raise ValueError(f"{self.kind} {name!r} is described twice{origins}")
+            raise ValueError(f"{self._kind} {name!r} is described twice{origins}")
         for alias in self._aliases_of(entry):
             owner = self._aliases.get(alias, name)
             if owner != name or alias in self._entries:
-                raise ValueError(f"{self.kind} alias {alias!r} of {name!r} is already "
-                                 f"{owner if owner != name else 'a ' + self.kind}")
+                raise ValueError(f"{self._kind} alias {alias!r} of {name!r} is already "
+                                 f"{owner if owner != name else 'a ' + self._kind}")
         self._entries[name] = entry
         self._aliases.update(dict.fromkeys(self._aliases_of(entry), name))
         return entry
@@ -119,7 +117,7 @@ class Catalogue(Generic[T]):
         """The entry ``name`` (any spelling ``key`` accepts, or an alias) names; the installed
         plug-ins are loaded only when no built-in one does."""
         self._load_builtin()
-        key = self.key(name)
+        key = self._key(name)
         if self._get(key) is None:
             self._load_plugins()
         return self._get(key)
@@ -127,7 +125,7 @@ class Catalogue(Generic[T]):
     def why_broken(self, name: str) -> str | None:
         """Why the installed plug-in of entry point ``name`` could not be loaded; None if it
         was (or none is installed)."""
-        return self._broken.get(self.key(name))
+        return self._broken.get(self._key(name))
 
     def entries(self, plugins: bool = True) -> list[T]:
         """Every entry once, in the order described (``plugins``: installed ones loaded too)."""
@@ -160,14 +158,14 @@ class Catalogue(Generic[T]):
         from importlib.metadata import entry_points
 
         for point in entry_points(group=self._group):
-            key = self.key(point.name)
+            key = self._key(point.name)
             try:
                 entry = point.load()
                 if not isinstance(entry, self._type) or entry.name != key:
                     raise TypeError(f"it is not a {self._type.__name__} named {key!r}")
                 self._describe_plugin(entry)
             except Exception as exc:  # a broken plug-in is one error line, like an unknown name
-                self._broken[key] = (f"{self.kind} plug-in {point.value!r} (entry point "
+                self._broken[key] = (f"{self._kind} plug-in {point.value!r} (entry point "
                                      f"{point.name!r}) cannot be loaded: "
                                      f"{type(exc).__name__}: {exc}")
 
