@@ -88,7 +88,8 @@ class EvalNoise(Scorer):
 def register_for_test(monkeypatch, *scorers: type[Scorer]) -> None:
     """Register ``scorers`` in this process for one test; the registry is restored after it."""
     score_catalogue.score_names()  # the built-in descriptors, loaded before the copy
-    monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))
+    monkeypatch.setattr(score_catalogue._SCORES, "_entries",
+                        dict(score_catalogue._SCORES._entries))
     monkeypatch.setattr(scoring, "_REGISTRY", dict(scoring._REGISTRY))
     for scorer in scorers:
         register_scorer(scorer)

@@ -270,7 +270,8 @@ def test_area_keeps_the_lowest_of_a_lower_is_better_score(tmp_path, monkeypatch)
     from naswot_db.core import scores as score_catalogue
 
     score_catalogue.score_names()
-    monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))
+    monkeypatch.setattr(score_catalogue._SCORES, "_entries",
+                        dict(score_catalogue._SCORES._entries))
     score_catalogue.describe(score_catalogue.ScoreInfo(
         name="lower_test", citation="a test score", implementation="tests:None",
         higher_is_better=False))

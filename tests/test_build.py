@@ -18,6 +18,7 @@ from naswot_db.builder.datasets import get_dataset, load_batch
 from naswot_db.builder.runner.workers import claimed_positions
 from naswot_db.cli import main
 from naswot_db.schema import read_table
+from naswot_db.schema.storage import MANIFEST_NAME
 
 from killed_builds import kill_after_parts, one_thread_env
 
@@ -101,6 +102,29 @@ def test_bad_input_is_one_error_line_and_root_unchanged(tmp_path, cifar10_root, 
     assert message in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("space, replicates, expected", [
+    ("nats-tss", ["--init-seeds", "0-1"], ("15,625 nb201 archs x 2 replicate(s), skipping "
+     "what the root stores; at the measured 0.31 s per arch (2 CPU cores, --workers 2) about "
+     "1.3 h per replicate.")),
+    ("nb101", [], ("423,624 nb101 archs x 1 replicate(s), skipping what the root stores; its "
+     "time per arch is not measured yet; the progress bar estimates it.")),
+])
+def test_a_whole_space_build_first_says_what_it_queues_and_the_measured_time(
+        tmp_path, cifar10_root, space, replicates, expected):
+    """The note reads the space's descriptor (``measured_s_per_arch``); the build then stops at
+    the root, written by a future schema version, before any work."""
+    root = tmp_path / "db"
+    root.mkdir()
+    (root / MANIFEST_NAME).write_text(json.dumps({"schema_version": 999}))
+    result = CliRunner().invoke(main, ["build", "--space", space, "--dataset", "cifar10",
+                                       "--root", str(root), "--data-root", str(cifar10_root),
+                                       "--quiet", *replicates])
+    assert result.exit_code == 1
+    note, error = result.stderr.splitlines()
+    assert note == f"Note: no --limit or --arch-ids: this build queues all {expected}"
+    assert error.startswith(f"Error: {root} was written with schema version 999")
 
 
 def test_missing_data_root_is_an_error_and_writes_nothing(tmp_path):

@@ -67,7 +67,8 @@ def root(tmp_path_factory):
 def lower_score(monkeypatch):
     """Describe ``lower_test`` (higher_is_better False) for one test."""
     score_catalogue.score_names()
-    monkeypatch.setattr(score_catalogue, "_CATALOGUE", dict(score_catalogue._CATALOGUE))
+    monkeypatch.setattr(score_catalogue._SCORES, "_entries",
+                        dict(score_catalogue._SCORES._entries))
     describe(ScoreInfo(name=LOWER, citation="a test score", implementation="tests:None",
                        higher_is_better=False))
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 from naswot_db.builder.runner import BuildConfig
 from naswot_db.builder.scoring import scorer_class
-from naswot_db.builder.spaces import get_space
 from naswot_db.cli import main
 from naswot_db.core.score_settings import ScoreSettingError, scores_phrase, settings_listing
 from naswot_db.core.scores import score_info, score_names, suite_zero_names
+from naswot_db.core.spaces import space_info
 from naswot_db.schema import read_table
 
 # the config ids main's build gave before settings could be set (nb201, cifar10 fixture,
@@ -178,4 +178,4 @@ def test_a_group_skips_what_the_space_cannot_run_with_one_note(tmp_path, cifar10
     assert sorted(row["score"] for row in rows) == sorted(set(suite_zero_names()) - {"zen"})
     assert all(row["status"] == "ok" for row in rows)
     # zen runs where the network has its pool
-    assert not get_space("nb201").network_lacks and get_space("nb101-original").network_lacks
+    assert not space_info("nb201").network_lacks and space_info("nb101-original").network_lacks

@@ -5,9 +5,11 @@ NASLib export, with no edit to any file of the project."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,10 +48,11 @@ def site(tmp_path_factory) -> Path:
 def installed(site, monkeypatch):
     """The toy space installed in this process too (the catalogue restored afterwards)."""
     monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setattr(space_catalogue, "_CATALOGUE", dict(space_catalogue._CATALOGUE))
-    monkeypatch.setattr(space_catalogue, "_ALIASES", dict(space_catalogue._ALIASES))
-    monkeypatch.setattr(space_catalogue, "_BROKEN", {})
-    monkeypatch.setattr(space_catalogue, "_PLUGINS_LOADED", False)
+    spaces = space_catalogue._SPACES
+    monkeypatch.setattr(spaces, "_entries", dict(spaces._entries))
+    monkeypatch.setattr(spaces, "_aliases", dict(spaces._aliases))
+    monkeypatch.setattr(spaces, "_broken", {})
+    monkeypatch.setattr(spaces, "_plugins_loaded", False)
     yield
     for name in [name for name in sys.modules if name.split(".")[0] == "toy_space"]:
         monkeypatch.delitem(sys.modules, name)
@@ -108,6 +111,19 @@ def test_the_installed_space_is_a_space_value_of_the_help_and_builds(site, tmp_p
     assert plain.returncode != 0
     assert plain.stderr.startswith("Error: unknown space 'toy'")
     assert space_catalogue.SPACE_PLUGIN_GROUP in plain.stderr
+
+
+def test_the_installed_space_refuses_a_score_its_network_lacks_before_any_write(site, tmp_path,
+                                                                               cifar10_root):
+    root = tmp_path / "db"
+    refused = _cli(site, "build", "--space", "toy", "--dataset", "cifar10", "--data-root",
+                   str(cifar10_root), "--root", str(root), "--score", "naswot,zen", "--limit",
+                   "4", "--quiet")
+    assert refused.returncode == 1 and not root.exists()
+    assert refused.stderr == (
+        "Error: score zen cannot run on space toy: it needs an nn.AdaptiveAvgPool2d global pool "
+        "(it reads the features entering it), and its network pools with Tensor.mean, not an "
+        "nn.AdaptiveAvgPool2d module\n")
 
 
 def test_rea_mutates_the_installed_space_through_its_encoding(installed, tmp_path):
@@ -178,3 +194,14 @@ def test_a_broken_plugin_is_named_when_asked_for_and_spares_the_others(installed
     with pytest.raises(UnknownNameError, match="space plug-in 'toy_space.descriptor:WIDTHS' "
                                                r"\(entry point 'broken'\) cannot be loaded"):
         space_catalogue.canonical_space("broken")
+
+
+@pytest.mark.parametrize("change, refusal", [
+    ({"name": "nats-tss"}, "space 'nats-tss' is described twice"),  # nb201's alias
+    ({"network_lacks": (("wings", "none"),)}, "lacks unknown network features {'wings'}"),
+])
+def test_a_space_named_as_an_alias_or_lacking_an_unknown_need_is_refused(installed, change,
+                                                                         refusal):
+    with pytest.raises(ValueError, match=re.escape(refusal)):
+        space_catalogue.describe(dataclasses.replace(space_catalogue.space_info("toy"), **change))
+    assert space_catalogue.canonical_space("nats-tss") == "nb201"

@@ -180,7 +180,7 @@ def run_build(config: BuildConfig) -> BuildSummary:
         import_ray()  # missing Ray is one error line before anything is written
     check_root(config.root)
     space = get_space(config.space, config.root)
-    runnable = runnable_scores(dataclasses.replace(config, space=space.name), space)
+    runnable = runnable_scores(dataclasses.replace(config, space=space.name))
     config = runnable.config
     scorers = _scorers(config)
     dataset = get_dataset(config.dataset)

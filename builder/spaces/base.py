@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,9 +45,6 @@ class Space(ABC):
     """
 
     name: ClassVar[str]
-    # what a score may need of the network (naswot_db.core.scores.NETWORK_NEEDS) that this
-    # space's network does not have, and how it differs: a build refuses or skips such a score
-    network_lacks: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, root: Path | None = None) -> None:
         # database root: spaces whose arch list comes from an ingest (NB101, NDS) read it here

@@ -12,8 +12,6 @@ from naswot_db.core.scores import DEFAULT_SCORE
 
 from .options import dataset_option, int_list_option, root_option, scores_option, space_option
 
-# measured: the shipped NB201 build, 15,625 archs in 4,827 s on a 2-core VM (README)
-_MEASURED_S_PER_ARCH = {"nb201": 0.31}
 _LARGE_SPACE = 1000
 
 
@@ -22,10 +20,11 @@ def _note_whole_space(space: str, replicates: int) -> None:
     long that takes, so nobody starts 32,768 archs by leaving out --limit."""
     from naswot_db.core.spaces import space_info
 
-    archs = space_info(space).arch_count
+    info = space_info(space)
+    archs = info.arch_count
     if archs is None or archs < _LARGE_SPACE:
         return
-    per_arch = _MEASURED_S_PER_ARCH.get(space)
+    per_arch = info.measured_s_per_arch
     expected = (f"at the measured {per_arch} s per arch (2 CPU cores, --workers 2) about "
                 f"{archs * per_arch / 3600:.1f} h per replicate" if per_arch else
                 "its time per arch is not measured yet; the progress bar estimates it")

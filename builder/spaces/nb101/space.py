@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
-from naswot_db.core.scores import GLOBAL_POOL
 from naswot_db.schema.nb101_ids import space_ids
 from naswot_db.schema import read_table, shipped_root
 
@@ -54,8 +53,6 @@ class NB101Space(Space):
     """NAS-Bench-101 (Ying et al.); ``arch`` is an arch id, a module hash or (adjacency, ops)."""
 
     name: str = "nb101"
-    network_lacks = {GLOBAL_POOL: "its network pools with torch.mean over the feature map, "
-                                  "not an nn.AdaptiveAvgPool2d module"}
 
     def __init__(self, root: Path | None = None, *, name: str = "nb101", stem_channels: int = 16,
                  num_stacks: int = 3, modules_per_stack: int = 3, num_labels: int = 1) -> None:

@@ -11,11 +11,10 @@ distributions' metadata only; their module is imported when the builder scores).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from naswot_db.core.catalogue import Catalogue
 from naswot_db.core.errors import UnknownNameError
 
 # installed score plug-ins: entry points of this group, named by score, pointing at the class
@@ -30,7 +29,7 @@ QUERY_AGGREGATES = ("az_nas",)
 
 
 # what a score can need of a space's network (ScoreInfo.network_needs), and why it needs it; a
-# builder space names in ``network_lacks`` the ones its network does not have
+# space's descriptor names in ``SpaceInfo.network_lacks`` the ones its network does not have
 CLASS_HEAD = "class_head"
 GLOBAL_POOL = "global_pool"
 NETWORK_NEEDS: dict[str, str] = {
@@ -105,36 +104,21 @@ class ScoreInfo:
         return next((setting for setting in self.settings if setting.name == name), None)
 
 
-_CATALOGUE: dict[str, ScoreInfo] = {}
-_LOADED = False
+def score_key(name: str) -> str:
+    """The canonical spelling of score name ``name``, known or not: lower case, trimmed."""
+    return name.strip().lower()
+
+
+# the built-in scores, the default first; installed plug-ins are described when the builder
+# loads them (their entry points are read here by name only)
+_SCORES: Catalogue[ScoreInfo] = Catalogue(
+    "score", ScoreInfo, __name__, __path__, key=score_key, first=(DEFAULT_SCORE,),
+    spelling="lower case, no spaces", origin=lambda info: info.implementation)
 
 
 def describe(info: ScoreInfo) -> ScoreInfo:
     """Add ``info`` to the catalogue; a second score of the same name is refused."""
-    key = score_key(info.name)
-    if key != info.name:
-        raise ValueError(f"score name {info.name!r} is not canonical (lower case, no spaces)")
-    known = _CATALOGUE.get(key)
-    if known is not None and known != info:
-        raise ValueError(f"score {key!r} is described twice ({known.implementation}, "
-                         f"{info.implementation})")
-    _CATALOGUE[key] = info
-    return info
-
-
-def _load_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        modules = sorted((module.name for module in pkgutil.iter_modules(__path__)),
-                         key=lambda name: name != DEFAULT_SCORE)  # the default leads every list
-        for name in modules:
-            importlib.import_module(f"{__name__}.{name}")
-
-
-def score_key(name: str) -> str:
-    """The canonical spelling of score name ``name``, known or not: lower case, trimmed."""
-    return name.strip().lower()
+    return _SCORES.describe(info)
 
 
 def _loose(name: str) -> str:
@@ -147,23 +131,17 @@ def _aggregate_key(name: str) -> str | None:
 
 
 def _known_key(name: str) -> str | None:
-    return next((key for key in _CATALOGUE if _loose(key) == _loose(name)), None)
+    return next((key for key in score_names() if _loose(key) == _loose(name)), None)
 
 
 def score_names() -> list[str]:
     """Every described score, built-in first in file order, then plug-ins registered at run time."""
-    _load_builtin()
-    return list(_CATALOGUE)
+    return [info.name for info in _SCORES.entries()]
 
 
 def suite_zero_names() -> list[str]:
     """The thirteen NAS-Bench-Suite-Zero proxies that this install describes."""
-    return [name for name, info in _catalogue().items() if info.suite_zero]
-
-
-def _catalogue() -> dict[str, ScoreInfo]:
-    _load_builtin()
-    return _CATALOGUE
+    return [info.name for info in _SCORES.entries() if info.suite_zero]
 
 
 def installed_score_plugin(name: str):
@@ -183,14 +161,13 @@ def installed_score_names() -> list[str]:
     listed, not loaded)."""
     from importlib.metadata import entry_points
 
-    known = _catalogue()
+    known = score_names()
     return sorted(point.name for point in entry_points(group=SCORE_PLUGIN_GROUP)
                   if point.name not in known)
 
 
 def canonical_score(name: str) -> str:
     """The canonical name of score ``name`` (case-insensitive, ``-`` or ``_``), plug-ins included."""
-    _load_builtin()
     known = _known_key(name)
     if known is not None:
         return known
@@ -201,14 +178,14 @@ def canonical_score(name: str) -> str:
                                f"from stored ones (--score {aggregate}); build those instead")
     if entry_point is None:
         raise UnknownNameError(f"unknown score {name!r}; known scores: "
-                               f"{', '.join(_CATALOGUE)} (plug-ins: entry point group "
+                               f"{', '.join(score_names())} (plug-ins: entry point group "
                                f"{SCORE_PLUGIN_GROUP})")
     return score_key(entry_point.name)
 
 
 def score_info(name: str) -> ScoreInfo | None:
     """The descriptor of score ``name``; None for an installed plug-in not loaded yet."""
-    return _catalogue().get(canonical_score(name))
+    return _SCORES.find(canonical_score(name))
 
 
 def _selections(spec: str) -> list[tuple[str, bool]]:

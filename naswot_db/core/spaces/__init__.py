@@ -16,12 +16,13 @@ resolves an unknown space name).
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import re
 from dataclasses import dataclass
 
+from naswot_db.core.catalogue import Catalogue
 from naswot_db.core.encodings import Encoding
 from naswot_db.core.errors import UnknownNameError
+from naswot_db.core.scores import NETWORK_NEEDS
 
 SPACE_PLUGIN_GROUP = "naswot_db.spaces"
 Column = tuple[str, str]  # (dataset, split) of the accuracies table
@@ -56,6 +57,22 @@ class SpaceInfo:
     family: str = ""  # spaces ingested together by ``ingest --space FAMILY`` (``nds``)
     arch_count: int | None = None  # archs in the space (ids 0..N-1) where it is fixed
     arch_id_bound: int | None = None  # every arch id is below it (arch_count where fixed)
+    # what a score may need of the network (keys of naswot_db.core.scores.NETWORK_NEEDS) that
+    # this space's network does not have, as (need, how the network differs) pairs: a build
+    # refuses or skips such a score before it builds a network
+    network_lacks: tuple[tuple[str, str], ...] = ()
+    # seconds per arch of a whole-space build, where one was measured: the whole-space build
+    # note turns it into hours (None: not measured, the progress bar estimates it)
+    measured_s_per_arch: float | None = None
+
+    def __post_init__(self) -> None:
+        unknown = {need for need, _ in self.network_lacks} - set(NETWORK_NEEDS)
+        if unknown:
+            raise ValueError(f"space {self.name!r} lacks unknown network features {unknown}")
+
+    def lack(self, need: str) -> str | None:
+        """How this space's network differs from what ``need`` asks for; None: it has it."""
+        return dict(self.network_lacks).get(need)
 
     def arch_ids_below(self) -> int | None:
         """The bound every arch id of the space is below; None where it has none (a plug-in)."""
@@ -66,11 +83,7 @@ class SpaceInfo:
         return self.ground_truth or self.name
 
 
-_CATALOGUE: dict[str, SpaceInfo] = {}
-_ALIASES: dict[str, str] = {}
-_PLUGINS_LOADED = False
 _ENCODINGS: dict[str, Encoding] = {}  # "module:attr" -> the loaded encoding
-_BROKEN: dict[str, str] = {}  # entry point name -> why its plug-in could not be loaded
 
 
 def normalised(name: str) -> str:
@@ -78,92 +91,50 @@ def normalised(name: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
-def describe(info: SpaceInfo) -> SpaceInfo:
-    """Add ``info`` to the catalogue; a second space of the same name or alias is refused."""
+def _canonical_names(info: SpaceInfo) -> None:
+    """Refuse a name or alias that could not be a partition folder or an SQL literal."""
     if not all(_CANONICAL.match(name) for name in (info.name, *info.aliases)):
         raise ValueError(f"space name {info.name!r} or an alias is not canonical (lower case "
                          "letters, digits, '.' and '-')")
-    known = _CATALOGUE.get(info.name)
-    if known is not None and known != info:
-        raise ValueError(f"space {info.name!r} is described twice ({known.implementation}, "
-                         f"{info.implementation})")
-    for alias in info.aliases:
-        owner = _ALIASES.get(alias, info.name)
-        if owner != info.name or alias in _CATALOGUE:
-            raise ValueError(f"space alias {alias!r} of {info.name!r} is already "
-                             f"{owner if owner != info.name else 'a space'}")
-    _CATALOGUE[info.name] = info
-    _ALIASES.update(dict.fromkeys(info.aliases, info.name))
-    return info
 
 
-def _load_builtin() -> None:
-    modules = sorted((module.name for module in pkgutil.iter_modules(__path__)),
-                     key=lambda name: (_LISTED_FIRST.index(name) if name in _LISTED_FIRST
-                                       else len(_LISTED_FIRST), name))
-    for name in modules:
-        importlib.import_module(f"{__name__}.{name}")
+# a plug-in that cannot be loaded is left out of listings (so one broken install does not stop
+# every command) and named with its reason when it is asked for
+_SPACES: Catalogue[SpaceInfo] = Catalogue(
+    "space", SpaceInfo, __name__, __path__, key=normalised, first=_LISTED_FIRST,
+    aliases=lambda info: info.aliases, check=_canonical_names,
+    origin=lambda info: info.implementation, group=SPACE_PLUGIN_GROUP, remember_broken=True)
 
 
-def _load_plugins() -> None:
-    """Describe every installed space (entry points of :data:`SPACE_PLUGIN_GROUP`), once.
-
-    A plug-in that cannot be loaded is left out of listings (so one broken install does not
-    stop every command) and named with its reason when it is asked for.
-    """
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    from importlib.metadata import entry_points
-
-    for point in entry_points(group=SPACE_PLUGIN_GROUP):
-        try:
-            info = point.load()
-            if not isinstance(info, SpaceInfo) or info.name != normalised(point.name):
-                raise TypeError(f"it is not a SpaceInfo named {normalised(point.name)!r}")
-            describe(info)
-        except Exception as exc:  # a broken plug-in is one error line, like an unknown name
-            _BROKEN[normalised(point.name)] = (f"space plug-in {point.value!r} (entry point "
-                                               f"{point.name!r}) cannot be loaded: "
-                                               f"{type(exc).__name__}: {exc}")
-
-
-def _known(key: str) -> str | None:
-    key = _ALIASES.get(key, key)
-    return key if key in _CATALOGUE else None
+def describe(info: SpaceInfo) -> SpaceInfo:
+    """Add ``info`` to the catalogue; a second space of the same name or alias is refused."""
+    return _SPACES.describe(info)
 
 
 def canonical_space(name: str) -> str:
     """The canonical name of space ``name`` in any accepted spelling, plug-ins included."""
-    key = normalised(name)
-    known = _known(key)
-    if known is None:
-        _load_plugins()
-        known = _known(key)
-    if known is None and key in _BROKEN:
-        raise UnknownNameError(_BROKEN[key])
-    if known is None:
-        raise UnknownNameError(f"unknown space {name!r}; known spaces: {space_help()} "
-                               f"(plug-ins: entry point group {SPACE_PLUGIN_GROUP})")
-    return known
+    return space_info(name).name
 
 
 def space_info(name: str) -> SpaceInfo:
     """The descriptor of space ``name`` (any accepted spelling)."""
-    return _CATALOGUE[canonical_space(name)]
+    info = _SPACES.find(name)
+    if info is None and _SPACES.why_broken(name) is not None:
+        raise UnknownNameError(_SPACES.why_broken(name))
+    if info is None:
+        raise UnknownNameError(f"unknown space {name!r}; known spaces: {space_help()} "
+                               f"(plug-ins: entry point group {SPACE_PLUGIN_GROUP})")
+    return info
 
 
 def space_names() -> list[str]:
     """Every described space: built-in ones in listing order, then installed plug-ins."""
-    _load_plugins()
-    return list(_CATALOGUE)
+    return [info.name for info in _SPACES.entries()]
 
 
 def space_help() -> str:
     """The spaces as ``--space`` help lists them (each family once)."""
-    _load_plugins()
-    return ", ".join(dict.fromkeys(info.help for info in _CATALOGUE.values()))
+    return ", ".join(dict.fromkeys(info.help for info in _SPACES.entries()))
 
 
 def ground_truth_space(space: str) -> str:
@@ -173,15 +144,14 @@ def ground_truth_space(space: str) -> str:
 
 def spaces_sharing_ground_truth(space: str) -> tuple[str, ...]:
     """Every space (``space`` included) whose archs and accuracies are ``space``'s."""
-    return (space, *(name for name, info in _CATALOGUE.items()
-                     if info.ground_truth == space and name != space))
+    return (space, *(info.name for info in _SPACES.entries(plugins=False)
+                     if info.ground_truth == space and info.name != space))
 
 
 def ground_truth_space_sql(column: str) -> str:
     """SQL for :func:`ground_truth_space` of a space column (views join on it)."""
-    _load_plugins()
-    cases = " ".join(f"WHEN '{name}' THEN '{info.ground_truth}'"
-                     for name, info in _CATALOGUE.items() if info.ground_truth)
+    cases = " ".join(f"WHEN '{info.name}' THEN '{info.ground_truth}'"
+                     for info in _SPACES.entries() if info.ground_truth)
     return f"CASE {column} {cases} ELSE {column} END" if cases else column
 
 
@@ -215,5 +185,4 @@ def space_encoding(space: str) -> Encoding | None:
     return _ENCODINGS[target]
 
 
-_load_builtin()
-BUILTIN_SPACES: tuple[str, ...] = tuple(_CATALOGUE)
+BUILTIN_SPACES: tuple[str, ...] = tuple(info.name for info in _SPACES.entries(plugins=False))

@@ -1,5 +1,6 @@
 """NAS-Bench-101: 423,624 cells (arch string = module hash), scored as NASWOT's network."""
 
+from naswot_db.core.scores import GLOBAL_POOL
 from naswot_db.core.spaces import SpaceInfo, describe
 
 INFO = describe(SpaceInfo(
@@ -16,4 +17,6 @@ INFO = describe(SpaceInfo(
     ingest_source="nasbench_only108.tfrecord",
     naslib_file="zc_nasbench101.json",
     tasks=(("cifar10", ("cifar10", "valid"), ("cifar10", "test")),),
+    network_lacks=((GLOBAL_POOL, ("its network pools with torch.mean over the feature map, "
+                                  "not an nn.AdaptiveAvgPool2d module")),),
 ))

@@ -12,6 +12,8 @@ NB201_TASKS = (
 INFO = describe(SpaceInfo(
     name="nb201",
     arch_count=15_625,
+    # measured: the shipped NB201 build, 15,625 archs in 4,827 s on 2 workers (a 2-core VM)
+    measured_s_per_arch=0.31,
     aliases=("nats-tss",),  # NATS-Bench's topology search space is NAS-Bench-201
     citation="Dong & Yang, NAS-Bench-201, ICLR 2020; Dong et al., NATS-Bench, TPAMI 2021",
     implementation="naswot_db.builder.spaces.nb201:NB201Space",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from naswot_db.core.catalogue import import_descriptor_files, installed_descriptors
+from naswot_db.core.catalogue import Catalogue
 from naswot_db.core.errors import NaswotDbError
 
 if TYPE_CHECKING:
@@ -68,73 +68,50 @@ class SearchMethod:
         return self.label.format(score=score)
 
 
-_CATALOGUE: dict[str, SearchMethod] = {}
-_LOADED = False
-_PLUGINS_LOADED = False
+def _has_run(method: SearchMethod) -> None:
+    """Refuse a budgeted method without a ``run`` (only the built-in best-of-N has none)."""
+    if method.budgeted and method.run is None:
+        raise ValueError(f"budgeted search method {method.name!r} has no run function")
+
+
+def _budgeted(method: SearchMethod) -> None:
+    """Refuse an installed method that is not budgeted (best-of-N is the one search that is
+    not, and it is built in)."""
+    if not method.budgeted:
+        raise NaswotDbError(f"installed search method {method.name!r} is not budgeted; "
+                            f"a method of group {SEARCH_METHOD_GROUP} trains under a budget")
+
+
+_METHODS: Catalogue[SearchMethod] = Catalogue(
+    "search method", SearchMethod, __name__, __path__,
+    aliases=lambda method: method.aliases, spelling="lower case", check=_has_run,
+    origin=lambda method: method.name, group=SEARCH_METHOD_GROUP, plugin_check=_budgeted)
 
 
 def describe_method(method: SearchMethod) -> SearchMethod:
     """Add ``method`` to the catalogue; another method of the same name or alias is refused,
     and so is a budgeted method without a ``run`` (only the built-in best-of-N has none)."""
-    if method.name != method.name.strip().lower():
-        raise ValueError(f"search method name {method.name!r} is not canonical (lower case)")
-    if method.budgeted and method.run is None:
-        raise ValueError(f"budgeted search method {method.name!r} has no run function")
-    for key in (method.name, *method.aliases):
-        known = _CATALOGUE.get(key)
-        if known is not None and known != method:
-            raise ValueError(f"search method {key!r} is described twice "
-                             f"({known.name}, {method.name})")
-    for key in (method.name, *method.aliases):
-        _CATALOGUE[key] = method
-    return method
+    return _METHODS.describe(method)
 
 
-def _load_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        import_descriptor_files(__name__, __path__)
-
-
-def _load_plugins() -> None:
-    """Describe every installed method of the entry point group (once); each is budgeted
-    (best-of-N is the one search that is not, and it is built in)."""
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    for method in installed_descriptors(SEARCH_METHOD_GROUP, SearchMethod):
-        if not method.budgeted:
-            raise NaswotDbError(f"installed search method {method.name!r} is not budgeted; "
-                                f"a method of group {SEARCH_METHOD_GROUP} trains under a budget")
-        describe_method(method)
-
-
-def _methods() -> list[SearchMethod]:
+def _methods(plugins: bool = True) -> list[SearchMethod]:
     """Every described method once, in their ``order`` (best-of-N leads, plug-ins last)."""
-    return sorted(dict.fromkeys(_CATALOGUE.values()), key=lambda m: (m.order, m.name))
+    return sorted(_METHODS.entries(plugins), key=lambda m: (m.order, m.name))
 
 
 def method_names(plugins: bool = True) -> list[str]:
     """Every method's canonical name (``plugins``: installed ones too)."""
-    _load_builtin()
-    if plugins:
-        _load_plugins()
-    return [method.name for method in _methods()]
+    return [method.name for method in _methods(plugins)]
 
 
 def search_method(name: str) -> SearchMethod:
     """The descriptor of method ``name`` (any case, or an alias); installed plug-ins too."""
-    _load_builtin()
-    key = name.strip().lower()
-    if key not in _CATALOGUE:
-        _load_plugins()
-    if key not in _CATALOGUE:
+    method = _METHODS.find(name)
+    if method is None:
         raise UnknownMethodError(f"unknown search method {name!r}; choose from "
                                  f"{', '.join(method_names())} or {ALL_METHODS} "
                                  "(comma-separated)")
-    return _CATALOGUE[key]
+    return method
 
 
 def parse_methods(text: str | Sequence[str]) -> list[str]:
@@ -147,11 +124,7 @@ def parse_methods(text: str | Sequence[str]) -> list[str]:
     if not names:
         raise UnknownMethodError(f"no search method in {text!r}; choose from "
                                  f"{', '.join(method_names())} or {ALL_METHODS}")
-    _load_builtin()
-    unknown = [m for m in names if m not in _CATALOGUE]
-    if unknown:
-        _load_plugins()
-        unknown = [m for m in unknown if m not in _CATALOGUE]
+    unknown = [m for m in names if _METHODS.find(m) is None]
     if unknown:
         raise UnknownMethodError(f"unknown search method {', '.join(map(repr, unknown))}; "
                                  f"choose from {', '.join(method_names())} or {ALL_METHODS} "
@@ -164,8 +137,6 @@ def parse_methods(text: str | Sequence[str]) -> list[str]:
 
 def methods_help() -> str:
     """``search --method``'s help: every method's clause, plug-ins included."""
-    _load_builtin()
-    _load_plugins()
     clauses = [f"{m.name} ({m.help})" if not m.aliases
                else f"{m.name} (alias {', '.join(m.aliases)}; {m.help})" for m in _methods()]
     return ("; ".join(clauses) + f"; comma-separated, or {ALL_METHODS}: one table row each. "
@@ -174,8 +145,6 @@ def methods_help() -> str:
 
 def default_runs_help() -> str:
     """``--runs``' help: each method's default run count (the paper's for the built-in ones)."""
-    _load_builtin()
-    _load_plugins()
     counts: dict[int, list[str]] = {}
     for method in _methods():
         counts.setdefault(method.default_runs, []).append(method.name)

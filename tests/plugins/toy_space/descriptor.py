@@ -3,6 +3,7 @@
 
 from naswot_db.core.encodings import Encoding, EncodingError
 from naswot_db.core.encodings.digits import digit_mutation
+from naswot_db.core.scores import GLOBAL_POOL
 from naswot_db.core.spaces import SpaceInfo
 
 WIDTHS = (4, 8, 16)
@@ -40,4 +41,6 @@ INFO = SpaceInfo(
     ingest_source="toy.csv",
     naslib_file="zc_toy.json",
     tasks=(("cifar10", ("cifar10", "valid"), ("cifar10", "test")),),
+    network_lacks=((GLOBAL_POOL, ("its network pools with Tensor.mean, not an "
+                                  "nn.AdaptiveAvgPool2d module")),),
 )

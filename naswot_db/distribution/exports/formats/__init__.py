@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from naswot_db.core.catalogue import import_descriptor_files, installed_descriptors
+from naswot_db.core.catalogue import Catalogue
 from naswot_db.core.errors import NaswotDbError
 
 if TYPE_CHECKING:
@@ -52,42 +52,18 @@ class ExportFormat:
     order: int = 100  # where it stands in ``--help`` (plug-ins last)
 
 
-_CATALOGUE: dict[str, ExportFormat] = {}
-_LOADED = False
-_PLUGINS_LOADED = False
+_EXPORTS: Catalogue[ExportFormat] = Catalogue(
+    "export format", ExportFormat, __name__, __path__,
+    spelling="lower case", group=EXPORT_GROUP)
 
 
 def describe_export(export: ExportFormat) -> ExportFormat:
     """Add ``export`` to the catalogue; another format of the same name is refused."""
-    if export.name != export.name.strip().lower():
-        raise ValueError(f"export format name {export.name!r} is not canonical (lower case)")
-    known = _CATALOGUE.get(export.name)
-    if known is not None and known != export:
-        raise ValueError(f"export format {export.name!r} is described twice")
-    _CATALOGUE[export.name] = export
-    return export
-
-
-def _load_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        import_descriptor_files(__name__, __path__)
-
-
-def _load_plugins() -> None:
-    """Describe every installed format of the entry point group (once)."""
-    global _PLUGINS_LOADED
-    if not _PLUGINS_LOADED:
-        _PLUGINS_LOADED = True
-        for export in installed_descriptors(EXPORT_GROUP, ExportFormat):
-            describe_export(export)
+    return _EXPORTS.describe(export)
 
 
 def _formats() -> list[ExportFormat]:
-    _load_builtin()
-    _load_plugins()
-    return sorted(_CATALOGUE.values(), key=lambda f: (f.order, f.name))
+    return sorted(_EXPORTS.entries(), key=lambda f: (f.order, f.name))
 
 
 def export_names() -> list[str]:
@@ -97,14 +73,11 @@ def export_names() -> list[str]:
 
 def export_format(name: str) -> ExportFormat:
     """The descriptor of format ``name`` (any case); installed plug-ins too."""
-    _load_builtin()
-    key = name.strip().lower()
-    if key not in _CATALOGUE:
-        _load_plugins()
-    if key not in _CATALOGUE:
+    export = _EXPORTS.find(name)
+    if export is None:
         raise UnknownExportError(f"unknown export format {name!r}; choose from "
                                  f"{', '.join(export_names())}")
-    return _CATALOGUE[key]
+    return export
 
 
 def exports_help() -> str:
