@@ -6,6 +6,9 @@ from naswot_db.core.spaces import SpaceInfo, describe
 INFO = describe(SpaceInfo(
     name="nb101",
     arch_count=423_624,
+    # measured: 5,000 uniform NASWOT cells (batch 128) in 1,681.7 s on 2 workers (a 2-core VM,
+    # bench/nb101_sample_build.sh, the README's NB101 study)
+    measured_s_per_arch=0.34,
     citation="Ying et al., NAS-Bench-101: Towards Reproducible Neural Architecture Search, "
              "ICML 2019",
     implementation="naswot_db.builder.spaces.nb101:NB101Space",
