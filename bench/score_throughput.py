@@ -230,6 +230,12 @@ def float_products():
         reference.code_dtype = call_plan.code_dtype = saved
 
 
+def _ratios(times: list[float], limits: list[float]) -> str:
+    """Per-arch ``times / limits`` as ``median x (min-max)``."""
+    ratios = [t / limit for t, limit in zip(times, limits)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
     """Per space: scoring / convolutions alone and scoring / plain forward, per arch, and
     scoring with float32 Gram products (as before) over scoring now, scores compared."""
@@ -262,14 +268,11 @@ def convolution_ratios(archs: int, batch_size: int, repeats: int) -> None:
             forward_s.append(best[1])
             score_s.append(best[2])
             float_s.append(best[3])
-        over_conv = [s / c for s, c in zip(score_s, conv_s)]
-        over_forward = [s / f for s, f in zip(score_s, forward_s)]
         print(f"{label:8s} {len(sample)} archs: scoring {statistics.median(score_s) * 1e3:6.1f} ms, "
               f"convolutions alone {statistics.median(conv_s) * 1e3:6.1f} ms, plain forward "
               f"{statistics.median(forward_s) * 1e3:6.1f} ms (medians); scoring / convolutions "
-              f"{statistics.median(over_conv):.2f}x ({min(over_conv):.2f}-{max(over_conv):.2f}), "
-              f"scoring / forward {statistics.median(over_forward):.2f}x "
-              f"({min(over_forward):.2f}-{max(over_forward):.2f}); with float32 products "
+              f"{_ratios(score_s, conv_s)}, scoring / forward {_ratios(score_s, forward_s)}; "
+              "with float32 products "
               f"{statistics.median(f / c for f, c in zip(float_s, conv_s)):.2f}x the "
               f"convolutions (same scores)", flush=True)
 
@@ -320,13 +323,10 @@ def proxy_ratios(archs: int, batch_size: int, repeats: int, names: list[str],
                 continue
             seconds = [min(_proxy_seconds(scorer, space, arch, images, labels, classes)[0]
                            for _ in range(repeats)) for arch in sample]
-            over_conv = [s / c for s, c in zip(seconds, conv_s)]
-            over_forward = [s / f for s, f in zip(seconds, forward_s)]
             print(f"{label:8s} {score:16s} {len(sample)} archs: "
-                  f"{statistics.median(seconds):8.3f} s; / convolutions {statistics.median(over_conv):8.2f}x "
-                  f"({min(over_conv):.2f}-{max(over_conv):.2f}), / forward "
-                  f"{statistics.median(over_forward):8.2f}x "
-                  f"({min(over_forward):.2f}-{max(over_forward):.2f})", flush=True)
+                  f"{statistics.median(seconds):8.3f} s; / convolutions "
+                  f"{_ratios(seconds, conv_s)}, / forward {_ratios(seconds, forward_s)}",
+                  flush=True)
         print(f"{label:8s} convolutions alone {statistics.median(conv_s) * 1e3:.1f} ms, plain "
               f"forward {statistics.median(forward_s) * 1e3:.1f} ms (medians, batch "
               f"{batch_size})", flush=True)
