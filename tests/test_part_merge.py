@@ -161,7 +161,9 @@ def test_a_merge_killed_before_its_marker_reads_each_key_once(tmp_path):
 def test_a_build_merges_its_parts_as_it_goes_and_resumes_exactly(tmp_path, cifar10_root):
     root, archs = tmp_path / "db", 2 * MERGE_PARTS + 1  # --chunk-size 1: two merges, one part
     runner = CliRunner()
-    args = build_args(root, cifar10_root, "--limit", str(archs), "--chunk-size", "1")
+    # one process (65 scorings would get one per thread by default): its parts and merges
+    args = build_args(root, cifar10_root, "--limit", str(archs), "--chunk-size", "1",
+                      "--workers", "1")
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert f"{archs} rows written" in result.output and "compacted" not in result.output
