@@ -112,6 +112,8 @@ def test_bad_input_is_one_error_line_and_root_unchanged(tmp_path, cifar10_root, 
      "the measured 0.34 s per arch (2 CPU cores, --workers 2) about 40.0 h per replicate.")),
     ("nats-sss", [], ("32,768 nats-sss archs x 1 replicate(s), skipping what the root stores; "
      "its time per arch is not measured yet; the progress bar estimates it.")),
+    ("nb101-original", [], ("423,624 nb101-original archs x 1 replicate(s), skipping what the "
+     "root stores; its time per arch is not measured yet; the progress bar estimates it.")),
 ])
 def test_a_whole_space_build_first_says_what_it_queues_and_the_measured_time(
         tmp_path, cifar10_root, space, replicates, expected):

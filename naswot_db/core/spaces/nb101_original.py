@@ -12,4 +12,5 @@ INFO = describe(replace(
     implementation="naswot_db.builder.spaces.nb101:original_nb101_space",
     help="nb101-original",
     ground_truth=NB101.name,
+    measured_s_per_arch=None,  # NB101's figure is for NASWOT's own, far smaller network
 ))
