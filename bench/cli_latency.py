@@ -45,7 +45,10 @@ def main() -> None:
         home, cwd = Path(folder, "home"), Path(folder, "cwd")
         home.mkdir()
         cwd.mkdir()
-        env = {k: v for k, v in os.environ.items() if k not in ("NASWOT_DB_ROOT", "XDG_DATA_HOME")}
+        # an installed package has its bytecode: a PYTHONDONTWRITEBYTECODE of this shell would
+        # charge the CLI a compile of every module on every start, and the one-file script not
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NASWOT_DB_ROOT", "XDG_DATA_HOME", "PYTHONDONTWRITEBYTECODE")}
         env["HOME"] = str(home)
         run_cli(["--help"], env, cwd)  # the first start warms the OS file cache once
         for label, (args, target) in COMMANDS.items():

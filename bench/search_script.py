@@ -18,8 +18,8 @@ COLUMNS = {"C10 valid": ("cifar10-valid", "x-valid"), "C10 test": ("cifar10", "o
 RUNS = 500
 
 shipped = Path(sys.argv[1])
-scores = pd.read_parquet(shipped / "scores" / "space=nb201",
-                         columns=["arch_id", "value", "time_s"]).sort_values("arch_id")
+scores = pd.read_parquet(shipped / "scores" / "space=nb201", columns=["arch_id", "value", "time_s"],
+                         filters=[("score", "==", "naswot")]).sort_values("arch_id")
 labels = pd.read_parquet(shipped / "accuracies" / "space=nb201",
                          columns=["arch_id", "dataset", "split", "epochs", "seed", "accuracy"])
 labels = labels[(labels.epochs == 200) & labels.seed.isna()].set_index(["dataset", "split"])

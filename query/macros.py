@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 try:
@@ -25,9 +24,6 @@ except ImportError:  # duckdb < 1.4 names the module duckdb.typing
     from duckdb.typing import BIGINT, DOUBLE
 
 from . import stats
-
-_DOUBLES = duckdb.list_type(DOUBLE)
-_IDS = duckdb.list_type(BIGINT)
 
 
 def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -81,14 +77,18 @@ _PAIR_STATISTICS = {
 
 
 def register_macros(connection) -> None:
-    """Register the helper functions and the macros on ``connection`` (DuckDB or duckdb-engine)."""
+    """Register the helper functions and the macros on ``connection`` (DuckDB or duckdb-engine).
+
+    The list types come from ``connection``: ``duckdb.list_type`` would open DuckDB's default
+    connection, a fifth of a fresh ``naswot-db search``'s own work."""
+    doubles, ids = connection.list_type(DOUBLE), connection.list_type(BIGINT)
     for name, statistic in _PAIR_STATISTICS.items():
         connection.create_function(f"naswot_{name}_lists", _pair_statistic(statistic),
-                                   [_DOUBLES, _DOUBLES], DOUBLE, type="arrow")
+                                   [doubles, doubles], DOUBLE, type="arrow")
         connection.execute(f"CREATE OR REPLACE MACRO {name}(x, y) AS "
                            f"naswot_{name}_lists(list(x::DOUBLE), list(y::DOUBLE))")
     connection.create_function("naswot_top_k_overlap_lists", _top_k_overlap,
-                               [_IDS, _DOUBLES, _DOUBLES, DOUBLE], DOUBLE, type="arrow")
+                               [ids, doubles, doubles, DOUBLE], DOUBLE, type="arrow")
     connection.execute(
         "CREATE OR REPLACE MACRO top_k_overlap(id, x, y, pct) AS naswot_top_k_overlap_lists("
         "list(id::BIGINT), list(x::DOUBLE), list(y::DOUBLE), any_value(pct::DOUBLE))")

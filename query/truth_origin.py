@@ -12,23 +12,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from naswot_db.core.names import ground_truth_space
 from naswot_db.schema import ACCURACIES
 from naswot_db.schema.sql import shipped_view_name
 
-from .connection import connect
+from .selection import open_source
 from .shipped import row_origin, shipped_spaces
 
 
-def shipped_truth_note(root: Path, space: str | None) -> str | None:
+def shipped_truth_note(root: Path, space: str | None,
+                       connection: duckdb.DuckDBPyConnection | None = None) -> str | None:
     """One sentence naming the shipped ground truth a study of ``space`` (None: every space)
-    over ``root`` reads, or None when it reads the root's own only."""
+    over ``root`` reads, or None when it reads the root's own only (``connection``: an open
+    one over ``root`` to reuse)."""
     shipped = shipped_spaces(root, ACCURACIES)
     spaces = [s for s in ([ground_truth_space(space)] if space else shipped) if s in shipped]
     if not spaces:
         return None
     described = []
-    with connect(root) as connection:
+    with open_source(root, connection) as source:
+        connection = source.connection
         for name in spaces:
             origin = row_origin(connection, ACCURACIES, "WHERE space = ?", [name])
             if origin.shipped == 0:

@@ -32,7 +32,6 @@ from .layout import (
 )
 from .migration import FROM_VERSION, interrupted, migrate
 from .tables import PARTITION_COLUMN, SCHEMA_VERSION, TABLES, Table
-from .valid_values import validate_rows
 
 APP_NAME = "naswot-db"
 MANIFEST_NAME = "naswot_db.json"
@@ -42,6 +41,14 @@ ROOT_ENV = "NASWOT_DB_ROOT"
 class SchemaVersionError(NaswotDbError):
     """A root was written by a different schema version."""
 
+
+
+def _validate_rows(table_name: str, rows: pa.Table, space: str | None) -> None:
+    """:func:`.valid_values.validate_rows`, imported when rows are written: its
+    ``pyarrow.compute`` costs every reading command a fresh process's 30 ms otherwise."""
+    from .valid_values import validate_rows
+
+    validate_rows(table_name, rows, space)
 
 def default_root() -> Path:
     """``$NASWOT_DB_ROOT`` if set, else the platform's per-user data folder for naswot-db.
@@ -145,7 +152,7 @@ def write_part(root: Path, table_name: str, data: pa.Table, space: str | None = 
     Rows that break a rule of :mod:`.valid_values` are refused before anything is written.
     """
     rows = conform(TABLES[table_name], data)
-    validate_rows(table_name, rows, space)
+    _validate_rows(table_name, rows, space)
     return _write_conformed(root, table_name, [rows], space, part_name)
 
 
@@ -160,7 +167,7 @@ def write_part_batches(root: Path, table_name: str, batches: Iterable[pa.Table],
     def checked() -> Iterator[pa.Table]:
         for batch in batches:
             rows = conform(TABLES[table_name], batch)
-            validate_rows(table_name, rows, space)
+            _validate_rows(table_name, rows, space)
             yield rows
 
     return _write_conformed(root, table_name, checked(), space, part_name)
@@ -188,7 +195,7 @@ def replace_partitions(root: Path, tables: dict[str, pa.Table], space: str) -> l
     readers see the old tables or the new ones, never a mix.
     """
     for name, data in tables.items():  # every table checked before the first is written
-        validate_rows(name, conform(TABLES[name], data), space)
+        _validate_rows(name, conform(TABLES[name], data), space)
     prepare_root(root)
     committed = committed_generations(root, space)
     directories = {name: partition_dir(root, TABLES[name], space) for name in tables}
