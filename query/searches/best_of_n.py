@@ -65,6 +65,9 @@ class SearchTables:
     best_in_space: np.ndarray
     origin: str = BUILT  # "shipped" / "shipped+own" when shipped scores are among them
     origin_rows: RowOrigin | None = None  # how many rows are shipped, how many the root's
+    # score_pool's result per replicate policy: the tables do not change, and preparing a pool
+    # passes over every cell (NB101: 6 M), which a search of 500 runs at N = 10 costs a third
+    _pools: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def _target_values_sql(targets: list[Target]) -> tuple[str, list]:
@@ -162,7 +165,15 @@ def _kept(scored: np.ndarray | None,
 def score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, int]:
     """The pool for ``replicate`` and how many scored archs it drops for missing labels (also
     AREA's stored scores, :mod:`naswot_db.query.searches.area`).  Its values rank larger-first:
-    a score whose lower values are better (descriptor ``higher_is_better``) enters as -value."""
+    a score whose lower values are better (descriptor ``higher_is_better``) enters as -value.
+    Made once per tables and policy; its arrays are read, never written."""
+    key = replicate if isinstance(replicate, str) else tuple(replicate)
+    if key not in tables._pools:
+        tables._pools[key] = _new_score_pool(tables, replicate)
+    return tables._pools[key]
+
+
+def _new_score_pool(tables: SearchTables, replicate: Replicate) -> tuple[ScorePool, int]:
     # a finite sum has no NaN or inf in it: then every arch is labelled, without a pass per row
     labelled = (None if np.isfinite(tables.accuracies.sum())
                 else _all_finite_rows(tables.accuracies))
