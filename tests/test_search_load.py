@@ -9,7 +9,7 @@ from naswot_db.testing.query_tables import accuracy_part, score_part, write
 
 from naswot_db.query import QueryError, simulate_search
 from naswot_db.query.score_grid import dense_codes
-from naswot_db.query.searches.best_of_n import load_search_tables
+from naswot_db.query.searches.best_of_n import load_search_tables, search_tables
 from naswot_db.query.selection import choose_config, open_source
 from naswot_db.query.targets import resolve_targets
 
@@ -46,9 +46,9 @@ def _root(tmp_path, duplicate_values=None):
     return values
 
 
-def _tables(root, space=SPACE):
+def _tables(root, space=SPACE, score="naswot"):
     with open_source(root) as source:
-        config = choose_config(source, space, "cifar10")
+        config = choose_config(source, space, "cifar10", score=score)
         targets = resolve_targets(source.connection, space, ["cifar10:ori-test"])
         return load_search_tables(source, space, "cifar10", targets, config)
 
@@ -98,3 +98,31 @@ def test_sparse_arch_ids_are_remapped(tmp_path):
     np.testing.assert_array_equal(tables.values, [[2.0, np.nan], [3.0, np.nan], [1.0, 4.0]])
     np.testing.assert_array_equal(tables.present, ~np.isnan(tables.values))
     assert tables.accuracies[:, 0].tolist() == [60.0, 70.0, 50.0]
+
+
+@pytest.mark.parametrize("score", ["naswot", "tenas_ntk"])  # higher / lower is better
+def test_searches_reusing_a_loaded_table_equal_searches_on_fresh_loads(tmp_path, score):
+    """A table keeps its prepared pool per replicate policy: every later search on it, of any
+    policy, draws and picks as on a table just loaded, and a lower-is-better score stays
+    negated once (its picks are the smallest values drawn)."""
+    rng = np.random.default_rng(5)
+    values = {}
+    for pair in ((0, 0), (0, 1), (2, 0)):
+        archs = ARCHS if pair != (2, 0) else ARCHS[:30]  # uneven replicate counts
+        values[pair] = rng.normal(100, 10, archs.size)
+        part = score_part(SPACE, archs, values[pair], init_seed=pair[0], batch_seed=pair[1])
+        write(tmp_path, "scores", part.set_column(2, "score", [[score] * archs.size]), SPACE)
+    write(tmp_path, "accuracies", accuracy_part(SPACE, ARCHS, ARCHS * 1.0, dataset="cifar10",
+                                                split="ori-test"), SPACE)
+    shared = _tables(tmp_path, score=score)
+    for _ in range(2):
+        for policy in ("random", "mean", (0, 1), "random"):
+            reused = search_tables(shared, [5, 40], 20, True, 1, policy)
+            fresh = search_tables(_tables(tmp_path, score=score), [5, 40], 20, True, 1, policy)
+            assert reused.rows == fresh.rows
+            for n in (5, 40):
+                assert np.array_equal(reused.draws[n].chosen, fresh.draws[n].chosen)
+    fixed = search_tables(shared, [5], 20, True, 1, (0, 1)).draws[5]
+    pick = np.argmin if score == "tenas_ntk" else np.argmax
+    drawn = values[0, 1][fixed.arch_ids]
+    assert np.array_equal(fixed.chosen, fixed.arch_ids[np.arange(20), pick(drawn, axis=1)])
