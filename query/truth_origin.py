@@ -33,12 +33,11 @@ def shipped_truth_note(root: Path, space: str | None,
         return None
     described = []
     with open_source(root, connection) as source:
-        connection = source.connection
         for name in spaces:
-            origin = row_origin(connection, ACCURACIES, "WHERE space = ?", [name])
+            origin = row_origin(source.connection, ACCURACIES, "WHERE space = ?", [name])
             if origin.shipped == 0:
                 continue
-            sources = [row[0] for row in connection.execute(
+            sources = [row[0] for row in source.connection.execute(
                 f"SELECT DISTINCT source FROM {shipped_view_name(ACCURACIES)} WHERE space = ? "
                 "ORDER BY 1", [name]).fetchall()]
             described.append(f"{name}: {', '.join(sources)}; {origin.phrase('accuracy rows')}")

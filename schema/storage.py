@@ -42,13 +42,13 @@ class SchemaVersionError(NaswotDbError):
     """A root was written by a different schema version."""
 
 
-
 def _validate_rows(table_name: str, rows: pa.Table, space: str | None) -> None:
     """:func:`.valid_values.validate_rows`, imported when rows are written: its
     ``pyarrow.compute`` costs every reading command a fresh process's 30 ms otherwise."""
     from .valid_values import validate_rows
 
     validate_rows(table_name, rows, space)
+
 
 def default_root() -> Path:
     """``$NASWOT_DB_ROOT`` if set, else the platform's per-user data folder for naswot-db.

@@ -66,7 +66,7 @@ class SearchTables:
     origin: str = BUILT  # "shipped" / "shipped+own" when shipped scores are among them
     origin_rows: RowOrigin | None = None  # how many rows are shipped, how many the root's
     # score_pool's result per replicate policy: the tables do not change, and preparing a pool
-    # passes over every cell (NB101: 6 M), which a search of 500 runs at N = 10 costs a third
+    # passes over every cell (NB101: 6 M), a third of a 500-run search at N = 10
     _pools: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
