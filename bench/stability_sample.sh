@@ -10,7 +10,7 @@
 #   naswot-db stability --space nb201 --root ROOT --target cifar10-valid:x-valid
 # With a third argument, all200, it builds instead the scores that a 2-core machine affords on
 # all 200 archs (MeCo, synflow, the AZ-NAS components, NASWOT) in one chain, skipping what
-# ROOT stores.
+# ROOT stores; it reads their ids from the Suite-Zero sample beside DATA (../shared/data).
 # Usage: bench/stability_sample.sh ROOT DATA [all200]
 set -euo pipefail
 root=$1 data=$2 stage=${3:-}
