@@ -9,7 +9,7 @@
 # batch seeds); two chains at once, one thread each.  Then:
 #   naswot-db stability --space nb201 --root ROOT --target cifar10-valid:x-valid
 # With a third argument, all200, it builds instead the scores that a 2-core machine affords on
-# all 200 archs (MeCo, synflow, the AZ-NAS components, NASWOT, ZiCo) in one chain, skipping what
+# all 200 archs (MeCo, synflow, AZ-NAS, NASWOT, ZiCo, jacov) in one chain, skipping what
 # ROOT stores; it reads their ids from the Suite-Zero sample beside DATA (../shared/data).
 # Usage: bench/stability_sample.sh ROOT DATA [all200]
 set -euo pipefail
@@ -45,6 +45,7 @@ if [ "$stage" = all200 ]; then
     build "$all200" az_expressivity,az_progressivity,az_trainability 64 0-4 0
     build "$all200" naswot 128 0-4 0-2
     build "$all200" zico 64 0-4 0-2
+    build "$all200" jacov 128 0-4 0-2
     exit
 fi
 chain_a &
